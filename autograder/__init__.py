@@ -1,0 +1,1 @@
+"""Autograder for Task 1: a hand-written two-layer MLP (see README.md)."""

@@ -1,0 +1,42 @@
+"""Command line: python -m autograder grade|build ..."""
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grade", help="grade a submission (mlp.py or a folder holding it)")
+    g.add_argument("path")
+    g.add_argument("--out", default="results.json", help="where to write results.json")
+    g.add_argument("--seed", type=int, help="reuse the seed of an earlier run (see results.json)")
+    gs = sub.add_parser("gradescope", help="what run_autograder runs on Gradescope")
+    gs.add_argument("--root", default="/autograder")
+    b = sub.add_parser("build", help="write autograder.zip and handout.zip")
+    b.add_argument("--out", default="dist")
+    sub.add_parser("fixtures", help="regenerate the self-check fixtures from the reference")
+    args = parser.parse_args(argv)
+
+    if args.command == "grade":
+        from .grade import grade, print_table
+        print_table(grade(args.path, args.out, seed=args.seed))
+        print(f"results written to {args.out}")
+    elif args.command == "gradescope":
+        from .grade import grade, print_table
+        root = Path(args.root)
+        results = root / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        print_table(grade(root / "submission", results / "results.json", protect=(results,)))
+    elif args.command == "build":
+        from .build import build
+        for path in build(Path(args.out)):
+            print(f"wrote {path}")
+    elif args.command == "fixtures":
+        from .fixtures import write_fixtures
+        print(f"wrote {write_fixtures()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

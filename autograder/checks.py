@@ -1,0 +1,247 @@
+"""Checks shared by the grader and the self-check: test inputs, type and value
+comparisons, the numerical gradient check and the training loop.
+
+Nothing here knows the answers. Expected values are passed in: the grader computes them
+with the hidden reference, the self-check reads them from fixtures. Every failure raises
+Mismatch with a message for the student (messages.py). Shipped in the handout.
+"""
+import math
+
+import torch
+
+try:
+    from . import messages
+except ImportError:  # in the handout, beside selfcheck.py
+    import messages
+
+say = messages.say
+FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
+PARAMS = ("W1", "b1", "W2", "b2")
+GRADS = ("dW1", "db1", "dW2", "db2")
+CACHE = ("Z1", "A1", "Z2", "A2")
+SIZES = [(7, 5, 3), (1, 4, 6), (16, 3, 8), (33, 10, 4)]   # (batch, input, hidden), batch 1 included
+
+
+class Mismatch(AssertionError):
+    """A check failed; str() is the message for the student."""
+
+
+def tolerance(dtype):
+    """(rtol, atol) for comparing with the reference: loose enough for any correct formula."""
+    return (1e-6, 1e-9) if dtype == torch.float64 else (1e-4, 1e-6)
+
+
+def describe(value):
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    type_name = getattr(value, "type_name", None) or type(value).__name__
+    detail = getattr(value, "detail", "")
+    return f"{'None' if value is None else 'a ' + type_name}{' (' + detail + ')' if detail else ''}"
+
+
+def shape_text(shape):
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def case_text(m, n, h, **extra):
+    more = "".join(f", {k} {v:g}" if isinstance(v, float) else f", {k} {v}" for k, v in extra.items())
+    return say("case", m=m, n=n, h=h, extra=more)
+
+
+# -- shapes, dtypes, devices --------------------------------------------------
+def expect_tensor(name, value, shape, like):
+    """value must be a plain tensor of this shape with like's dtype and device."""
+    if type(value) is not torch.Tensor:
+        raise Mismatch(say("not_tensor", name=name, what=describe(value)))
+    if tuple(value.shape) != tuple(shape):
+        raise Mismatch(say("shape", name=name, got=shape_text(value.shape), want=shape_text(shape)))
+    if value.dtype != like.dtype:
+        raise Mismatch(say("dtype", name=name, got=str(value.dtype)[6:], want=str(like.dtype)[6:]))
+    if value.device != like.device:
+        raise Mismatch(say("device", name=name, got=value.device, want=like.device))
+    return value
+
+
+def expect_dict(fn, value, keys):
+    if not isinstance(value, dict):
+        raise Mismatch(say("not_dict", fn=fn, keys=", ".join(keys), what=describe(value)))
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise Mismatch(say("missing_keys", fn=fn, missing=", ".join(missing), keys=", ".join(keys)))
+    return value
+
+
+def check_forward_result(value, X, params):
+    """forward's (A2, cache): a pair; cache has Z1, A1, Z2, A2 of the right shapes."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise Mismatch(say("not_pair", what=describe(value)))
+    A2, cache = value
+    m, h = X.shape[0], params["W1"].shape[1]
+    expect_tensor("A2", A2, (m, 1), X)
+    expect_dict("forward (cache)", cache, CACHE)
+    for key, shape in zip(CACHE, [(m, h), (m, h), (m, 1), (m, 1)]):
+        expect_tensor(f'cache["{key}"]', cache[key], shape, X)
+    return A2, cache
+
+
+def check_loss_result(value, like):
+    return expect_tensor("loss", value, (), like)
+
+
+def check_grads_result(value, params):
+    expect_dict("backward", value, GRADS)
+    for g, p in zip(GRADS, PARAMS):
+        expect_tensor(g, value[g], params[p].shape, params[p])
+    return value
+
+
+def check_params_result(value, params):
+    expect_dict("sgd_step", value, PARAMS)
+    for p in PARAMS:
+        expect_tensor(p, value[p], params[p].shape, params[p])
+    return value
+
+
+# -- values -------------------------------------------------------------------
+def expect_close(name, got, want, case="", atol=None):
+    """Compare element-wise; the message says where, never what the answer is."""
+    rtol, default_atol = tolerance(want.dtype)
+    atol = default_atol if atol is None else atol
+    got, want = got.detach().cpu().double(), want.detach().cpu().double()
+    total = want.numel()
+    finite = torch.isfinite(got)
+    if not bool(finite.all()):
+        raise Mismatch(say("nonfinite", name=name, bad=int((~finite).sum()), total=total, case=case))
+    diff = (got - want).abs()
+    bad = diff > atol + rtol * want.abs()
+    if bool(bad.any()):
+        flat = int(torch.argmax(diff))
+        index = list(torch.unravel_index(torch.tensor(flat), want.shape)) if want.dim() else []
+        index = "[" + ", ".join(str(int(i)) for i in index) + "]"
+        raise Mismatch(say("values", name=name, bad=int(bad.sum()), total=total,
+                           diff=float(diff.max()), index=index, case=case))
+
+
+# -- inputs -------------------------------------------------------------------
+def make_params(gen, n, h, dtype=torch.float64):
+    return {
+        "W1": torch.randn(n, h, generator=gen, dtype=dtype) / math.sqrt(n),
+        "b1": torch.randn(h, generator=gen, dtype=dtype) * 0.1,
+        "W2": torch.randn(h, 1, generator=gen, dtype=dtype) / math.sqrt(h),
+        "b2": torch.randn(1, generator=gen, dtype=dtype) * 0.1,
+    }
+
+
+def make_case(gen, m, n, h, dtype=torch.float64, kink_margin=0.0):
+    """Random X, Y (both classes when m > 1) and params. With kink_margin > 0, every
+    pre-activation Z1 is at least that far from 0 (for numerical gradients)."""
+    while True:
+        params = make_params(gen, n, h, dtype)
+        X = torch.randn(m, n, generator=gen, dtype=dtype)
+        if not kink_margin or bool(((X @ params["W1"] + params["b1"]).abs() >= kink_margin).all()):
+            break
+    Y = (torch.rand(m, 1, generator=gen) < 0.5).to(dtype)
+    if m > 1:
+        Y[0], Y[1] = 1, 0
+    return X, Y, params
+
+
+def with_exact_zeros(X, params):
+    """Make some pre-activations exactly 0: a zero input row and zero bias entries."""
+    X = X.clone()
+    params = dict(params)
+    X[0] = 0
+    b1 = params["b1"].clone()
+    b1[::2] = 0
+    params["b1"] = b1
+    return X, params
+
+
+def numerical_gradient(loss_of, params, eps=1e-5):
+    """Central differences (L(p + eps) - L(p - eps)) / (2 eps), entry by entry, float64."""
+    grads = {}
+    for name in PARAMS:
+        p = params[name]
+        g = torch.zeros_like(p)
+        for i in range(p.numel()):
+            keep = p.view(-1)[i].item()
+            p.view(-1)[i] = keep + eps
+            plus = float(loss_of(params))
+            p.view(-1)[i] = keep - eps
+            minus = float(loss_of(params))
+            p.view(-1)[i] = keep
+            g.view(-1)[i] = (plus - minus) / (2 * eps)
+        grads["d" + name] = g
+    return grads
+
+
+def gradient_check(grads, numeric, tol=1e-5):
+    for name in GRADS:
+        a, n = grads[name].detach().cpu().double(), numeric[name]
+        diff = (a - n).abs()
+        if not bool(torch.isfinite(a).all()) or bool((diff > tol).any()):
+            flat = int(torch.argmax(torch.nan_to_num(diff, nan=float("inf"))))
+            idx = [int(i) for i in torch.unravel_index(torch.tensor(flat), n.shape)]
+            raise Mismatch(say("gradcheck", name=name, index=str(idx), analytic=float(a.view(-1)[flat]),
+                               numeric=float(n.view(-1)[flat]), diff=float(diff.view(-1)[flat]), tol=tol))
+
+
+# -- training -----------------------------------------------------------------
+TRAINING = {"samples": 256, "features": 6, "hidden": 16, "positives": 0.2,
+            "pos_weight": 3.0, "lr": 0.5, "steps": 150, "required_drop": 0.6}
+
+
+def make_training_data(gen, device="cpu", dtype=torch.float32):
+    """A synthetic, imbalanced binary task (about 20% positives) and initial params."""
+    c = TRAINING
+    X = torch.randn(c["samples"], c["features"], generator=gen, dtype=torch.float64)
+    w = torch.randn(c["features"], 1, generator=gen, dtype=torch.float64)
+    score = X @ w + 0.5 * (X[:, :1] * X[:, 1:2])
+    threshold = torch.quantile(score, 1 - c["positives"])
+    Y = (score > threshold).to(torch.float64)
+    params = make_params(gen, c["features"], c["hidden"])
+    cast = lambda t: t.to(device=device, dtype=dtype)  # noqa: E731
+    return cast(X), cast(Y), {k: cast(v) for k, v in params.items()}
+
+
+def train(fns, X, Y, params, loss_of, record_every=10):
+    """The grader's own loop: fns.forward/bce_loss/backward/sgd_step are the student's.
+    loss_of(params) is the trusted loss. Returns the recorded loss curve."""
+    c = TRAINING
+    curve = [float(loss_of(params))]
+    for step in range(1, c["steps"] + 1):
+        try:
+            A2, cache = check_forward_result(fns.forward(X, params), X, params)
+            check_loss_result(fns.bce_loss(A2, Y, c["pos_weight"]), X)
+            grads = check_grads_result(fns.backward(X, Y, params, cache, c["pos_weight"]), params)
+            params = {k: v for k, v in check_params_result(fns.sgd_step(params, grads, c["lr"]), params).items()
+                      if k in PARAMS}
+        except Mismatch as exc:
+            raise Mismatch(say("training_step", step=step, problem=exc)) from None
+        if step % record_every == 0 or step == c["steps"]:
+            curve.append(float(loss_of(params)))
+    return curve
+
+
+def training_verdict(curve, device):
+    """Raise Mismatch unless the loss fell clearly; return the summary otherwise."""
+    c = TRAINING
+    first, last = curve[0], curve[-1]
+    target = first * c["required_drop"]
+    summary = say("training_summary", device=device, steps=c["steps"], w=c["pos_weight"], lr=c["lr"],
+                  first=first, last=last, curve=sparkline(curve))
+    if not math.isfinite(last) or last > target:
+        raise Mismatch(say("training_failed", first=first, last=last, steps=c["steps"], target=target)
+                       + "\n" + summary)
+    return summary
+
+
+def sparkline(values):
+    """A one-line text plot, for results.json and the terminal."""
+    bars = "▁▂▃▄▅▆▇█"
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return ""
+    lo, hi = min(finite), max(finite)
+    span = (hi - lo) or 1.0
+    return "".join(bars[min(7, int((v - lo) / span * 7.999))] if math.isfinite(v) else "!" for v in values)

@@ -1,0 +1,27 @@
+"""Reads config.toml: the language, the default visibility and the sandbox limits."""
+import tomllib
+from pathlib import Path
+
+from .sandbox import Limits
+
+HERE = Path(__file__).resolve().parent
+CONFIG = HERE / "config.toml"
+REFERENCE = HERE.parent / "reference" / "mlp.py"
+
+
+def load(path=CONFIG):
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    lim = data.get("limits", {})
+    limits = Limits(
+        call_seconds=lim.get("call_seconds", Limits.call_seconds),
+        start_seconds=lim.get("start_seconds", Limits.start_seconds),
+        cpu_seconds=lim.get("cpu_seconds", Limits.cpu_seconds),
+        memory_bytes=lim.get("memory_mb", Limits.memory_bytes >> 20) << 20,
+        processes=lim.get("processes", Limits.processes),
+        file_bytes=lim.get("file_mb", Limits.file_bytes >> 20) << 20,
+        output_chars=lim.get("output_chars", Limits.output_chars),
+        user=lim.get("user", Limits.user),
+    )
+    return {"language": data.get("language", "zh"),
+            "default_visibility": data.get("default_visibility", "visible"),
+            "limits": limits}

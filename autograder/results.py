@@ -1,0 +1,167 @@
+"""pytest plugin that writes Gradescope's results.json.
+
+Hooks only. Every collected test becomes one entry of "tests", whatever happened to it;
+its points, number, tags and visibility come from the gradescope-utils decorators on the
+test function. Anything but a pass scores 0, unless @partial_credit set a score.
+A failure's message is the student-facing text of Mismatch or StudentCodeError; any
+other exception is a grader bug: students get a neutral line, the traceback goes to
+stdout (which Gradescope shows only to instructors).
+
+Enable with `-p autograder.results --results-json PATH` (grade.py passes it in).
+"""
+import json
+import os
+import tempfile
+import time
+
+import pytest
+
+from . import messages
+from .checks import Mismatch
+from .sandbox import StudentCodeError
+
+STUDENT_ERRORS = (Mismatch, StudentCodeError)
+KEY = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("gradescope results")
+    group.addoption("--results-json", help="where to write results.json")
+    group.addoption("--default-visibility", default="visible",
+                    choices=["visible", "hidden", "after_due_date", "after_published"])
+
+
+def pytest_configure(config):
+    config.stash[KEY] = {"start": time.time(), "items": [], "outcomes": {}, "collect_errors": [],
+                         "extra": {}, "output": []}
+
+
+def _state(config):
+    return config.stash[KEY]
+
+
+def add_output(config, text):
+    """Text for the top of results.json's "output" (for example the seed)."""
+    _state(config)["output"].append(text)
+
+
+def add_extra(config, **data):
+    _state(config)["extra"].update(data)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    _state(config)["items"] = list(items)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": []})
+    if report.passed:
+        return
+    state["passed"] = False
+    if report.skipped:
+        state["messages"].append(f"skipped: {report.longrepr[-1] if isinstance(report.longrepr, tuple) else ''}")
+        return
+    exc = call.excinfo.value if call.excinfo else None
+    if isinstance(exc, STUDENT_ERRORS):
+        state["messages"].append(str(exc))
+    elif isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
+        state["messages"].append(messages.say("timeout", seconds=item.config.getini("timeout")))
+    else:
+        state["messages"].append(messages.say("internal_error"))
+        print(f"\n[grader error in {item.nodeid} ({report.when})]\n{report.longreprtext}")
+
+
+def _fence(text):
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text.rstrip()}\n{fence}"
+
+
+def _entry(item, outcome, default_visibility):
+    fn = item.obj
+    weight = float(getattr(fn, "__weight__", 0.0))
+    partial = getattr(fn, "__score__", None)
+    if partial is not None:
+        del fn.__score__  # parametrised tests share the function object
+    passed = outcome["passed"]
+    score = float(partial) if partial is not None else (weight if passed else 0.0)
+    props = dict(item.user_properties)
+    parts = list(outcome["messages"])
+    if props.get("message"):
+        parts.insert(0, props["message"])
+    if props.get("student_output", "").strip():
+        parts.append(messages.say("student_output") + "\n" + _fence(props["student_output"]))
+    doc = (fn.__doc__ or "").strip().splitlines()
+    entry = {
+        "name": doc[0] if doc else item.name,
+        "score": round(min(max(score, 0.0), weight), 4),
+        "max_score": weight,
+        "status": "passed" if passed else "failed",
+        "output": "\n\n".join(parts),
+        "output_format": "md",
+        "visibility": getattr(fn, "__visibility__", default_visibility),
+    }
+    if hasattr(fn, "__number__"):
+        entry["number"] = fn.__number__
+    if getattr(fn, "__tags__", None):
+        entry["tags"] = list(fn.__tags__)
+    return entry
+
+
+def _order(item):
+    number = getattr(item.obj, "__number__", "")
+    return [int(x) if x.isdigit() else 0 for x in number.split(".")] if number else [10**9]
+
+
+def build_results(config):
+    state = _state(config)
+    default_visibility = config.getoption("default_visibility")
+    tests = []
+    for item in sorted(state["items"], key=_order):
+        outcome = state["outcomes"].get(item.nodeid, {"passed": False, "messages": ["not run"]})
+        tests.append(_entry(item, outcome, default_visibility))
+    for name, text in state["collect_errors"]:
+        tests.append({"name": name, "score": 0.0, "max_score": 0.0, "status": "failed",
+                      "output": text, "visibility": "visible"})
+    return {
+        "score": round(sum(t["score"] for t in tests), 4),
+        "execution_time": round(time.time() - state["start"], 2),
+        "output": "\n\n".join(state["output"]),
+        "output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": state["extra"],
+        "tests": tests,
+    }
+
+
+def write_json(path, data):
+    """Replace path atomically (a link planted at path is replaced, never followed)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    path = config.getoption("results_json")
+    if path:
+        write_json(path, build_results(config))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        _state(collector.config)["collect_errors"].append(
+            (f"could not load {collector.nodeid}", messages.say("internal_error")))
+        print(f"\n[grader error collecting {collector.nodeid}]\n{report.longreprtext}")

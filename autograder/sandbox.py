@@ -1,0 +1,325 @@
+"""The trusted side of the sandbox: start a worker, call into it, stop it.
+
+Student code never runs in this process. `start_worker` launches a fresh interpreter
+(never a fork of this one) that runs worker/main.py: as an unprivileged user with no
+supplementary groups when we are root, with rlimits, a scrubbed environment and a private
+scratch folder. `Worker.call` sends one request through wire.py and waits for the reply
+with a deadline, reading whatever the student prints on the side. `Runner` keeps one
+worker alive for a grading session and replaces it after a failure.
+
+This module imports nothing heavy, so a worker can be started before torch is loaded.
+"""
+import errno
+import os
+import pwd
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .worker import wire
+
+WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "main.py"
+
+
+@dataclass
+class Limits:
+    """What one worker may use. Times in seconds, sizes in bytes."""
+
+    call_seconds: float = 10.0       # wall clock for one call into mlp.py
+    start_seconds: float = 60.0      # wall clock to start Python, import torch and mlp.py
+    cpu_seconds: int = 600           # CPU time over the worker's whole life
+    memory_bytes: int = 3 << 30      # address space; not applied when a GPU may be used
+    processes: int = 128             # processes and threads of the worker user
+    file_bytes: int = 16 << 20       # largest file the worker may write
+    output_chars: int = 2000         # student output kept per call
+    user: str = "mlpworker"          # unprivileged account (falls back to nobody)
+
+
+class StudentCodeError(Exception):
+    """The student's code failed. `str(self)` is written for the student."""
+
+    def __init__(self, message, output="", worker_lost=False):
+        super().__init__(message)
+        self.output = output
+        self.worker_lost = worker_lost
+
+
+@dataclass
+class Reply:
+    value: object          # decoded by wire.decode: plain tensors, numbers, dicts, Foreign
+    output: str            # what the student printed during the call (truncated)
+    autograd: str | None   # which autograd entry point backward used, if any
+
+
+def _account(name):
+    """(uid, gid) to run the worker as, or None when we are not root."""
+    if os.geteuid() != 0:
+        return None
+    for candidate in (name, "nobody"):
+        try:
+            entry = pwd.getpwnam(candidate)
+        except KeyError:
+            continue
+        if entry.pw_uid != 0:
+            return entry.pw_uid, entry.pw_gid
+    raise RuntimeError(f"no unprivileged account to run student code: create user {name!r}")
+
+
+def lock_down(*paths):
+    """As root, make paths unreadable to the worker user (owner-only access)."""
+    if os.geteuid() != 0:
+        return
+    for p in paths:
+        if p and os.path.exists(p):
+            os.chmod(p, 0o700)
+
+
+def kill_user_processes(uid):
+    """SIGKILL every process owned by uid, sweeping until none is left (forks included)."""
+    for _ in range(50):
+        found = False
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.stat(f"/proc/{pid}").st_uid == uid:
+                    os.kill(int(pid), signal.SIGKILL)
+                    found = True
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+        if not found:
+            return
+        time.sleep(0.02)
+
+
+def _decode_exit(returncode, limits):
+    if returncode is None:
+        return "stopped responding"
+    if returncode >= 0:
+        return f"ended the grading process (exit status {returncode}; sys.exit or os._exit?)"
+    sig = -returncode
+    reasons = {
+        signal.SIGSEGV: "crashed (segmentation fault)",
+        signal.SIGBUS: "crashed (bus error)",
+        signal.SIGABRT: "aborted",
+        signal.SIGXCPU: f"used more than its {limits.cpu_seconds} s of CPU time",
+        signal.SIGXFSZ: f"wrote a file larger than {limits.file_bytes >> 20} MB",
+        signal.SIGKILL: "was killed (out of memory?)",
+    }
+    return reasons.get(sig, f"was killed by signal {signal.Signals(sig).name}")
+
+
+class Worker:
+    """One sandboxed interpreter with the student's mlp.py imported."""
+
+    def __init__(self, submission, limits, gpu_possible=False):
+        self.limits = limits
+        self.account = _account(limits.user)
+        self.scratch = tempfile.mkdtemp(prefix="mlp-worker-")
+        target = os.path.join(self.scratch, "mlp.py")
+        shutil.copyfile(submission, target)
+        if self.account:
+            for p in (self.scratch, target):
+                os.chown(p, *self.account)
+        os.chmod(self.scratch, 0o700)
+
+        request_r, self._request_w = os.pipe()
+        self._reply_r, reply_w = os.pipe()
+        self._output_r, output_w = os.pipe()
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.scratch, "TMPDIR": self.scratch,
+               "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+        env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", str(WORKER_MAIN), str(request_r), str(reply_w), target],
+            stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
+            pass_fds=(request_r, reply_w), cwd=self.scratch, env=env,
+            start_new_session=True,
+            user=self.account[0] if self.account else None,
+            group=self.account[1] if self.account else None,
+            extra_groups=[] if self.account else None,
+            preexec_fn=self._limit(gpu_possible),
+        )
+        for fd in (request_r, reply_w, output_w):
+            os.close(fd)
+        os.set_blocking(self._output_r, False)
+        self._reader = wire.Reader()
+        self._hello = None
+        self.missing = []
+
+    def _limit(self, gpu_possible):
+        limits, separate_user = self.limits, self.account is not None
+
+        def apply():  # runs in the child after it dropped privileges, before exec
+            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+            if not gpu_possible:  # CUDA reserves huge address ranges
+                resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+            if separate_user:  # NPROC counts every process of the user
+                resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+
+        return apply
+
+    # -- talking ---------------------------------------------------------------
+    def _receive(self, timeout, what):
+        """Wait for one message; return (header, tensors, output)."""
+        deadline = time.monotonic() + timeout
+        output, dropped = bytearray(), 0
+        keep = self.limits.output_chars * 4
+
+        def drain():
+            nonlocal dropped
+            while True:
+                try:
+                    chunk = os.read(self._output_r, 1 << 16)
+                except BlockingIOError:
+                    return
+                if not chunk:
+                    return
+                room = max(0, keep - len(output))
+                output.extend(chunk[:room])
+                dropped += len(chunk) - min(room, len(chunk))
+
+        def text():
+            s = output.decode("utf-8", "replace")
+            if len(s) > self.limits.output_chars or dropped:
+                s = s[: self.limits.output_chars] + "\n... (output truncated)"
+            return s
+
+        while True:
+            try:
+                message = self._reader.message()
+            except wire.WireError as exc:
+                self.close()
+                raise StudentCodeError(f"the worker's reply was unreadable ({exc})", text(), True)
+            if message is not None:
+                drain()
+                return message[0], message[1], text()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise StudentCodeError(f"{what} did not finish within {timeout:g} s "
+                                       "(an infinite loop, or far too slow?)", text(), True)
+            ready, _, _ = select.select([self._reply_r, self._output_r], [], [], left)
+            if self._output_r in ready:
+                drain()
+            if self._reply_r in ready:
+                chunk = os.read(self._reply_r, 1 << 20)
+                if not chunk:
+                    drain()
+                    try:
+                        code = self.proc.wait(timeout=2)
+                    except subprocess.TimeoutExpired:
+                        code = None
+                    self.close()
+                    raise StudentCodeError(f"{what}: the process running your code "
+                                           f"{_decode_exit(code, self.limits)}", text(), True)
+                self._reader.feed(chunk)
+
+    def ready(self):
+        """Wait until mlp.py is imported. Returns what it printed; raises StudentCodeError."""
+        if self._hello is None:
+            header, _, output = self._receive(self.limits.start_seconds, "importing mlp.py")
+            self._hello = header, output
+            self.missing = header.get("missing", [])
+        header, output = self._hello
+        if not header.get("ok"):
+            raise StudentCodeError("mlp.py could not be imported:\n" + header.get("error", ""), output)
+        return output
+
+    def call(self, fn, *args, device="cpu", timeout=None, **kwargs):
+        """Call mlp.<fn>(*args, **kwargs) in the worker. Returns a Reply."""
+        self.ready()
+        if fn in self.missing:
+            raise StudentCodeError(f"mlp.py does not define a function named {fn}")
+        tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs})
+        try:
+            wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors))
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                raise
+        header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn)
+        if not header.get("ok"):
+            raise StudentCodeError(f"{fn} raised an exception:\n{header.get('error', '')}", output)
+        return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"))
+
+    def close(self):
+        """Kill the worker and everything it started; remove its scratch folder."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self.account:
+            kill_user_processes(self.account[0])
+        self.proc.wait()
+        self.proc = None
+        for fd in (self._request_w, self._reply_r, self._output_r):
+            os.close(fd)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def start_worker(submission, limits, gpu_possible=False):
+    """Start a worker for submission (a path to mlp.py). Returns at once; the import
+    finishes in the background. The single place a pre-warmed pool would plug in."""
+    return Worker(submission, limits, gpu_possible)
+
+
+class Runner:
+    """One grading session's access to student code: a live worker, replaced after a
+    failure, so a crash or a timeout costs only the test that caused it."""
+
+    def __init__(self, submission, limits, gpu_possible=False, worker=None):
+        self.submission, self.limits, self.gpu_possible = submission, limits, gpu_possible
+        self.worker = worker
+        self.output = []       # what the student printed since the last take_output()
+        self._import_error = None
+
+    def _live(self):
+        if self._import_error:
+            raise self._import_error
+        if self.worker is None or self.worker.proc is None:
+            self.worker = start_worker(self.submission, self.limits, self.gpu_possible)
+        try:
+            self.output.append(self.worker.ready())
+        except StudentCodeError as exc:
+            self._import_error = StudentCodeError(str(exc))  # importing again would fail again
+            self.output.append(exc.output)
+            raise
+        return self.worker
+
+    def import_output(self):
+        """Import mlp.py (if not yet) and return the names of missing functions."""
+        return self._live().missing
+
+    def call(self, fn, *args, **kwargs):
+        worker = self._live()
+        try:
+            reply = worker.call(fn, *args, **kwargs)
+        except StudentCodeError as exc:
+            self.output.append(exc.output)
+            if exc.worker_lost:
+                self.worker = None
+            raise
+        self.output.append(reply.output)
+        return reply
+
+    def take_output(self):
+        text = "".join(o for o in self.output if o)
+        self.output = []
+        return text
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None

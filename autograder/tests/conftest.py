@@ -1,0 +1,108 @@
+"""Fixtures for the grading tests: the student's functions (through the sandbox), the
+hidden reference (imported here, in the trusted process), seeded random generators and
+the device to test on.
+
+A grading session is started by autograder/grade.py, which passes a GradingSession
+plugin holding the already-started worker, the seed and the reference's path.
+"""
+import hashlib
+import importlib.util
+
+import pytest
+import torch
+
+from autograder.checks import Mismatch
+from autograder.messages import say
+
+
+def _session(config):
+    session = config.pluginmanager.get_plugin("grading-session")
+    if session is None:
+        raise pytest.UsageError("run the grading tests with: python -m autograder grade PATH")
+    return session
+
+
+@pytest.fixture(scope="session")
+def ref(request):
+    """The hidden reference solution, loaded from its file."""
+    spec = importlib.util.spec_from_file_location("reference_mlp", _session(request.config).reference)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def runner(request):
+    return _session(request.config).runner
+
+
+class Student:
+    """The student's four functions, called in the sandbox. Each returns the decoded value;
+    a failure of the student's code raises StudentCodeError."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.autograd = None   # what the last backward call used of autograd, if anything
+
+    def _call(self, fn, *args, **kwargs):
+        first = next((a for a in args if isinstance(a, torch.Tensor)), None)
+        device = str(first.device) if first is not None else "cpu"
+        reply = self.runner.call(fn, *args, device=device, **kwargs)
+        if fn == "backward":
+            self.autograd = reply.autograd
+            if reply.autograd:
+                raise Mismatch(say("autograd", what=reply.autograd))
+        return reply.value
+
+    def forward(self, X, params):
+        return self._call("forward", X, params)
+
+    def bce_loss(self, A2, Y, pos_weight=1.0):
+        return self._call("bce_loss", A2, Y, pos_weight=pos_weight)
+
+    def backward(self, X, Y, params, cache, pos_weight=1.0):
+        return self._call("backward", X, Y, params, cache, pos_weight=pos_weight)
+
+    def sgd_step(self, params, grads, lr):
+        return self._call("sgd_step", params, grads, lr)
+
+
+@pytest.fixture(scope="session")
+def student(runner):
+    return Student(runner)
+
+
+@pytest.fixture(scope="session")
+def device():
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@pytest.fixture
+def gen(request):
+    """A generator seeded from the session seed and the test's name: fresh inputs every
+    run, reproducible with --seed, independent of test order."""
+    digest = hashlib.sha256(f"{_session(request.config).seed}:{request.node.nodeid}".encode()).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest[:8], "little") & (2**63 - 1))
+
+
+@pytest.fixture(autouse=True)
+def _student_output(request):
+    """Attach what the student's code printed during this test to the test's output."""
+    runner = _session(request.config).runner
+    runner.take_output()
+    yield
+    request.node.user_properties.append(("student_output", runner.take_output()))
+
+
+@pytest.fixture(scope="session")
+def autograd_use(student, ref):
+    """Run backward once with a probe: if it uses autograd, every backward test scores 0."""
+    gen = torch.Generator().manual_seed(0)
+    from autograder.checks import make_case
+    X, Y, params = make_case(gen, 4, 3, 2)
+    _, cache = ref.forward(X, params)
+    try:
+        student.backward(X, Y, params, cache)
+    except Exception:
+        pass
+    return student.autograd

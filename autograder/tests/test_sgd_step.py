@@ -1,0 +1,31 @@
+"""sgd_step(params, grads, lr) -> updated params, on gradients made by the reference."""
+import torch
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
+
+from autograder.checks import PARAMS, SIZES, case_text, check_params_result, expect_close, make_case
+
+
+@weight(3)
+@number("4.1")
+@tags("sgd_step")
+def test_sgd_types(student, ref, gen, device):
+    """sgd_step: returns W1, b1, W2, b2 with their shapes, dtype and device"""
+    for dtype in (torch.float64, torch.float32):
+        X, Y, params = make_case(gen, 7, 5, 3, dtype)
+        X, Y, params = X.to(device), Y.to(device), {k: v.to(device) for k, v in params.items()}
+        grads = ref.backward(X, Y, params, ref.forward(X, params)[1])
+        check_params_result(student.sgd_step(params, grads, 0.1), params)
+
+
+@weight(7)
+@number("4.2")
+@tags("sgd_step")
+def test_sgd_values(student, ref, gen):
+    """sgd_step: the updated parameters match the reference"""
+    for (m, n, h), lr in zip(SIZES, (0.1, 0.5, 0.01, 1.0)):
+        X, Y, params = make_case(gen, m, n, h)
+        grads = ref.backward(X, Y, params, ref.forward(X, params)[1], 3.0)
+        want = ref.sgd_step(params, grads, lr)
+        got = check_params_result(student.sgd_step(params, grads, lr), params)
+        for p in PARAMS:
+            expect_close(p, got[p], want[p], case_text(m, n, h, lr=lr))

@@ -1,0 +1,16 @@
+"""The submission as a file: found, importable, defining the four functions."""
+from gradescope_utils.autograder_utils.decorators import number, tags, weight
+
+from autograder.checks import FUNCTIONS, Mismatch
+from autograder.messages import say
+
+
+@weight(0)
+@number("0.1")
+@tags("submission")
+def test_mlp_imports(runner, record_property):
+    """mlp.py is found, imports, and defines the four functions"""
+    missing = runner.import_output()
+    if missing:
+        raise Mismatch(say("missing_functions", names=", ".join(missing)))
+    record_property("message", say("imported"))

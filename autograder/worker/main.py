@@ -1,0 +1,107 @@
+"""The sandboxed worker: imports the student's mlp.py and answers calls, one at a time.
+
+Started by autograder/sandbox.py as a fresh interpreter (python -I), already running as
+the unprivileged user with its limits set. Usage: main.py REQUEST_FD REPLY_FD MLP_PATH
+
+Protocol (see wire.py): the worker first sends a hello saying whether mlp.py imported;
+then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one reply
+{"ok", "value" | "error", "autograd"}. Anything the student prints goes to fds 1 and 2,
+which the trusted side reads separately.
+"""
+import importlib.util
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402  (next to this file; the interpreter runs isolated)
+
+FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
+
+
+def student_traceback(exc, path):
+    """The exception and only the frames inside mlp.py: students see their code, not ours."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+    lines = traceback.format_list(frames[-5:]) if frames else []
+    return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+class AutogradGuard:
+    """Records any use of autograd while backward runs (the rule: backward is by hand)."""
+
+    def __init__(self, torch):
+        self.torch = torch
+        self.used = None
+        self.saved = []
+
+    def _wrap(self, owner, name, label):
+        original = getattr(owner, name)
+
+        def guarded(*args, **kwargs):
+            self.used = self.used or label
+            raise RuntimeError(f"{label} is not allowed in backward: compute the gradients by hand")
+
+        self.saved.append((owner, name, original))
+        setattr(owner, name, guarded)
+
+    def __enter__(self):
+        t = self.torch
+        self._wrap(t.Tensor, "backward", "Tensor.backward()")
+        self._wrap(t.autograd, "backward", "torch.autograd.backward()")
+        self._wrap(t.autograd, "grad", "torch.autograd.grad()")
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, original in reversed(self.saved):
+            setattr(owner, name, original)
+        self.saved.clear()
+
+
+def main():
+    request_fd, reply_fd, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    import torch
+
+    torch.set_num_threads(1)
+
+    def send(header, tensors=None):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        wire.write_all(reply_fd, wire.pack(header, tensors))
+
+    try:
+        spec = importlib.util.spec_from_file_location("mlp", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["mlp"] = module
+        spec.loader.exec_module(module)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+        send({"ok": False, "error": student_traceback(exc, path)})
+        return
+    missing = [f for f in FUNCTIONS if not callable(getattr(module, f, None))]
+    send({"ok": True, "missing": missing})
+
+    while True:
+        try:
+            request, tensors = wire.read_message(request_fd)
+        except wire.WireError:
+            return
+        device = request.get("device", "cpu")
+        call = wire.decode(request["call"], {k: v.to(device) for k, v in tensors.items()})
+        args, kwargs = call["args"], call["kwargs"]
+        fn = getattr(module, request["fn"], None)
+        guard = AutogradGuard(torch)
+        try:
+            if request["fn"] == "backward":
+                with guard:
+                    value = fn(*args, **kwargs)
+            else:
+                value = fn(*args, **kwargs)
+            tree, out = wire.encode(value)
+            reply = {"ok": True, "value": tree}
+        except BaseException as exc:
+            reply, out = {"ok": False, "error": student_traceback(exc, path)}, None
+        reply["autograd"] = guard.used
+        send(reply, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The only way values cross between the trusted grader and the sandboxed worker.
+
+A message is an 8-byte length, a JSON header, an 8-byte length and a safetensors blob.
+Values travel as a JSON tree whose tensors live in the blob; nothing is pickled, so
+reading a message never runs code. The sender describes what it holds (for example a
+tensor subclass or a numpy array) and the receiver decides what to accept.
+
+Used by both sides: keep it to the standard library, torch and safetensors.
+"""
+import json
+import os
+import struct
+
+MAX_HEADER = 4 << 20        # bytes of JSON a message may carry
+MAX_BLOB = 512 << 20        # bytes of tensor data a message may carry
+_LEN = struct.Struct(">Q")
+
+
+class WireError(Exception):
+    """A message was malformed, too large, or the other side went away."""
+
+
+class Foreign:
+    """Something the student returned that is not a plain value we accept.
+
+    Kept as a description only: its type name and a short text, never the object.
+    """
+
+    def __init__(self, type_name, detail=""):
+        self.type_name = type_name
+        self.detail = detail
+
+    def __repr__(self):
+        return f"<{self.type_name}>"
+
+
+def _type_name(obj):
+    t = type(obj)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _short_repr(obj, limit=200):
+    try:
+        text = repr(obj)
+    except BaseException as exc:  # a hostile __repr__ must not break the reply
+        text = f"<repr failed: {type(exc).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def encode(value):
+    """Turn a value into (tree, tensors): JSON-able tree plus a dict of CPU tensors."""
+    import torch
+
+    tensors = {}
+
+    def walk(v, depth=0):
+        if depth > 20:
+            return {"k": "other", "type": _type_name(v), "detail": "nested too deeply"}
+        if type(v) is torch.Tensor:
+            key = f"t{len(tensors)}"
+            try:
+                tensors[key] = v.detach().to("cpu").clone().contiguous()
+            except Exception as exc:
+                return {"k": "other", "type": "torch.Tensor", "detail": f"could not be sent: {exc}"}
+            return {"k": "tensor", "key": key, "device": str(v.device)}
+        if isinstance(v, torch.Tensor):
+            return {"k": "other", "type": _type_name(v), "detail": "a subclass of torch.Tensor"}
+        if v is None:
+            return {"k": "none"}
+        if isinstance(v, (bool, int, float)) and type(v) in (bool, int, float):
+            return {"k": "num", "v": v}
+        if type(v) is str:
+            return {"k": "str", "v": v[:500]}
+        if isinstance(v, dict):
+            items = [[k if type(k) is str else _short_repr(k), walk(x, depth + 1)] for k, x in list(v.items())[:64]]
+            return {"k": "dict", "type": _type_name(v), "items": items}
+        if isinstance(v, (list, tuple)):
+            return {"k": "seq", "type": _type_name(v), "items": [walk(x, depth + 1) for x in list(v)[:64]]}
+        return {"k": "other", "type": _type_name(v), "detail": _short_repr(v)}
+
+    return walk(value), tensors
+
+
+def decode(tree, tensors):
+    """Rebuild a value from encode()'s output. Tensors come back as plain torch.Tensor on
+    the device the sender reported; anything else unusual comes back as Foreign."""
+    import torch
+
+    kind = tree.get("k")
+    if kind == "tensor":
+        t = tensors.get(tree["key"])
+        if t is None:
+            return Foreign("missing tensor")
+        device = tree.get("device", "cpu")
+        if device != "cpu":
+            try:
+                t = t.to(device)
+            except Exception:
+                return Foreign("torch.Tensor", f"on device {device}, which the grader cannot use")
+        return t
+    if kind == "none":
+        return None
+    if kind == "num":
+        return tree["v"]
+    if kind == "str":
+        return tree["v"]
+    if kind == "dict":
+        out = {k: decode(v, tensors) for k, v in tree["items"]}
+        return out if tree.get("type") in ("dict", "collections.OrderedDict") else Foreign(tree.get("type"), "a mapping")
+    if kind == "seq":
+        items = [decode(v, tensors) for v in tree["items"]]
+        return tuple(items) if tree.get("type") == "tuple" else items if tree.get("type") == "list" else Foreign(tree.get("type"))
+    return Foreign(tree.get("type", "?"), tree.get("detail", ""))
+
+
+def pack(header, tensors=None):
+    """Serialise one message to bytes."""
+    from safetensors.torch import save
+
+    blob = save(tensors) if tensors else b""
+    head = json.dumps(header).encode()
+    return _LEN.pack(len(head)) + head + _LEN.pack(len(blob)) + blob
+
+
+def unpack_blob(blob):
+    from safetensors.torch import load
+
+    return load(blob) if blob else {}
+
+
+def read_exact(fd, n):
+    """Blocking read of exactly n bytes (worker side)."""
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise WireError("the other side closed the channel")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd):
+    """Blocking read of one whole message: returns (header, tensors)."""
+    (n,) = _LEN.unpack(read_exact(fd, 8))
+    if n > MAX_HEADER:
+        raise WireError("header too large")
+    header = json.loads(read_exact(fd, n))
+    (n,) = _LEN.unpack(read_exact(fd, 8))
+    if n > MAX_BLOB:
+        raise WireError("reply too large")
+    return header, unpack_blob(read_exact(fd, n))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class Reader:
+    """Incremental parser for the trusted side, which reads with select() and a deadline."""
+
+    def __init__(self):
+        self.buf = bytearray()
+
+    def feed(self, data):
+        self.buf += data
+
+    def message(self):
+        """Return (header, tensors) once a whole message has arrived, else None."""
+        if len(self.buf) < 8:
+            return None
+        (n,) = _LEN.unpack_from(self.buf, 0)
+        if n > MAX_HEADER:
+            raise WireError("header too large")
+        if len(self.buf) < 16 + n:
+            return None
+        (m,) = _LEN.unpack_from(self.buf, 8 + n)
+        if m > MAX_BLOB:
+            raise WireError("reply too large")
+        if len(self.buf) < 16 + n + m:
+            return None
+        try:
+            header = json.loads(bytes(self.buf[8:8 + n]))
+            tensors = unpack_blob(bytes(self.buf[16 + n:16 + n + m]))
+        except Exception as exc:
+            raise WireError(f"unreadable message: {exc}") from None
+        del self.buf[:16 + n + m]
+        return header, tensors

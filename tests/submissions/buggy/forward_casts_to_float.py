@@ -1,0 +1,38 @@
+"""forward casts X and the parameters to float32 "to be safe", so float64 inputs give float32 outputs.
+
+breaks: forward
+hint: wrong_dtype
+"""
+import torch
+
+
+def forward(X, params):
+    X = X.float()
+    W1, b1 = params["W1"].float(), params["b1"].float()
+    W2, b2 = params["W2"].float(), params["b2"].float()
+    Z1 = X @ W1 + b1
+    A1 = torch.relu(Z1)
+    Z2 = A1 @ W2 + b2
+    A2 = torch.sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def bce_loss(A2, Y, pos_weight=1.0):
+    eps = torch.finfo(A2.dtype).eps
+    p = A2.clamp(eps, 1 - eps)
+    return -(pos_weight * Y * torch.log(p) + (1 - Y) * torch.log1p(-p)).mean()
+
+
+def backward(X, Y, params, cache, pos_weight=1.0):
+    m = X.shape[0]
+    dZ2 = (cache["A2"] * (pos_weight * Y + 1 - Y) - pos_weight * Y) / m
+    dW2 = cache["A1"].T @ dZ2
+    db2 = dZ2.sum(dim=0)
+    dZ1 = (dZ2 @ params["W2"].T) * (cache["Z1"] > 0).to(dZ2.dtype)
+    dW1 = X.T @ dZ1
+    db1 = dZ1.sum(dim=0)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def sgd_step(params, grads, lr):
+    return {k: params[k] - lr * grads["d" + k] for k in params}

@@ -1,0 +1,32 @@
+"""forward spins forever in a busy loop; the other functions are correct.
+
+breaks: hostile
+hint: none
+"""
+import torch
+
+
+def forward(X, params):
+    while True:
+        pass
+
+
+def bce_loss(A2, Y, pos_weight=1.0):
+    eps = torch.finfo(A2.dtype).eps
+    p = A2.clamp(eps, 1 - eps)
+    return -(pos_weight * Y * torch.log(p) + (1 - Y) * torch.log1p(-p)).mean()
+
+
+def backward(X, Y, params, cache, pos_weight=1.0):
+    m = X.shape[0]
+    dZ2 = (cache["A2"] * (pos_weight * Y + 1 - Y) - pos_weight * Y) / m
+    dW2 = cache["A1"].T @ dZ2
+    db2 = dZ2.sum(dim=0)
+    dZ1 = (dZ2 @ params["W2"].T) * (cache["Z1"] > 0).to(X.dtype)
+    dW1 = X.T @ dZ1
+    db1 = dZ1.sum(dim=0)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def sgd_step(params, grads, lr):
+    return {k: params[k] - lr * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}

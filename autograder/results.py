@@ -32,12 +32,12 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    config.stash[KEY] = {"start": time.time(), "items": [], "outcomes": {}, "collect_errors": [],
-                         "extra": {}, "output": []}
+    _state(config)
 
 
 def _state(config):
-    return config.stash[KEY]
+    return config.stash.setdefault(KEY, {"start": time.time(), "items": [], "outcomes": {},
+                                         "collect_errors": [], "extra": {}, "output": []})
 
 
 def add_output(config, text):

@@ -226,12 +226,14 @@ class Worker:
                 self._reader.feed(chunk)
 
     def ready(self):
-        """Wait until mlp.py is imported. Returns what it printed; raises StudentCodeError."""
+        """Wait until mlp.py is imported. Returns what the import printed (once; "" after
+        that); raises StudentCodeError if the import failed."""
         if self._hello is None:
             header, _, output = self._receive(self.limits.start_seconds, "importing mlp.py")
             self._hello = header, output
             self.missing = header.get("missing", [])
         header, output = self._hello
+        self._hello = header, ""
         if not header.get("ok"):
             raise StudentCodeError("mlp.py could not be imported:\n" + header.get("error", ""), output)
         return output

@@ -114,6 +114,8 @@ def expect_close(name, got, want, case="", atol=None):
         raise Mismatch(say("nonfinite", name=name, bad=int((~finite).sum()), total=total, case=case))
     diff = (got - want).abs()
     bad = diff > atol + rtol * want.abs()
+    if bool(bad.any()) and want.dim() == 0:
+        raise Mismatch(say("value_scalar", name=name, diff=float(diff), case=case))
     if bool(bad.any()):
         flat = int(torch.argmax(diff))
         index = list(torch.unravel_index(torch.tensor(flat), want.shape)) if want.dim() else []

@@ -24,10 +24,11 @@ SEVERAL = {
 
 
 def find_submission(path):
-    """(path to mlp.py, None) or (None, reason-key) for a file or a folder."""
+    """(path to mlp.py, None) or (None, (reason, fields)). A file named on the command
+    line is graded whatever its name; a folder must hold exactly one mlp.py."""
     path = Path(path)
     if path.is_file():
-        return (path, None) if path.name == "mlp.py" else (None, ("not_found", {}))
+        return path, None
     found = sorted(p for p in path.rglob("mlp.py") if p.is_file() and "__MACOSX" not in p.parts)
     if not found:
         return None, ("not_found", {})
@@ -70,7 +71,7 @@ def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
     session = GradingSession(runner, seed, reference, conf["language"])
     try:
         pytest.main([str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
-                     "-q", "--no-header", "-p", "no:randomly", "--results-json", out,
+                     "-qq", "--tb=no", "-rN", "--no-header", "-p", "no:randomly", "--results-json", out,
                      "--default-visibility", conf["default_visibility"]],
                     plugins=[results, _Named(session)])
     finally:

@@ -59,6 +59,10 @@ MESSAGES = {
         "zh": "{name} 与期望值在 {total} 个元素中有 {bad} 个不同"
               "（最大差值 {diff:.3g}，位于下标 {index}）{case}",
     },
+    "value_scalar": {
+        "en": "{name} differs from the expected value by {diff:.3g}{case}",
+        "zh": "{name} 与期望值相差 {diff:.3g}{case}",
+    },
     "nonfinite": {
         "en": "{name} contains NaN or infinity at {bad} of {total} entries{case}",
         "zh": "{name} 在 {total} 个元素中有 {bad} 个是 NaN 或无穷大{case}",

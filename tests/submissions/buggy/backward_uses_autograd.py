@@ -1,6 +1,6 @@
 """Backward re-runs forward on requires_grad copies of the parameters and calls loss.backward().
 
-breaks: backward
+breaks: backward, training
 hint: autograd_used
 """
 import torch

@@ -1,6 +1,6 @@
 """Backward sums the bias gradients with keepdim=True, so db1 is (1, h) and db2 is (1, 1).
 
-breaks: backward
+breaks: backward, training
 hint: bias_grad_2d
 """
 import torch

@@ -1,6 +1,6 @@
 """Backward sums dZ1 over the hidden units (dim=1) instead of over the batch for db1.
 
-breaks: backward
+breaks: backward, training
 hint: bias_grad_wrong_axis
 """
 import torch

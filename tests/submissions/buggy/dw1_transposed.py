@@ -1,6 +1,6 @@
 """Backward computes dW1 as dZ1.T @ X, which is the transpose of the right gradient.
 
-breaks: backward
+breaks: backward, training
 hint: grad_transposed
 """
 import torch

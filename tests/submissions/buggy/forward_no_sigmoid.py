@@ -1,6 +1,6 @@
 """forward returns the logits Z2 as A2 (and caches them as A2): the sigmoid is never applied.
 
-breaks: forward
+breaks: forward, training
 hint: forward_returns_logits
 """
 import torch

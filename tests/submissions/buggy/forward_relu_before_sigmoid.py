@@ -1,6 +1,6 @@
 """forward applies ReLU to the output logits before the sigmoid, so A2 never drops below 0.5.
 
-breaks: forward
+breaks: forward, training
 hint: forward_output_activation
 """
 import torch

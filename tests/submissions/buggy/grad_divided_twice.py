@@ -1,6 +1,6 @@
 """Backward divides dZ2 by m and then averages the weight and bias gradients over m again.
 
-breaks: backward
+breaks: backward, training
 hint: grad_double_mean
 """
 import torch

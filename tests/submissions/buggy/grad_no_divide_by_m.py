@@ -1,6 +1,6 @@
 """Backward never divides by the batch size, so every gradient is m times too large.
 
-breaks: backward
+breaks: backward, training
 hint: grad_missing_mean
 """
 import torch

@@ -1,6 +1,6 @@
 """sgd_step adds lr * grad to the parameters (gradient ascent) instead of subtracting it.
 
-breaks: sgd_step
+breaks: sgd_step, training
 hint: sgd_sign_flipped
 """
 import torch

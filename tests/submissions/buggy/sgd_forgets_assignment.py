@@ -1,6 +1,6 @@
 """sgd_step computes each update into a local variable that is thrown away and returns params unchanged.
 
-breaks: sgd_step
+breaks: sgd_step, training
 hint: sgd_unchanged
 """
 import torch

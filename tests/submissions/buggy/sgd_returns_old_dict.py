@@ -1,6 +1,6 @@
 """sgd_step builds a dict of updated parameters but returns the original params dict by mistake.
 
-breaks: sgd_step
+breaks: sgd_step, training
 hint: sgd_unchanged
 """
 import torch

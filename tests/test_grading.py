@@ -1,0 +1,65 @@
+"""What a grade says about a submission: the reference, the starter, correct variants and
+realistic bugs, graded end to end by `python -m autograder grade`."""
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SUBMISSIONS, by_tag, header, outputs
+
+FUNCTION_TAGS = {"forward", "loss", "backward", "sgd_step", "training"}
+INTERNAL = ("not your fault", "不是你的问题")
+
+
+def test_reference_gets_full_marks(graded):
+    data = graded(ROOT / "reference" / "mlp.py")
+    assert data["score"] == 100
+    assert all(t["status"] == "passed" for t in data["tests"])
+    assert data["extra_data"]["seed"] >= 0
+
+
+def test_every_test_has_one_function_tag(graded):
+    data = graded(ROOT / "reference" / "mlp.py")
+    assert len(data["tests"]) >= 15
+    for t in data["tests"]:
+        assert len(t["tags"]) == 1 and t["tags"][0] in FUNCTION_TAGS | {"submission"}, t["name"]
+
+
+def test_untouched_starter_gets_zero_without_grader_error(graded):
+    data = graded(ROOT / "starter" / "mlp.py")
+    assert data["score"] == 0
+    text = outputs(data)
+    assert "NotImplementedError" in text
+    assert not any(s in text for s in INTERNAL)
+    assert "/tmp/" not in text   # students see mlp.py, not the sandbox's paths
+
+
+@pytest.mark.parametrize("path", sorted((SUBMISSIONS / "correct").glob("*.py")), ids=lambda p: p.stem)
+def test_correct_variants_get_full_marks(graded, path):
+    data = graded(path)
+    failed = [(t["name"], t["output"][:300]) for t in data["tests"] if t["status"] != "passed"]
+    assert data["score"] == 100, failed
+
+
+@pytest.mark.parametrize("path", sorted((SUBMISSIONS / "buggy").glob("*.py")), ids=lambda p: p.stem)
+def test_bug_costs_points_only_where_it_is(graded, path):
+    """A bug loses points in the tests of the function it breaks (and in training when it
+    stops learning, as its header declares) and nowhere else."""
+    breaks, _ = header(path)
+    sums = by_tag(graded(path))
+    lost = {tag for tag in FUNCTION_TAGS if sums[tag][0] < sums[tag][1]}
+    assert lost == breaks, f"{path.stem}: points lost in {sorted(lost)}, expected {sorted(breaks)}"
+
+
+def test_seed_reproduces_a_grade(tmp_path):
+    from conftest import grade
+    path = SUBMISSIONS / "buggy" / "relu_mask_ge_zero.py"
+    a, _ = grade(path, tmp_path, seed=1234)
+    b, _ = grade(path, tmp_path, seed=1234)
+    assert a["extra_data"]["seed"] == 1234
+    assert [t["output"] for t in a["tests"]] == [t["output"] for t in b["tests"]]
+
+
+def test_messages_name_the_problem(graded):
+    data = graded(SUBMISSIONS / "buggy" / "bias_grads_keepdim.py")
+    text = outputs(data)
+    assert "db1" in text and "(1, " in text

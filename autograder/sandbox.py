@@ -82,21 +82,48 @@ def lock_down(*paths):
 
 
 def kill_user_processes(uid):
-    """SIGKILL every process owned by uid, sweeping until none is left (forks included)."""
+    """SIGKILL every live process owned by uid, sweeping until none is left (forks included)."""
     for _ in range(50):
+        _reap_orphans()
         found = False
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             try:
-                if os.stat(f"/proc/{pid}").st_uid == uid:
-                    os.kill(int(pid), signal.SIGKILL)
-                    found = True
-            except (FileNotFoundError, ProcessLookupError):
+                if os.stat(f"/proc/{pid}").st_uid != uid:
+                    continue
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                        continue   # already dead; reaped above once it is our orphan
+                os.kill(int(pid), signal.SIGKILL)
+                found = True
+            except (FileNotFoundError, ProcessLookupError, IndexError):
                 pass
         if not found:
             return
         time.sleep(0.02)
+
+
+def _become_subreaper():
+    """Orphans of the worker (double forks, setsid) get re-parented to this process instead
+    of init, so that we can reap them: init in a container often never does, and
+    zombies would count against the worker user's process limit."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap_orphans():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def _decode_exit(returncode, limits):
@@ -122,6 +149,7 @@ class Worker:
     def __init__(self, submission, limits, gpu_possible=False):
         self.limits = limits
         self.account = _account(limits.user)
+        _become_subreaper()
         self.scratch = tempfile.mkdtemp(prefix="mlp-worker-")
         target = os.path.join(self.scratch, "mlp.py")
         shutil.copyfile(submission, target)
@@ -266,6 +294,7 @@ class Worker:
             kill_user_processes(self.account[0])
         self.proc.wait()
         self.proc = None
+        _reap_orphans()
         for fd in (self._request_w, self._reply_r, self._output_r):
             os.close(fd)
         shutil.rmtree(self.scratch, ignore_errors=True)

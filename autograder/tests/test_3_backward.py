@@ -9,6 +9,7 @@ from gradescope_utils.autograder_utils.decorators import number, tags, weight
 from autograder.checks import (GRADS, SIZES, Mismatch, case_text, check_grads_result, expect_close,
                                gradient_check, make_case, numerical_gradient, with_exact_zeros)
 from autograder.messages import say
+from autograder.sandbox import StudentCodeError
 
 
 @pytest.fixture(autouse=True)
@@ -77,7 +78,10 @@ def test_backward_uses_given_cache(student, ref, gen):
     X, Y, params = make_case(gen, 9, 4, 6)
     _, cache = ref.forward(X, params)
     other_X, _, other_params = make_case(gen, 5, 4, 6)
-    student.forward(other_X, other_params)      # leaves state behind, if the student keeps any
+    try:  # leaves state behind, if the student keeps any; forward's own bugs cost nothing here
+        student.forward(other_X, other_params)
+    except (Mismatch, StudentCodeError):
+        pass
     case = case_text(9, 4, 6, pos_weight=3.0)
     want = ref.backward(X, Y, params, cache, 3.0)
     first = check_grads_result(student.backward(X, Y, params, cache, 3.0), params)

@@ -1,0 +1,123 @@
+"""Hostile submissions are contained: the grade is still written, by us, and reflects only
+what the functions returned."""
+import os
+import pwd
+import re
+import time
+
+import pytest
+
+from conftest import ROOT, SUBMISSIONS, by_tag, grade, needs_root, outputs
+
+HOSTILE = SUBMISSIONS / "hostile"
+
+
+def worker_uid():
+    for name in ("mlpworker", "nobody"):
+        try:
+            return pwd.getpwnam(name).pw_uid
+        except KeyError:
+            pass
+
+
+def processes_of(uid):
+    pids = []
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid:
+                pids.append(int(pid))
+        except FileNotFoundError:
+            pass
+    return pids
+
+
+def full(data, *tags):
+    sums = by_tag(data)
+    return all(sums[t][0] == sums[t][1] for t in tags)
+
+
+def zero(data, *tags):
+    sums = by_tag(data)
+    return all(sums[t][0] == 0 for t in tags)
+
+
+def test_forged_results_are_overwritten(graded):
+    data = graded(HOSTILE / "forge_results.py")
+    assert data["score"] < 50
+    assert len(data["tests"]) >= 15
+
+
+def test_sys_exit_at_import(graded):
+    data = graded(HOSTILE / "sys_exit.py")
+    assert data["score"] == 0
+    assert "could not be imported" in data["tests"][0]["output"] and "SystemExit" in outputs(data)
+
+
+def test_os_exit_in_backward_costs_only_backward(graded):
+    data = graded(HOSTILE / "os_exit_backward.py")
+    assert zero(data, "backward") and full(data, "forward", "loss", "sgd_step")
+    assert "exit status 0" in outputs(data)
+
+
+def test_infinite_loop_costs_only_forward(graded):
+    data = graded(HOSTILE / "infinite_loop.py")
+    assert zero(data, "forward", "training") and full(data, "loss", "backward", "sgd_step")
+    assert "did not finish within" in outputs(data)
+
+
+def test_print_flood_is_truncated(graded):
+    data = graded(HOSTILE / "print_flood.py")
+    assert zero(data, "forward") and full(data, "loss", "backward", "sgd_step")
+    assert "output truncated" in outputs(data)
+    assert max(len(t["output"]) for t in data["tests"]) < 20000
+
+
+def test_memory_hog_costs_only_forward(graded):
+    data = graded(HOSTILE / "memory_hog.py")
+    assert zero(data, "forward") and full(data, "loss", "backward", "sgd_step")
+
+
+def test_segfault_costs_only_backward(graded):
+    data = graded(HOSTILE / "crash_segfault.py")
+    assert zero(data, "backward") and full(data, "forward", "loss", "sgd_step")
+    assert "segmentation fault" in outputs(data)
+
+
+@pytest.mark.parametrize("name", ["monkeypatch_torch", "tensor_subclass"])
+def test_comparisons_cannot_be_faked(graded, name):
+    """Only the shape/dtype checks (x.1) may pass: the values are garbage."""
+    data = graded(HOSTILE / f"{name}.py")
+    assert all(t["score"] == 0 for t in data["tests"] if not t["number"].endswith(".1"))
+    assert data["score"] < 20
+
+
+def test_tensor_subclass_is_named(graded):
+    assert "subclass of torch.Tensor" in outputs(graded(HOSTILE / "tensor_subclass.py"))
+
+
+@needs_root
+def test_reference_cannot_be_read(tmp_path):
+    src = (HOSTILE / "read_reference.py").read_text()
+    path = tmp_path / "mlp.py"
+    path.write_text(src.replace("__REFERENCE_PATH__", str(ROOT / "reference" / "mlp.py")))
+    data, _ = grade(path, tmp_path)
+    text = outputs(data)
+    assert "REFERENCE: denied" in text and "REFERENCE: readable" not in text
+    assert data["score"] < 50
+
+
+@needs_root
+def test_no_process_survives_grading(tmp_path):
+    data, _ = grade(HOSTILE / "leave_process.py", tmp_path)
+    pid = int(re.search(r"CHILD PID (\d+)", outputs(data)).group(1))
+    time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{pid}")
+    assert processes_of(worker_uid()) == []
+    assert data["score"] == 100
+
+
+@needs_root
+def test_fork_bomb_is_limited_and_cleaned_up(tmp_path):
+    data, _ = grade(HOSTILE / "fork_bomb.py", tmp_path)
+    assert len(data["tests"]) >= 15
+    assert processes_of(worker_uid()) == []

@@ -1,0 +1,35 @@
+# make demo : set up, then grade the reference and the untouched starter, and run the self-check
+# make test : set up, then run the project's tests
+# Student code is run by a separate, unprivileged user when you are root, so the virtual
+# environment is made from a Python that every user can read (/usr/bin/python3 if present).
+PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+# For a CPU-only torch on a machine whose PyPI gives the CUDA build, for example:
+#   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+PIP_ARGS ?=
+
+.PHONY: demo test worker-user build clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_ARGS) -r requirements.txt
+	touch $@
+
+worker-user:
+	@if [ "$$(id -u)" = 0 ] && ! id mlpworker >/dev/null 2>&1; then \
+		useradd --system --no-create-home --shell /usr/sbin/nologin mlpworker; fi
+
+demo: $(VENV)/.installed worker-user
+	$(PY) -m autograder grade reference/mlp.py --out demo-results/reference.json
+	$(PY) -m autograder grade starter/mlp.py --out demo-results/starter.json
+	$(PY) starter/selfcheck.py --mlp reference/mlp.py --lang en
+
+test: $(VENV)/.installed worker-user
+	$(PY) -m pytest
+
+build: $(VENV)/.installed
+	$(PY) -m autograder build --out dist
+
+clean:
+	rm -rf $(VENV) dist demo-results

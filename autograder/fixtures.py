@@ -1,0 +1,54 @@
+"""Self-check fixtures: inputs and the reference's outputs on fixed seeds, shipped in the
+handout as starter/fixtures/selfcheck.safetensors (plain tensors, no code).
+
+    python -m autograder fixtures     # after changing the reference or checks.SIZES
+"""
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+from . import checks
+from .config import REFERENCE
+
+FIXTURES = Path(__file__).resolve().parent.parent / "starter" / "fixtures" / "selfcheck.safetensors"
+WEIGHTS = (1.0, 3.0, 0.5)
+LR = 0.1
+
+
+def _reference():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("reference_mlp", REFERENCE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_fixtures(seed=2024):
+    """{name: tensor} for every self-check case, and its metadata."""
+    ref, gen, t = _reference(), torch.Generator().manual_seed(seed), {}
+    for i, (m, n, h) in enumerate(checks.SIZES):
+        X, Y, params = checks.make_case(gen, m, n, h)
+        if i == 0:
+            X, params = checks.with_exact_zeros(X, params)   # ReLU'(0) = 0 is checked too
+        A2, cache = ref.forward(X, params)
+        t.update({f"{i}.X": X, f"{i}.Y": Y, **{f"{i}.{k}": v for k, v in params.items()},
+                  **{f"{i}.cache.{k}": v for k, v in cache.items()}})
+        for w in WEIGHTS:
+            t[f"{i}.loss.{w}"] = ref.bce_loss(A2, Y, w)
+            grads = ref.backward(X, Y, params, cache, w)
+            t.update({f"{i}.grads.{w}.{k}": v for k, v in grads.items()})
+        new = ref.sgd_step(params, ref.backward(X, Y, params, cache, 1.0), LR)
+        t.update({f"{i}.sgd.{k}": v for k, v in new.items()})
+    meta = {"cases": len(checks.SIZES), "weights": list(WEIGHTS), "lr": LR}
+    return {k: v.contiguous() for k, v in t.items()}, meta
+
+
+def write_fixtures(path=FIXTURES):
+    tensors, meta = build_fixtures()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path), metadata={"meta": json.dumps(meta)})
+    path.chmod(0o644)
+    return path

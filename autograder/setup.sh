@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder image.
+# Use a base image with Python 3.11 or newer (Gradescope's Ubuntu 24.04 image).
+set -euo pipefail
+SOURCE=/autograder/source
+
+apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+python3 -m venv /autograder/venv
+# The CPU build of torch (the default one from PyPI carries CUDA, several GB).
+/autograder/venv/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+/autograder/venv/bin/pip install --no-cache-dir -r "$SOURCE/requirements.txt"
+
+# Student code runs as this account: no login, no home, no groups.
+id mlpworker >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mlpworker
+# The hidden reference is readable by root only.
+chmod 700 "$SOURCE/reference"

@@ -1,0 +1,122 @@
+"""What an instructor deploys and a student runs: the zips, run_autograder, the CLI,
+the self-check and the results.json schema."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, SCHEMA, SUBMISSIONS, grade
+
+PY = sys.executable
+
+
+def run(*cmd, cwd=ROOT, env=None):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    proc = run(PY, "-m", "autograder", "build", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_autograder_zip_has_gradescope_layout(dist):
+    names = zipfile.ZipFile(dist / "autograder.zip").namelist()
+    assert "setup.sh" in names and "run_autograder" in names
+    assert "reference/mlp.py" in names and "autograder/tests/test_3_backward.py" in names
+    assert not any("__pycache__" in n for n in names)
+    info = zipfile.ZipFile(dist / "autograder.zip").getinfo("run_autograder")
+    assert info.external_attr >> 16 & 0o111
+
+
+def test_handout_never_contains_reference_code(dist):
+    z = zipfile.ZipFile(dist / "handout.zip")
+    names = z.namelist()
+    assert "task1/mlp.py" in names and "task1/selfcheck.py" in names and "task1/checks.py" in names
+    assert not any("reference" in n for n in names)
+    reference_lines = {line.strip() for line in (ROOT / "reference" / "mlp.py").read_text().splitlines()
+                       if len(line.strip()) > 35 and not line.strip().startswith(("#", '"""', "def "))}
+    for name in names:
+        data = z.read(name)
+        if name.endswith((".py", ".md")):
+            text = data.decode()
+            leaked = [line for line in reference_lines if line in text]
+            assert not leaked, f"{name} contains reference code: {leaked[:2]}"
+
+
+def test_handout_selfcheck_runs_from_the_unzipped_folder(dist, tmp_path):
+    zipfile.ZipFile(dist / "handout.zip").extractall(tmp_path)
+    folder = tmp_path / "task1"
+    starter = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
+    assert starter.returncode == 1 and "NotImplementedError" in starter.stdout
+    shutil.copy(ROOT / "reference" / "mlp.py", folder / "mlp.py")
+    solved = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
+    assert solved.returncode == 0, solved.stdout
+    assert "6/6 checks passed" in solved.stdout
+
+
+def test_selfcheck_points_at_the_bug(tmp_path):
+    proc = run(PY, str(ROOT / "starter" / "selfcheck.py"), "--lang", "en", "--mlp",
+               str(SUBMISSIONS / "buggy" / "bias_grads_keepdim.py"))
+    assert proc.returncode == 1
+    assert "✗ backward" in proc.stdout and "db1 has shape (1, 3); expected (3,)" in proc.stdout
+    assert "✓ forward" in proc.stdout
+
+
+def test_fixtures_are_up_to_date():
+    from safetensors.torch import load_file
+
+    sys.path.insert(0, str(ROOT))
+    from autograder.fixtures import FIXTURES, build_fixtures
+    import torch
+
+    shipped = load_file(str(FIXTURES))
+    fresh, _ = build_fixtures()
+    assert shipped.keys() == fresh.keys()
+    assert all(torch.equal(shipped[k], fresh[k]) for k in fresh), "run: python -m autograder fixtures"
+
+
+def test_run_autograder_follows_gradescope_paths(tmp_path):
+    root = tmp_path / "autograder"
+    (root / "submission" / "nested").mkdir(parents=True)
+    (root / "source").symlink_to(ROOT)
+    shutil.copy(ROOT / "reference" / "mlp.py", root / "submission" / "nested" / "mlp.py")
+    proc = run(str(ROOT / "run_autograder"), env={"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": PY})
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(data, SCHEMA)
+    assert data["score"] == 100
+
+
+@pytest.mark.parametrize("layout,expected", [("none", "No mlp.py"), ("several", "several files named mlp.py")])
+def test_folder_without_exactly_one_mlp(tmp_path, layout, expected):
+    sub = tmp_path / "sub"
+    (sub / "a").mkdir(parents=True)
+    if layout == "several":
+        (sub / "a" / "mlp.py").write_text("")
+        (sub / "mlp.py").write_text("")
+    proc = run(PY, "-m", "autograder", "grade", str(sub), "--out", str(tmp_path / "r.json"),
+               env={"AUTOGRADER_LANGUAGE": "en"})
+    assert proc.returncode == 0
+    data = json.loads((tmp_path / "r.json").read_text())
+    jsonschema.validate(data, SCHEMA)
+    assert data["score"] == 0 and expected in data["tests"][0]["output"]
+
+
+def test_schema_rejects_what_gradescope_would_reject():
+    good = {"score": 1, "tests": [{"score": 1, "max_score": 1, "name": "t", "visibility": "visible"}]}
+    jsonschema.validate(good, SCHEMA)
+    for bad in ({"tests": [{"max_score": 1}]},
+                {"score": 1, "tests": [{"score": 1, "visibility": "sometimes"}]},
+                {"score": 1, "output_format": "latex"},
+                {"score": "1"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, SCHEMA)

@@ -43,11 +43,14 @@ def test_correct_variants_get_full_marks(graded, path):
 @pytest.mark.parametrize("path", sorted((SUBMISSIONS / "buggy").glob("*.py")), ids=lambda p: p.stem)
 def test_bug_costs_points_only_where_it_is(graded, path):
     """A bug loses points in the tests of the function it breaks (and in training when it
-    stops learning, as its header declares) and nowhere else."""
+    stops learning, as its header declares) and nowhere else. A tag ending in "?" may go
+    either way: whether that bug stops learning depends on the random inputs."""
     breaks, _ = header(path)
+    must = {t for t in breaks if not t.endswith("?")}
+    may = {t.rstrip("?") for t in breaks}
     sums = by_tag(graded(path))
     lost = {tag for tag in FUNCTION_TAGS if sums[tag][0] < sums[tag][1]}
-    assert lost == breaks, f"{path.stem}: points lost in {sorted(lost)}, expected {sorted(breaks)}"
+    assert must <= lost <= may, f"{path.stem}: points lost in {sorted(lost)}, expected {sorted(breaks)}"
 
 
 def test_seed_reproduces_a_grade(tmp_path):

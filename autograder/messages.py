@@ -140,6 +140,42 @@ MESSAGES = {
         "en": "The grader failed on this test (not your fault); the instructor has the details.",
         "zh": "评分程序在该测试上出错（不是你的问题）；详细信息已留给老师。",
     },
+    # -- the sandbox ----------------------------------------------------------
+    "importing": {"en": "importing mlp.py", "zh": "导入 mlp.py"},
+    "import_failed": {
+        "en": "mlp.py could not be imported:\n{error}",
+        "zh": "无法导入 mlp.py：\n{error}",
+    },
+    "raised": {
+        "en": "{fn} raised an exception:\n{error}",
+        "zh": "{fn} 抛出了异常：\n{error}",
+    },
+    "call_timeout": {
+        "en": "{what} did not finish within {seconds} s (an infinite loop, or far too slow?)",
+        "zh": "{what} 在 {seconds} 秒内没有结束（死循环，或者太慢？）",
+    },
+    "worker_died": {
+        "en": "{what}: the process running your code {why}",
+        "zh": "{what}：运行你代码的进程{why}",
+    },
+    "unreadable_reply": {
+        "en": "the reply from your code's process was unreadable ({error})",
+        "zh": "无法读取运行你代码的进程的返回（{error}）",
+    },
+    "truncated": {"en": "(output truncated)", "zh": "（输出已截断）"},
+    "exit_unresponsive": {"en": "stopped responding", "zh": "停止了响应"},
+    "exit_status": {
+        "en": "ended the grading process (exit status {code}; sys.exit or os._exit?)",
+        "zh": "结束了评分进程（退出码 {code}；是否调用了 sys.exit 或 os._exit？）",
+    },
+    "exit_segfault": {"en": "crashed (segmentation fault)", "zh": "崩溃了（段错误）"},
+    "exit_cpu": {
+        "en": "used more than its {seconds} s of CPU time",
+        "zh": "用掉了超过 {seconds} 秒的 CPU 时间",
+    },
+    "exit_file": {"en": "wrote a file larger than {mb} MB", "zh": "写入了超过 {mb} MB 的文件"},
+    "exit_killed": {"en": "was killed (out of memory?)", "zh": "被终止了（内存不足？）"},
+    "exit_signal": {"en": "was killed by signal {name}", "zh": "被信号 {name} 终止"},
     "seed": {
         "en": "Random seed for this run: {seed}",
         "zh": "本次评分的随机种子：{seed}",

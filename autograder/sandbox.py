@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .messages import say
 from .worker import wire
 
 WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "main.py"
@@ -127,20 +128,20 @@ def _reap_orphans():
 
 
 def _decode_exit(returncode, limits):
+    """Why the worker process ended, in the student's language."""
     if returncode is None:
-        return "stopped responding"
+        return say("exit_unresponsive")
     if returncode >= 0:
-        return f"ended the grading process (exit status {returncode}; sys.exit or os._exit?)"
+        return say("exit_status", code=returncode)
     sig = -returncode
     reasons = {
-        signal.SIGSEGV: "crashed (segmentation fault)",
-        signal.SIGBUS: "crashed (bus error)",
-        signal.SIGABRT: "aborted",
-        signal.SIGXCPU: f"used more than its {limits.cpu_seconds} s of CPU time",
-        signal.SIGXFSZ: f"wrote a file larger than {limits.file_bytes >> 20} MB",
-        signal.SIGKILL: "was killed (out of memory?)",
+        signal.SIGSEGV: say("exit_segfault"),
+        signal.SIGBUS: say("exit_segfault"),
+        signal.SIGXCPU: say("exit_cpu", seconds=limits.cpu_seconds),
+        signal.SIGXFSZ: say("exit_file", mb=limits.file_bytes >> 20),
+        signal.SIGKILL: say("exit_killed"),
     }
-    return reasons.get(sig, f"was killed by signal {signal.Signals(sig).name}")
+    return reasons.get(sig, say("exit_signal", name=signal.Signals(sig).name))
 
 
 class Worker:
@@ -220,7 +221,7 @@ class Worker:
         def text():
             s = output.decode("utf-8", "replace")
             if len(s) > self.limits.output_chars or dropped:
-                s = s[: self.limits.output_chars] + "\n... (output truncated)"
+                s = s[: self.limits.output_chars] + "\n... " + say("truncated")
             return s
 
         while True:
@@ -228,15 +229,14 @@ class Worker:
                 message = self._reader.message()
             except wire.WireError as exc:
                 self.close()
-                raise StudentCodeError(f"the worker's reply was unreadable ({exc})", text(), True)
+                raise StudentCodeError(say("unreadable_reply", error=exc), text(), True)
             if message is not None:
                 drain()
                 return message[0], message[1], text()
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
-                raise StudentCodeError(f"{what} did not finish within {timeout:g} s "
-                                       "(an infinite loop, or far too slow?)", text(), True)
+                raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"), text(), True)
             ready, _, _ = select.select([self._reply_r, self._output_r], [], [], left)
             if self._output_r in ready:
                 drain()
@@ -249,28 +249,28 @@ class Worker:
                     except subprocess.TimeoutExpired:
                         code = None
                     self.close()
-                    raise StudentCodeError(f"{what}: the process running your code "
-                                           f"{_decode_exit(code, self.limits)}", text(), True)
+                    raise StudentCodeError(say("worker_died", what=what, why=_decode_exit(code, self.limits)),
+                                           text(), True)
                 self._reader.feed(chunk)
 
     def ready(self):
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after
         that); raises StudentCodeError if the import failed."""
         if self._hello is None:
-            header, _, output = self._receive(self.limits.start_seconds, "importing mlp.py")
+            header, _, output = self._receive(self.limits.start_seconds, say("importing"))
             self._hello = header, output
             self.missing = header.get("missing", [])
         header, output = self._hello
         self._hello = header, ""
         if not header.get("ok"):
-            raise StudentCodeError("mlp.py could not be imported:\n" + header.get("error", ""), output)
+            raise StudentCodeError(say("import_failed", error=header.get("error", "")), output)
         return output
 
     def call(self, fn, *args, device="cpu", timeout=None, **kwargs):
         """Call mlp.<fn>(*args, **kwargs) in the worker. Returns a Reply."""
         self.ready()
         if fn in self.missing:
-            raise StudentCodeError(f"mlp.py does not define a function named {fn}")
+            raise StudentCodeError(say("missing_functions", names=fn))
         tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs})
         try:
             wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors))
@@ -279,7 +279,7 @@ class Worker:
                 raise
         header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn)
         if not header.get("ok"):
-            raise StudentCodeError(f"{fn} raised an exception:\n{header.get('error', '')}", output)
+            raise StudentCodeError(say("raised", fn=fn, error=header.get("error", "")), output)
         return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"))
 
     def close(self):

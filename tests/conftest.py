@@ -25,15 +25,16 @@ def header(path):
     return set(breaks), hint
 
 
-def grade(path, tmp_path, seed=None, env=None, timeout=600):
-    """Grade path; returns (results dict, completed process). Every results.json read
-    here is validated against the schema."""
+def grade(path, tmp_path, seed=None, env=None, timeout=600, language="en"):
+    """Grade path; returns (results dict, completed process). Messages are asserted in
+    English unless language says otherwise. Every results.json read here is validated
+    against the schema."""
     out = tmp_path / "results.json"
     cmd = [sys.executable, "-m", "autograder", "grade", str(path), "--out", str(out)]
     if seed is not None:
         cmd += ["--seed", str(seed)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, "AUTOGRADER_LANGUAGE": language, **(env or {})})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA)

@@ -83,6 +83,11 @@ def test_segfault_costs_only_backward(graded):
     assert "segmentation fault" in outputs(data)
 
 
+def test_crash_is_explained_in_chinese_by_default(tmp_path):
+    data, _ = grade(HOSTILE / "crash_segfault.py", tmp_path, language="zh")
+    assert "backward：运行你代码的进程崩溃了（段错误）" in outputs(data)
+
+
 @pytest.mark.parametrize("name", ["monkeypatch_torch", "tensor_subclass"])
 def test_comparisons_cannot_be_faked(graded, name):
     """Only the shape/dtype checks (x.1) may pass: the values are garbage."""

@@ -66,6 +66,7 @@ def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
     messages.set_language(conf["language"])
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
     out = os.path.abspath(out)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
     if os.path.lexists(out):
         os.unlink(out)   # never leave a stale (or forged) file behind
     session = GradingSession(runner, seed, reference, conf["language"])

@@ -1,4 +1,6 @@
-"""Reads config.toml: the language, the default visibility and the sandbox limits."""
+"""Reads config.toml (language, default visibility, sandbox limits) and knows where
+the hidden reference lives."""
+import importlib.util
 import os
 import tomllib
 from pathlib import Path
@@ -27,3 +29,11 @@ def load(path=CONFIG):
     return {"language": os.environ.get("AUTOGRADER_LANGUAGE") or data.get("language", "zh"),
             "default_visibility": data.get("default_visibility", "visible"),
             "limits": limits}
+
+
+def load_reference(path=REFERENCE):
+    """Import the hidden reference from its file (trusted side only)."""
+    spec = importlib.util.spec_from_file_location("reference_mlp", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -10,25 +10,16 @@ import torch
 from safetensors.torch import save_file
 
 from . import checks
-from .config import REFERENCE
+from .config import load_reference
 
 FIXTURES = Path(__file__).resolve().parent.parent / "starter" / "fixtures" / "selfcheck.safetensors"
 WEIGHTS = (1.0, 3.0, 0.5)
 LR = 0.1
 
 
-def _reference():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("reference_mlp", REFERENCE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def build_fixtures(seed=2024):
     """{name: tensor} for every self-check case, and its metadata."""
-    ref, gen, t = _reference(), torch.Generator().manual_seed(seed), {}
+    ref, gen, t = load_reference(), torch.Generator().manual_seed(seed), {}
     for i, (m, n, h) in enumerate(checks.SIZES):
         X, Y, params = checks.make_case(gen, m, n, h)
         if i == 0:

@@ -120,6 +120,14 @@ MESSAGES = {
               "损失 {first:.4f} -> {last:.4f}\n{curve}",
     },
     # -- the submission -------------------------------------------------------
+    "no_mlp": {
+        "en": "No mlp.py was found in your submission. Submit one file named mlp.py.",
+        "zh": "提交内容中没有找到 mlp.py。请提交一个名为 mlp.py 的文件。",
+    },
+    "several_mlp": {
+        "en": "Your submission holds several files named mlp.py ({paths}); submit exactly one.",
+        "zh": "提交内容中有多个 mlp.py（{paths}）；请只提交一个。",
+    },
     "missing_functions": {
         "en": "mlp.py does not define: {names}",
         "zh": "mlp.py 没有定义：{names}",
@@ -179,5 +187,46 @@ MESSAGES = {
     "seed": {
         "en": "Random seed for this run: {seed}",
         "zh": "本次评分的随机种子：{seed}",
+    },
+    # -- the self-check ------------------------------------------------------
+    "selfcheck_forward": {
+        "en": "forward: shapes, dtypes and values",
+        "zh": "forward：形状、dtype 与数值",
+    },
+    "selfcheck_loss": {
+        "en": "bce_loss: values for pos_weight 1, 3, 0.5 and saturated predictions",
+        "zh": "bce_loss：pos_weight 为 1、3、0.5 时的数值，以及预测恰为 0/1 的情形",
+    },
+    "selfcheck_backward": {
+        "en": "backward: gradients, ReLU'(0) = 0, use of the given cache",
+        "zh": "backward：梯度、ReLU'(0) = 0、使用传入的 cache",
+    },
+    "selfcheck_gradcheck": {
+        "en": "backward: numerical gradient check (your own loss, eps = 1e-5)",
+        "zh": "backward：数值梯度检查（用你自己的损失，eps = 1e-5）",
+    },
+    "selfcheck_sgd_step": {
+        "en": "sgd_step: updated parameters",
+        "zh": "sgd_step：更新后的参数",
+    },
+    "selfcheck_training": {
+        "en": "training: the loss falls (pos_weight = 3)",
+        "zh": "训练：损失下降（pos_weight = 3）",
+    },
+    "selfcheck_summary": {
+        "en": "{passed}/{total} checks passed.",
+        "zh": "通过 {passed}/{total} 项检查。",
+    },
+    "selfcheck_no_mlp": {
+        "en": "No mlp.py next to selfcheck.py.",
+        "zh": "selfcheck.py 旁边没有 mlp.py。",
+    },
+    "selfcheck_crashed": {
+        "en": "{fn} raised {error}",
+        "zh": "{fn} 抛出了异常 {error}",
+    },
+    "selfcheck_curve": {
+        "en": "loss curve saved to {path}",
+        "zh": "损失曲线已保存到 {path}",
     },
 }

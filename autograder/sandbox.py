@@ -310,11 +310,12 @@ class Runner:
     """One grading session's access to student code: a live worker, replaced after a
     failure, so a crash or a timeout costs only the test that caused it."""
 
-    def __init__(self, submission, limits, gpu_possible=False, worker=None):
+    def __init__(self, submission, limits, gpu_possible=False, worker=None, failure=None):
+        """failure: a StudentCodeError every call raises (for example: no mlp.py found)."""
         self.submission, self.limits, self.gpu_possible = submission, limits, gpu_possible
         self.worker = worker
         self.output = []       # what the student printed since the last take_output()
-        self._import_error = None
+        self._import_error = failure
 
     def _live(self):
         if self._import_error:
@@ -329,8 +330,8 @@ class Runner:
             raise
         return self.worker
 
-    def import_output(self):
-        """Import mlp.py (if not yet) and return the names of missing functions."""
+    def missing_functions(self):
+        """Import mlp.py (if not yet) and return the names of the functions it lacks."""
         return self._live().missing
 
     def call(self, fn, *args, **kwargs):

@@ -25,27 +25,6 @@ import checks  # noqa: E402
 import messages  # noqa: E402
 from checks import GRADS, PARAMS, Mismatch  # noqa: E402
 
-TITLES = {
-    "forward": {"en": "forward: shapes, dtypes and values", "zh": "forward：形状、dtype 与数值"},
-    "loss": {"en": "bce_loss: values for pos_weight 1, 3, 0.5 and saturated predictions",
-             "zh": "bce_loss：pos_weight 为 1、3、0.5 时的数值，以及预测恰为 0/1 的情形"},
-    "backward": {"en": "backward: gradients, ReLU'(0) = 0, use of the given cache",
-                 "zh": "backward：梯度、ReLU'(0) = 0、使用传入的 cache"},
-    "gradcheck": {"en": "backward: numerical gradient check (your own loss, eps = 1e-5)",
-                  "zh": "backward：数值梯度检查（用你自己的损失，eps = 1e-5）"},
-    "sgd_step": {"en": "sgd_step: updated parameters", "zh": "sgd_step：更新后的参数"},
-    "training": {"en": "training: the loss falls (pos_weight = 3)", "zh": "训练：损失下降（pos_weight = 3）"},
-    "summary": {"en": "{passed}/{total} checks passed.", "zh": "通过 {passed}/{total} 项检查。"},
-    "no_mlp": {"en": "No mlp.py next to selfcheck.py.", "zh": "selfcheck.py 旁边没有 mlp.py。"},
-    "crashed": {"en": "{fn} raised {error}", "zh": "{fn} 抛出了异常 {error}"},
-    "curve": {"en": "loss curve saved to {path}", "zh": "损失曲线已保存到 {path}"},
-}
-
-
-def text(key, **fields):
-    return TITLES[key][messages.language()].format(**fields)
-
-
 def load_fixtures():
     with safe_open(str(HERE / "fixtures" / "selfcheck.safetensors"), "pt") as f:
         meta = json.loads(f.metadata()["meta"])
@@ -137,7 +116,7 @@ def save_curve(curve, path):
     except ImportError:
         return None
     fig, ax = plt.subplots(figsize=(5, 3))
-    ax.plot([i * 2 for i in range(len(curve))], curve, marker=".")
+    ax.plot([i * checks.RECORD_EVERY for i in range(len(curve))], curve, marker=".")
     ax.set_xlabel("step")
     ax.set_ylabel("loss (pos_weight = 3)")
     fig.tight_layout()
@@ -154,7 +133,7 @@ def main(argv=None):
     messages.set_language(args.lang)
     path = Path(args.mlp)
     if not path.exists():
-        print(text("no_mlp"))
+        print(messages.say("selfcheck_no_mlp"))
         return 1
     spec = importlib.util.spec_from_file_location("mlp", path)
     mlp = importlib.util.module_from_spec(spec)
@@ -164,25 +143,27 @@ def main(argv=None):
              ("gradcheck", check_gradients), ("sgd_step", check_sgd), ("training", check_training)]
     passed = 0
     for key, step in steps:
+        title = messages.say("selfcheck_" + key)
         try:
             result = step(mlp, cases, meta)
         except Mismatch as exc:
-            print(f"✗ {text(key)}\n    {str(exc).replace(chr(10), chr(10) + '    ')}")
+            print(f"✗ {title}\n    " + str(exc).replace("\n", "\n    "))
             continue
         except Exception as exc:
             frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
             where = f" (mlp.py line {frames[-1].lineno})" if frames else ""
-            print(f"✗ {text(key)}\n    {text('crashed', fn=key, error=f'{type(exc).__name__}: {exc}')}{where}")
+            crashed = messages.say("selfcheck_crashed", fn=key, error=f"{type(exc).__name__}: {exc}")
+            print(f"✗ {title}\n    {crashed}{where}")
             continue
         passed += 1
-        print(f"✓ {text(key)}")
+        print(f"✓ {title}")
         if key == "training":
             summary, curve = result
             print("    " + summary.replace("\n", "\n    "))
             saved = save_curve(curve, path.parent / "loss_curve.png")
             if saved:
-                print("    " + text("curve", path=saved))
-    print(text("summary", passed=passed, total=len(steps)))
+                print("    " + messages.say("selfcheck_curve", path=saved))
+    print(messages.say("selfcheck_summary", passed=passed, total=len(steps)))
     return 0 if passed == len(steps) else 1
 
 

@@ -109,6 +109,9 @@ def test_reference_cannot_be_read(tmp_path):
     text = outputs(data)
     assert "REFERENCE: denied" in text and "REFERENCE: readable" not in text
     assert data["score"] < 50
+    for locked in (ROOT / "reference", ROOT / ".git"):   # the history holds the reference too
+        if locked.exists():
+            assert locked.stat().st_mode & 0o077 == 0, locked
 
 
 @needs_root

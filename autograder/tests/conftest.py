@@ -6,29 +6,27 @@ A grading session is started by autograder/grade.py, which passes a GradingSessi
 plugin holding the already-started worker, the seed and the reference's path.
 """
 import hashlib
-import importlib.util
 
 import pytest
 import torch
 
-from autograder.checks import Mismatch
+from autograder.checks import Mismatch, make_case
+from autograder.config import load_reference
+from autograder.grade import GradingSession
 from autograder.messages import say
 
 
 def _session(config):
-    session = config.pluginmanager.get_plugin("grading-session")
-    if session is None:
-        raise pytest.UsageError("run the grading tests with: python -m autograder grade PATH")
-    return session
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, GradingSession):
+            return plugin
+    raise pytest.UsageError("run the grading tests with: python -m autograder grade PATH")
 
 
 @pytest.fixture(scope="session")
 def ref(request):
     """The hidden reference solution, loaded from its file."""
-    spec = importlib.util.spec_from_file_location("reference_mlp", _session(request.config).reference)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_reference(_session(request.config).reference)
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +96,6 @@ def _student_output(request):
 def autograd_use(student, ref):
     """Run backward once with a probe: if it uses autograd, every backward test scores 0."""
     gen = torch.Generator().manual_seed(0)
-    from autograder.checks import make_case
     X, Y, params = make_case(gen, 4, 3, 2)
     _, cache = ref.forward(X, params)
     try:

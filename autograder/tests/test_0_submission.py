@@ -10,7 +10,7 @@ from autograder.messages import say
 @tags("submission")
 def test_mlp_imports(runner, record_property):
     """mlp.py is found, imports, and defines the four functions"""
-    missing = runner.import_output()
+    missing = runner.missing_functions()
     if missing:
         raise Mismatch(say("missing_functions", names=", ".join(missing)))
     record_property("message", say("imported"))

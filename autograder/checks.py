@@ -6,6 +6,7 @@ with the hidden reference, the self-check reads them from fixtures. Every failur
 Mismatch with a message for the student (messages.py). Shipped in the handout.
 """
 import math
+from contextlib import contextmanager
 
 import torch
 
@@ -48,17 +49,65 @@ def case_text(m, n, h, **extra):
     return say("case", m=m, n=n, h=h, extra=more)
 
 
+# -- hints --------------------------------------------------------------------
+def with_hint(message, hint, **fields):
+    """The message followed by the hint for one classic mistake (messages: hint_<id>)."""
+    fields = {"m": "m", "w": 1.0, "name": "", "fn": "", **fields}
+    return message + "\n" + say("hint", text=say("hint_" + hint, **fields))
+
+
+def _same(got, want):
+    """got equals want within tolerance: tensors, or dicts/tuples of them (want's keys)."""
+    if isinstance(want, torch.Tensor):
+        if type(got) is not torch.Tensor or got.shape != want.shape:
+            return False
+        rtol, atol = tolerance(want.dtype)
+        g, w = got.detach().cpu().double(), want.detach().cpu().double()
+        return bool(torch.isfinite(g).all()) and bool(((g - w).abs() <= atol + rtol * w.abs()).all())
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(k in got and _same(got[k], v) for k, v in want.items())
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(_same, got, want))
+    return False
+
+
+@contextmanager
+def hinted(got, mistakes, **fields):
+    """On a Mismatch inside the block, add the hint of the first classic mistake whose
+    outputs equal what the student returned. mistakes: [(hint id, outputs), ...]."""
+    try:
+        yield
+    except Mismatch as exc:
+        for hint, outputs in mistakes:
+            if _same(got, outputs):
+                raise Mismatch(with_hint(str(exc), hint, **fields)) from None
+        raise
+
+
+def _shape_hint(name, got, want):
+    if len(want) == 2 and tuple(got) == tuple(reversed(want)):
+        return "grad_transposed" if name.startswith("d") else None
+    if name in ("db1", "db2"):
+        return "bias_grad_2d" if len(got) == 2 and 1 in got else "bias_grad_wrong_axis"
+    return None
+
+
 # -- shapes, dtypes, devices --------------------------------------------------
 def expect_tensor(name, value, shape, like):
     """value must be a plain tensor of this shape with like's dtype and device."""
     if type(value) is not torch.Tensor:
         raise Mismatch(say("not_tensor", name=name, what=describe(value)))
     if tuple(value.shape) != tuple(shape):
-        raise Mismatch(say("shape", name=name, got=shape_text(value.shape), want=shape_text(shape)))
+        message = say("shape", name=name, got=shape_text(value.shape), want=shape_text(shape))
+        hint = _shape_hint(name, tuple(value.shape), tuple(shape))
+        raise Mismatch(with_hint(message, hint, name=name) if hint else message)
     if value.dtype != like.dtype:
-        raise Mismatch(say("dtype", name=name, got=str(value.dtype)[6:], want=str(like.dtype)[6:]))
+        message = say("dtype", name=name, got=str(value.dtype)[6:], want=str(like.dtype)[6:])
+        raise Mismatch(with_hint(message, "wrong_dtype", name=name)
+                       if (value.dtype, like.dtype) == (torch.float32, torch.float64) else message)
     if value.device != like.device:
-        raise Mismatch(say("device", name=name, got=value.device, want=like.device))
+        raise Mismatch(with_hint(say("device", name=name, got=value.device, want=like.device),
+                                 "wrong_device", name=name))
     return value
 
 

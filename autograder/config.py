@@ -32,8 +32,9 @@ def load(path=CONFIG):
 
 
 def load_reference(path=REFERENCE):
-    """Import the hidden reference from its file (trusted side only)."""
-    spec = importlib.util.spec_from_file_location("reference_mlp", path)
+    """Import a hidden reference file (mlp.py, mistakes.py) by path; trusted side only."""
+    path = Path(path)
+    spec = importlib.util.spec_from_file_location("reference_" + path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -78,12 +78,23 @@ def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
         return json.load(f)
 
 
+def _columns(text):
+    """Terminal columns text takes: CJK characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text, width):
+    return text + " " * max(0, width - _columns(text))
+
+
 def print_table(data, stream=sys.stdout):
     rows = [(t.get("number", ""), t["name"], f'{t["score"]:g}/{t["max_score"]:g}',
              "ok" if t.get("status") == "passed" else "FAIL") for t in data["tests"]]
-    width = max([len(r[1]) for r in rows] + [10])
-    print(f'\n{"":4} {"test":{width}}  {"points":>7}', file=stream)
+    width = max([_columns(r[1]) for r in rows] + [10])
+    print(f'\n{"":4} {_pad("test", width)}  {"points":>7}', file=stream)
     for number, name, points, status in rows:
-        print(f"{number:4} {name:{width}}  {points:>7}  {status}", file=stream)
+        print(f"{number:4} {_pad(name, width)}  {points:>7}  {status}", file=stream)
     total = sum(t["max_score"] for t in data["tests"])
-    print(f'{"":4} {"total":{width}}  {data["score"]:g}/{total:g}', file=stream)
+    print(f'{"":4} {_pad("total", width)}  {data["score"]:g}/{total:g}', file=stream)

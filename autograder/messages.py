@@ -188,6 +188,92 @@ MESSAGES = {
         "en": "Random seed for this run: {seed}",
         "zh": "本次评分的随机种子：{seed}",
     },
+    # -- hints: one per classic mistake (autograder/checks.py: diagnose) -----------
+    "hint": {"en": "Hint: {text}", "zh": "提示：{text}"},
+    "hint_grad_missing_mean": {
+        "en": "backward: your gradients are exactly m = {m} times the expected ones, so the 1/m of the mean loss is missing. Reread §3.6.",
+        "zh": "backward：你的梯度恰好是期望值的 m = {m} 倍，说明漏掉了平均损失中的 1/m。请重读 §3.6。",
+    },
+    "hint_grad_double_mean": {
+        "en": "backward: your gradients are exactly 1/m (m = {m}) of the expected ones, so you divide by the batch size twice. Reread §3.6.",
+        "zh": "backward：你的梯度恰好是期望值的 1/m（m = {m}），说明除了两次 batch 大小。请重读 §3.6。",
+    },
+    "hint_grad_transposed": {
+        "en": "{name} has the shape of its parameter transposed: check the order of the matrix product (which factor is transposed). Reread §3.2 and §3.5.",
+        "zh": "{name} 的形状是其参数形状的转置：检查矩阵乘法的顺序（转置的是哪一个因子）。请重读 §3.2 和 §3.5。",
+    },
+    "hint_bias_grad_wrong_axis": {
+        "en": "{name} has one entry per example instead of one per unit: a bias gradient sums over the batch axis (dim=0). Reread §3.2 and §3.5.",
+        "zh": "{name} 的元素个数对应样本数而不是神经元数：偏置梯度应沿 batch 维（dim=0）求和。请重读 §3.2 和 §3.5。",
+    },
+    "hint_bias_grad_2d": {
+        "en": "{name} is still 2-D: a bias gradient has the bias's shape, so sum without keepdim. Reread §3.2 and §6.",
+        "zh": "{name} 仍然是二维的：偏置梯度的形状应与偏置相同，求和时不要 keepdim。请重读 §3.2 和 §6。",
+    },
+    "hint_weighted_grad_ignores_weight": {
+        "en": "backward: with pos_weight = {w:g} your gradients equal those for pos_weight = 1, so dZ2 = A2 - Y ignores the weight. Redo the derivation with w. Reread §3.1.",
+        "zh": "backward：pos_weight = {w:g} 时你的梯度与 pos_weight = 1 时相同，说明 dZ2 = A2 - Y 忽略了权重。请带着 w 重新推导，重读 §3.1。",
+    },
+    "hint_weight_on_negative_term": {
+        "en": "{fn}: your numbers match pos_weight multiplying the negative term (y = 0) instead of the positive one (y = 1). Reread §2 and §3.1.",
+        "zh": "{fn}：你的结果相当于把 pos_weight 乘在了负样本项（y = 0）而不是正样本项（y = 1）上。请重读 §2 和 §3.1。",
+    },
+    "hint_relu_grad_at_zero": {
+        "en": "backward: the gradients differ only for hidden units where Z1 is exactly 0: ReLU'(0) must be 0 (use Z1 > 0, not Z1 >= 0). Reread §3.4.",
+        "zh": "backward：梯度只在 Z1 恰好为 0 的隐藏单元上不同：ReLU'(0) 必须为 0（用 Z1 > 0，而不是 Z1 >= 0）。请重读 §3.4。",
+    },
+    "hint_sigmoid_derivative_twice": {
+        "en": "backward: your output-layer gradient carries an extra factor A2·(1 − A2): A2 − Y already includes the sigmoid's derivative. Reread §3.1.",
+        "zh": "backward：你的输出层梯度多乘了一个 A2·(1 − A2)：A2 − Y 已经包含了 sigmoid 的导数。请重读 §3.1。",
+    },
+    "hint_sgd_sign_flipped": {
+        "en": "sgd_step: your parameters moved by +lr·gradient, uphill: gradient descent subtracts. Reread §4.",
+        "zh": "sgd_step：你的参数按 +lr·梯度 移动，是在上坡：梯度下降应当减去。请重读 §4。",
+    },
+    "hint_sgd_unchanged": {
+        "en": "sgd_step: the parameters you returned are unchanged: return the updated tensors. Reread §4.",
+        "zh": "sgd_step：你返回的参数没有变化：应返回更新后的张量。请重读 §4。",
+    },
+    "hint_forward_no_bias": {
+        "en": "forward: your values match a network without one of its biases (b1 or b2). Reread §1.",
+        "zh": "forward：你的结果相当于网络少加了一个偏置（b1 或 b2）。请重读 §1。",
+    },
+    "hint_forward_returns_logits": {
+        "en": "forward: your A2 equals Z2, the output before the sigmoid. Reread §1.",
+        "zh": "forward：你的 A2 等于 Z2，也就是 sigmoid 之前的输出。请重读 §1。",
+    },
+    "hint_forward_output_activation": {
+        "en": "forward: your A2 matches another activation on the output (ReLU or tanh) instead of a sigmoid alone. Reread §1.",
+        "zh": "forward：你的 A2 相当于在输出上用了别的激活（ReLU 或 tanh），而不是只用 sigmoid。请重读 §1。",
+    },
+    "hint_cache_z1_overwritten": {
+        "en": 'forward: cache["Z1"] holds the values of A1: the ReLU was applied in place on Z1. Keep Z1 and compute A1 as a new tensor. Reread §3.4.',
+        "zh": 'forward：cache["Z1"] 里存的是 A1 的值：ReLU 被原地作用在了 Z1 上。请保留 Z1，另建一个张量作为 A1。请重读 §3.4。',
+    },
+    "hint_loss_summed": {
+        "en": "bce_loss: your loss is exactly m = {m} times the expected one: take the mean over the batch, not the sum. Reread §2.",
+        "zh": "bce_loss：你的损失恰好是期望值的 m = {m} 倍：应对 batch 取平均，而不是求和。请重读 §2。",
+    },
+    "hint_labels_broadcast": {
+        "en": "bce_loss: your value matches A2 of shape (m,) combined with Y of shape (m, 1), which broadcasts to (m, m). Keep both (m, 1). Reread §2.",
+        "zh": "bce_loss：你的结果相当于形状 (m,) 的 A2 与形状 (m, 1) 的 Y 相乘，广播成了 (m, m)。两者都应保持 (m, 1)。请重读 §2。",
+    },
+    "hint_wrong_dtype": {
+        "en": "{name} is float32 although the inputs are float64: tensors created without dtype= (torch.zeros, torch.tensor, .float()) default to float32. Reread §6.",
+        "zh": "输入是 float64，{name} 却是 float32：不指定 dtype= 创建的张量（torch.zeros、torch.tensor、.float()）默认是 float32。请重读 §6。",
+    },
+    "hint_wrong_device": {
+        "en": "{name} is on another device than the inputs: create new tensors with device=X.device (or use *_like). Reread §6.",
+        "zh": "{name} 与输入不在同一设备上：新建张量时请指定 device=X.device（或使用 *_like）。请重读 §6。",
+    },
+    "hint_autograd_used": {
+        "en": "backward must apply the chain rule by hand, step by step, from the cache. Reread §3 and §6.",
+        "zh": "backward 需要根据 cache 手工逐步应用链式法则。请重读 §3 和 §6。",
+    },
+    "hint_stale_state": {
+        "en": "backward is right only when forward has just run on the same inputs: it reads state left by forward instead of its cache argument. Reread §6.",
+        "zh": "只有在 forward 刚刚用相同输入运行过时 backward 才正确：它读取了 forward 留下的状态，而不是传入的 cache。请重读 §6。",
+    },
     # -- the self-check ------------------------------------------------------
     "selfcheck_forward": {
         "en": "forward: shapes, dtypes and values",

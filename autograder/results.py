@@ -81,6 +81,16 @@ def _fence(text):
     return f"{fence}\n{text.rstrip()}\n{fence}"
 
 
+def _name(fn, fallback):
+    """The test's name in the current language: the docstring's first line (English),
+    or its "zh: ..." line."""
+    lines = [line.strip() for line in (fn.__doc__ or "").strip().splitlines()]
+    if not lines:
+        return fallback
+    translated = [line[3:].strip() for line in lines if line.startswith(messages.language() + ":")]
+    return translated[0] if translated else lines[0]
+
+
 def _entry(item, outcome, default_visibility):
     fn = item.obj
     weight = float(getattr(fn, "__weight__", 0.0))
@@ -95,9 +105,8 @@ def _entry(item, outcome, default_visibility):
         parts.insert(0, props["message"])
     if props.get("student_output", "").strip():
         parts.append(messages.say("student_output") + "\n" + _fence(props["student_output"]))
-    doc = (fn.__doc__ or "").strip().splitlines()
     entry = {
-        "name": doc[0] if doc else item.name,
+        "name": _name(fn, item.name),
         "score": round(min(max(score, 0.0), weight), 4),
         "max_score": weight,
         "status": "passed" if passed else "failed",

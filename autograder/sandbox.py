@@ -46,10 +46,11 @@ class Limits:
 class StudentCodeError(Exception):
     """The student's code failed. `str(self)` is written for the student."""
 
-    def __init__(self, message, output="", worker_lost=False):
+    def __init__(self, message, output="", worker_lost=False, autograd=None):
         super().__init__(message)
         self.output = output
         self.worker_lost = worker_lost
+        self.autograd = autograd   # the autograd entry point the call used, if any
 
 
 @dataclass
@@ -279,7 +280,8 @@ class Worker:
                 raise
         header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn)
         if not header.get("ok"):
-            raise StudentCodeError(say("raised", fn=fn, error=header.get("error", "")), output)
+            raise StudentCodeError(say("raised", fn=fn, error=header.get("error", "")), output,
+                                   autograd=header.get("autograd"))
         return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"))
 
     def close(self):

@@ -10,10 +10,11 @@ import hashlib
 import pytest
 import torch
 
-from autograder.checks import Mismatch, make_case
+from autograder.checks import Mismatch, make_case, with_hint
 from autograder.config import load_reference
 from autograder.grade import GradingSession
 from autograder.messages import say
+from autograder.sandbox import StudentCodeError
 
 
 def _session(config):
@@ -27,6 +28,12 @@ def _session(config):
 def ref(request):
     """The hidden reference solution, loaded from its file."""
     return load_reference(_session(request.config).reference)
+
+
+@pytest.fixture(scope="session")
+def mistakes(request):
+    """Classic mistakes computed on the reference's inputs, for hints (reference/mistakes.py)."""
+    return load_reference(_session(request.config).reference.parent / "mistakes.py")
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +52,18 @@ class Student:
     def _call(self, fn, *args, **kwargs):
         first = next((a for a in args if isinstance(a, torch.Tensor)), None)
         device = str(first.device) if first is not None else "cpu"
-        reply = self.runner.call(fn, *args, device=device, **kwargs)
+        try:
+            reply = self.runner.call(fn, *args, device=device, **kwargs)
+        except StudentCodeError as exc:   # autograd is refused in the worker, so it often raises
+            used = exc.autograd
+            if not used:
+                raise
+        else:
+            used = reply.autograd
         if fn == "backward":
-            self.autograd = reply.autograd
-            if reply.autograd:
-                raise Mismatch(say("autograd", what=reply.autograd))
+            self.autograd = used
+        if used:
+            raise Mismatch(with_hint(say("autograd", what=used), "autograd_used"))
         return reply.value
 
     def forward(self, X, params):
@@ -100,6 +114,6 @@ def autograd_use(student, ref):
     _, cache = ref.forward(X, params)
     try:
         student.backward(X, Y, params, cache)
-    except Exception:
+    except (Mismatch, StudentCodeError):
         pass
     return student.autograd

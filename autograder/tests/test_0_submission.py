@@ -9,7 +9,9 @@ from autograder.messages import say
 @number("0.1")
 @tags("submission")
 def test_mlp_imports(runner, record_property):
-    """mlp.py is found, imports, and defines the four functions"""
+    """mlp.py is found, imports, and defines the four functions
+    zh: 找到 mlp.py，能够导入，并定义了四个函数
+    """
     missing = runner.missing_functions()
     if missing:
         raise Mismatch(say("missing_functions", names=", ".join(missing)))

@@ -2,7 +2,7 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import SIZES, Mismatch, case_text, check_loss_result, expect_close, make_case
+from autograder.checks import SIZES, Mismatch, case_text, check_loss_result, expect_close, hinted, make_case
 from autograder.messages import say
 
 
@@ -10,7 +10,9 @@ from autograder.messages import say
 @number("2.1")
 @tags("loss")
 def test_loss_types(student, ref, gen, device):
-    """bce_loss: returns a 0-dim tensor with the dtype and device of A2"""
+    """bce_loss: returns a 0-dim tensor with the dtype and device of A2
+    zh: bce_loss：返回与 A2 的 dtype、设备相同的 0 维张量
+    """
     for dtype in (torch.float64, torch.float32):
         X, Y, params = make_case(gen, 7, 5, 3, dtype)
         A2, _ = ref.forward(X, params)
@@ -18,43 +20,52 @@ def test_loss_types(student, ref, gen, device):
         check_loss_result(student.bce_loss(A2, Y, 1.0), A2)
 
 
-def _compare(student, ref, gen, pos_weight):
+def _compare(student, ref, mistakes, gen, pos_weight):
     for m, n, h in SIZES:
         X, Y, params = make_case(gen, m, n, h)
         A2, _ = ref.forward(X, params)
         got = check_loss_result(student.bce_loss(A2, Y, pos_weight), A2)
-        expect_close("loss", got, ref.bce_loss(A2, Y, pos_weight), case_text(m, n, h, pos_weight=pos_weight))
+        with hinted(got, mistakes.loss_mistakes(ref, A2, Y, pos_weight), m=m, w=pos_weight, fn="bce_loss"):
+            expect_close("loss", got, ref.bce_loss(A2, Y, pos_weight), case_text(m, n, h, pos_weight=pos_weight))
 
 
 @weight(5)
 @number("2.2")
 @tags("loss")
-def test_loss_unweighted(student, ref, gen):
-    """bce_loss: matches the reference with pos_weight = 1"""
-    _compare(student, ref, gen, 1.0)
+def test_loss_unweighted(student, ref, mistakes, gen):
+    """bce_loss: matches the reference with pos_weight = 1
+    zh: bce_loss：pos_weight = 1 时与参考答案一致
+    """
+    _compare(student, ref, mistakes, gen, 1.0)
 
 
 @weight(5)
 @number("2.3")
 @tags("loss")
-def test_loss_weighted(student, ref, gen):
-    """bce_loss: matches the reference with pos_weight = 3"""
-    _compare(student, ref, gen, 3.0)
+def test_loss_weighted(student, ref, mistakes, gen):
+    """bce_loss: matches the reference with pos_weight = 3
+    zh: bce_loss：pos_weight = 3 时与参考答案一致
+    """
+    _compare(student, ref, mistakes, gen, 3.0)
 
 
 @weight(3)
 @number("2.4")
 @tags("loss")
-def test_loss_other_weight(student, ref, gen):
-    """bce_loss: matches the reference with pos_weight = 0.5"""
-    _compare(student, ref, gen, 0.5)
+def test_loss_other_weight(student, ref, mistakes, gen):
+    """bce_loss: matches the reference with pos_weight = 0.5
+    zh: bce_loss：pos_weight = 0.5 时与参考答案一致
+    """
+    _compare(student, ref, mistakes, gen, 0.5)
 
 
 @weight(3)
 @number("2.5")
 @tags("loss")
 def test_loss_saturated_predictions(student, ref, gen):
-    """bce_loss: stays finite when predictions are exactly 0 or 1"""
+    """bce_loss: stays finite when predictions are exactly 0 or 1
+    zh: bce_loss：预测恰为 0 或 1 时仍是有限值
+    """
     for dtype in (torch.float64, torch.float32):
         # Right and confident on some rows, ordinary predictions on others.
         X, Y, params = make_case(gen, 8, 4, 5, dtype)

@@ -7,7 +7,8 @@ import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.checks import (GRADS, SIZES, Mismatch, case_text, check_grads_result, expect_close,
-                               gradient_check, make_case, numerical_gradient, with_exact_zeros)
+                               gradient_check, hinted, make_case, numerical_gradient, with_exact_zeros,
+                               with_hint)
 from autograder.messages import say
 from autograder.sandbox import StudentCodeError
 
@@ -15,15 +16,17 @@ from autograder.sandbox import StudentCodeError
 @pytest.fixture(autouse=True)
 def _no_autograd(autograd_use):
     if autograd_use:
-        raise Mismatch(say("autograd", what=autograd_use))
+        raise Mismatch(with_hint(say("autograd", what=autograd_use), "autograd_used"))
 
 
-def _compare(student, ref, X, Y, params, pos_weight, case):
+def _compare(student, ref, mistakes, X, Y, params, pos_weight, case):
     _, cache = ref.forward(X, params)
     got = check_grads_result(student.backward(X, Y, params, cache, pos_weight), params)
     want = ref.backward(X, Y, params, cache, pos_weight)
-    for g in GRADS:
-        expect_close(g, got[g], want[g], case)
+    with hinted(got, mistakes.backward_mistakes(ref, X, Y, params, cache, pos_weight),
+                m=X.shape[0], w=pos_weight, fn="backward"):
+        for g in GRADS:
+            expect_close(g, got[g], want[g], case)
     return got
 
 
@@ -31,7 +34,9 @@ def _compare(student, ref, X, Y, params, pos_weight, case):
 @number("3.1")
 @tags("backward")
 def test_backward_types(student, ref, gen, device):
-    """backward: every gradient has its parameter's shape, dtype and device"""
+    """backward: every gradient has its parameter's shape, dtype and device
+    zh: backward：每个梯度的形状、dtype、设备与对应参数相同
+    """
     for dtype in (torch.float64, torch.float32):
         X, Y, params = make_case(gen, 7, 5, 3, dtype)
         X, Y, params = X.to(device), Y.to(device), {k: v.to(device) for k, v in params.items()}
@@ -42,39 +47,47 @@ def test_backward_types(student, ref, gen, device):
 @weight(8)
 @number("3.2")
 @tags("backward")
-def test_backward_unweighted(student, ref, gen):
-    """backward: gradients match the reference with pos_weight = 1"""
+def test_backward_unweighted(student, ref, mistakes, gen):
+    """backward: gradients match the reference with pos_weight = 1
+    zh: backward：pos_weight = 1 时梯度与参考答案一致
+    """
     for m, n, h in SIZES:
         X, Y, params = make_case(gen, m, n, h)
-        _compare(student, ref, X, Y, params, 1.0, case_text(m, n, h, pos_weight=1.0))
+        _compare(student, ref, mistakes, X, Y, params, 1.0, case_text(m, n, h, pos_weight=1.0))
 
 
 @weight(8)
 @number("3.3")
 @tags("backward")
-def test_backward_weighted(student, ref, gen):
-    """backward: gradients match the reference with pos_weight = 3"""
+def test_backward_weighted(student, ref, mistakes, gen):
+    """backward: gradients match the reference with pos_weight = 3
+    zh: backward：pos_weight = 3 时梯度与参考答案一致
+    """
     for m, n, h in SIZES:
         X, Y, params = make_case(gen, m, n, h)
-        _compare(student, ref, X, Y, params, 3.0, case_text(m, n, h, pos_weight=3.0))
+        _compare(student, ref, mistakes, X, Y, params, 3.0, case_text(m, n, h, pos_weight=3.0))
 
 
 @weight(4)
 @number("3.4")
 @tags("backward")
-def test_backward_relu_at_zero(student, ref, gen):
-    """backward: ReLU'(0) = 0 where a pre-activation is exactly 0"""
+def test_backward_relu_at_zero(student, ref, mistakes, gen):
+    """backward: ReLU'(0) = 0 where a pre-activation is exactly 0
+    zh: backward：激活前的值恰为 0 时 ReLU'(0) = 0
+    """
     for m, n, h in SIZES[:1] + SIZES[2:]:
         X, Y, params = make_case(gen, m, n, h)
         X, params = with_exact_zeros(X, params)
-        _compare(student, ref, X, Y, params, 1.0, case_text(m, n, h, pos_weight=1.0))
+        _compare(student, ref, mistakes, X, Y, params, 1.0, case_text(m, n, h, pos_weight=1.0))
 
 
 @weight(4)
 @number("3.5")
 @tags("backward")
 def test_backward_uses_given_cache(student, ref, gen):
-    """backward: uses the cache it is given, and gives the same answer twice"""
+    """backward: uses the cache it is given, and gives the same answer twice
+    zh: backward：使用传入的 cache，两次调用结果相同
+    """
     X, Y, params = make_case(gen, 9, 4, 6)
     _, cache = ref.forward(X, params)
     other_X, _, other_params = make_case(gen, 5, 4, 6)
@@ -84,20 +97,39 @@ def test_backward_uses_given_cache(student, ref, gen):
         pass
     case = case_text(9, 4, 6, pos_weight=3.0)
     want = ref.backward(X, Y, params, cache, 3.0)
-    first = check_grads_result(student.backward(X, Y, params, cache, 3.0), params)
-    for g in GRADS:
-        expect_close(g, first[g], want[g], case)
+    try:
+        first = check_grads_result(student.backward(X, Y, params, cache, 3.0), params)
+        for g in GRADS:
+            expect_close(g, first[g], want[g], case)
+    except (Mismatch, StudentCodeError) as exc:
+        if _right_after_own_forward(student, X, Y, params, cache, want):
+            raise Mismatch(with_hint(str(exc), "stale_state")) from None
+        raise
     second = check_grads_result(student.backward(X, Y, params, cache, 3.0), params)
     for g in GRADS:
         if not torch.equal(first[g], second[g]):
             raise Mismatch(say("not_repeatable", name=g))
 
 
+def _right_after_own_forward(student, X, Y, params, cache, want):
+    """Is backward right once forward has just run on these very inputs? (stale state)"""
+    try:
+        student.forward(X, params)
+        got = student.backward(X, Y, params, cache, 3.0)
+        for g in GRADS:
+            expect_close(g, got[g], want[g])
+    except (Mismatch, StudentCodeError, TypeError, KeyError):
+        return False
+    return True
+
+
 @weight(6)
 @number("3.6")
 @tags("backward")
 def test_backward_numerical_gradient(student, ref, gen):
-    """backward: agrees with central differences (eps = 1e-5, float64) entry by entry"""
+    """backward: agrees with central differences (eps = 1e-5, float64) entry by entry
+    zh: backward：逐元素与中心差分（eps = 1e-5，float64）一致
+    """
     for pos_weight in (1.0, 3.0):
         X, Y, params = make_case(gen, 6, 4, 3, kink_margin=1e-3)
         _, cache = ref.forward(X, params)

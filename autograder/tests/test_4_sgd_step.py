@@ -2,14 +2,16 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import PARAMS, SIZES, case_text, check_params_result, expect_close, make_case
+from autograder.checks import PARAMS, SIZES, case_text, check_params_result, expect_close, hinted, make_case
 
 
 @weight(3)
 @number("4.1")
 @tags("sgd_step")
 def test_sgd_types(student, ref, gen, device):
-    """sgd_step: returns W1, b1, W2, b2 with their shapes, dtype and device"""
+    """sgd_step: returns W1, b1, W2, b2 with their shapes, dtype and device
+    zh: sgd_step：返回形状、dtype、设备正确的 W1、b1、W2、b2
+    """
     for dtype in (torch.float64, torch.float32):
         X, Y, params = make_case(gen, 7, 5, 3, dtype)
         X, Y, params = X.to(device), Y.to(device), {k: v.to(device) for k, v in params.items()}
@@ -20,12 +22,15 @@ def test_sgd_types(student, ref, gen, device):
 @weight(7)
 @number("4.2")
 @tags("sgd_step")
-def test_sgd_values(student, ref, gen):
-    """sgd_step: the updated parameters match the reference"""
+def test_sgd_values(student, ref, mistakes, gen):
+    """sgd_step: the updated parameters match the reference
+    zh: sgd_step：更新后的参数与参考答案一致
+    """
     for (m, n, h), lr in zip(SIZES, (0.1, 0.5, 0.01, 1.0)):
         X, Y, params = make_case(gen, m, n, h)
         grads = ref.backward(X, Y, params, ref.forward(X, params)[1], 3.0)
         want = ref.sgd_step(params, grads, lr)
         got = check_params_result(student.sgd_step(params, grads, lr), params)
-        for p in PARAMS:
-            expect_close(p, got[p], want[p], case_text(m, n, h, lr=lr))
+        with hinted(got, mistakes.sgd_mistakes(ref, params, grads, lr), m=m):
+            for p in PARAMS:
+                expect_close(p, got[p], want[p], case_text(m, n, h, lr=lr))

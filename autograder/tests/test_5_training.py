@@ -10,7 +10,9 @@ from autograder.checks import TRAINING, make_training_data, train, training_verd
 @number("5.1")
 @tags("training")
 def test_training_loss_falls(student, ref, gen, device, record_property):
-    """training: the loss falls clearly when your four functions train the network"""
+    """training: the loss falls clearly when your four functions train the network
+    zh: 训练：用你的四个函数训练网络时损失明显下降
+    """
     X, Y, params = make_training_data(gen, device)
     X64, Y64 = X.double().cpu(), Y.double().cpu()
 

@@ -1,0 +1,71 @@
+"""Feedback that teaches: each classic bug gets its own hint, in the language the
+instructor chose; correct submissions get none."""
+import string
+
+import pytest
+
+from autograder import messages
+from conftest import ROOT, SUBMISSIONS, grade, header, outputs
+
+BUGGY = sorted((SUBMISSIONS / "buggy").glob("*.py"))
+CORRECT = sorted((SUBMISSIONS / "correct").glob("*.py"))
+
+
+def hint_fragments(hint, lang):
+    """The fixed text of a hint (everything but its {fields}), in one language."""
+    template = messages.MESSAGES["hint_" + hint][lang]
+    return [lit for lit, _, _, _ in string.Formatter().parse(template) if len(lit.strip()) >= 6]
+
+
+def hint_prefix(lang):
+    return messages.MESSAGES["hint"][lang].split("{")[0]
+
+
+@pytest.fixture(scope="module")
+def graded_zh(tmp_path_factory):
+    cache = {}
+
+    def run(path):
+        if path not in cache:
+            cache[path] = grade(path, tmp_path_factory.mktemp("zh"), language="zh")[0]
+        return cache[path]
+
+    return run
+
+
+@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
+def test_bug_gets_its_hint_in_english(graded, path):
+    _, hint = header(path)
+    text = outputs(graded(path))
+    for fragment in hint_fragments(hint, "en"):
+        assert fragment in text, f"{path.stem}: missing hint {hint!r}: {fragment!r}\n{text[:1500]}"
+
+
+@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
+def test_bug_gets_its_hint_in_chinese(graded_zh, path):
+    _, hint = header(path)
+    text = outputs(graded_zh(path))
+    for fragment in hint_fragments(hint, "zh"):
+        assert fragment in text, f"{path.stem}: missing hint {hint!r}: {fragment!r}\n{text[:1500]}"
+    assert "Hint:" not in text
+
+
+@pytest.mark.parametrize("path", CORRECT + [ROOT / "reference" / "mlp.py"], ids=lambda p: p.stem)
+def test_correct_submission_gets_no_hint(graded, path):
+    assert hint_prefix("en") not in outputs(graded(path))
+
+
+def test_hints_never_show_expected_values(graded):
+    """A hint says what the numbers show, never the hidden numbers themselves."""
+    for lang in messages.LANGUAGES:
+        for key, texts in messages.MESSAGES.items():
+            if key.startswith("hint_"):
+                fields = {f for _, f, _, _ in string.Formatter().parse(texts[lang]) if f}
+                assert fields <= {"m", "w", "name", "fn"}, key
+
+
+def test_training_output_shows_the_loss_curve(graded):
+    training = [t for t in graded(ROOT / "reference" / "mlp.py")["tests"] if t["tags"] == ["training"]][0]
+    curve = training["output"].splitlines()[-1]
+    assert len(curve) > 10 and set(curve) <= set("▁▂▃▄▅▆▇█")
+    assert curve[0] == "█" and curve[-1] == "▁"   # it starts high and ends low

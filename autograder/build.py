@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SKIP = {"__pycache__", ".pytest_cache"}
+SKIP = {"__pycache__", ".pytest_cache", "loss_curve.png"}   # build outputs, not sources
 
 
 def _files(folder):
@@ -35,8 +35,7 @@ def build(out):
                 _add(z, p, str(p.relative_to(ROOT)), executable=p.suffix == ".sh")
     with zipfile.ZipFile(handout_zip, "w") as z:
         for p in _files(ROOT / "starter"):
-            if p.name != "loss_curve.png":
-                _add(z, p, "task1/" + str(p.relative_to(ROOT / "starter")))
+            _add(z, p, "task1/" + str(p.relative_to(ROOT / "starter")))
         for name in ("checks.py", "messages.py"):
             _add(z, ROOT / "autograder" / name, f"task1/{name}")
     return autograder_zip, handout_zip

@@ -33,11 +33,16 @@ def tolerance(dtype):
 
 
 def describe(value):
+    """What the student returned, in words (value may be a wire.Foreign description)."""
     if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}"
+        return say("what_tensor", shape=shape_text(value.shape))
+    if value is None:
+        return "None"
     type_name = getattr(value, "type_name", None) or type(value).__name__
     detail = getattr(value, "detail", "")
-    return f"{'None' if value is None else 'a ' + type_name}{' (' + detail + ')' if detail else ''}"
+    if detail.startswith("@"):
+        return say("what_" + detail[1:], type=type_name)
+    return say("what_object", type=type_name) + (f" ({detail})" if detail else "")
 
 
 def shape_text(shape):

@@ -28,6 +28,17 @@ MESSAGES = {
         "en": "{name} is {what}; expected a plain torch.Tensor",
         "zh": "{name} 是 {what}；应为普通的 torch.Tensor",
     },
+    "what_tensor": {"en": "a tensor of shape {shape}", "zh": "形状为 {shape} 的张量"},
+    "what_object": {"en": "a {type}", "zh": "{type} 对象"},
+    "what_subclass": {
+        "en": "a {type} (a subclass of torch.Tensor)",
+        "zh": "{type}（torch.Tensor 的子类）",
+    },
+    "what_too_deep": {"en": "a {type} nested too deeply", "zh": "嵌套过深的 {type}"},
+    "what_unsendable": {
+        "en": "a {type} that could not be read back",
+        "zh": "无法读回的 {type}",
+    },
     "shape": {
         "en": "{name} has shape {got}; expected {want}",
         "zh": "{name} 的形状是 {got}；应为 {want}",
@@ -136,6 +147,8 @@ MESSAGES = {
         "en": "mlp.py imported; it defines forward, bce_loss, backward and sgd_step.",
         "zh": "mlp.py 导入成功，定义了 forward、bce_loss、backward 和 sgd_step。",
     },
+    "skipped": {"en": "skipped: {reason}", "zh": "已跳过：{reason}"},
+    "not_run": {"en": "this test did not run", "zh": "该测试没有运行"},
     "student_output": {
         "en": "What your code printed:",
         "zh": "你的代码输出：",

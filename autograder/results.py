@@ -62,7 +62,8 @@ def pytest_runtest_makereport(item, call):
         return
     state["passed"] = False
     if report.skipped:
-        state["messages"].append(f"skipped: {report.longrepr[-1] if isinstance(report.longrepr, tuple) else ''}")
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
+        state["messages"].append(messages.say("skipped", reason=reason))
         return
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, STUDENT_ERRORS):
@@ -131,7 +132,7 @@ def build_results(config):
     default_visibility = config.getoption("default_visibility")
     tests = []
     for item in sorted(state["items"], key=_order):
-        outcome = state["outcomes"].get(item.nodeid, {"passed": False, "messages": ["not run"]})
+        outcome = state["outcomes"].get(item.nodeid, {"passed": False, "messages": [messages.say("not_run")]})
         tests.append(_entry(item, outcome, default_visibility))
     for name, text in state["collect_errors"]:
         tests.append({"name": name, "score": 0.0, "max_score": 0.0, "status": "failed",

@@ -57,9 +57,11 @@ def check_forward(mlp, cases, meta):
 
 def check_loss(mlp, cases, meta):
     for c in cases:
+        m = c["X"].shape[0]
         for w in meta["weights"]:
             got = checks.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"], w), c["X"])
-            checks.expect_close("loss", got, c["loss"][w], size(c))
+            with checks.hinted(got, [("loss_summed", c["loss"][w] * m)], m=m):
+                checks.expect_close("loss", got, c["loss"][w], size(c))
     Y = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
     got = mlp.bce_loss(1 - Y, Y, 1.0)
     if not bool(torch.isfinite(got)):
@@ -70,8 +72,12 @@ def check_backward(mlp, cases, meta):
     for c in cases:
         for w in meta["weights"]:
             got = checks.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"], w), c["params"])
-            for g in GRADS:
-                checks.expect_close(g, got[g], c["grads"][w][g], size(c))
+            want, m = c["grads"][w], c["X"].shape[0]
+            scaled = [("grad_missing_mean", {k: v * m for k, v in want.items()}),
+                      ("grad_double_mean", {k: v / m for k, v in want.items()})]
+            with checks.hinted(got, scaled, m=m):
+                for g in GRADS:
+                    checks.expect_close(g, got[g], want[g], size(c))
     c, other = cases[2], cases[3]
     mlp.forward(other["X"], other["params"])   # backward must not depend on this later call
     got = mlp.backward(c["X"], c["Y"], c["params"], c["cache"], 3.0)
@@ -95,8 +101,11 @@ def check_sgd(mlp, cases, meta):
         grads = {k: v.clone() for k, v in c["grads"][1.0].items()}
         params = {k: v.clone() for k, v in c["params"].items()}
         got = checks.check_params_result(mlp.sgd_step(params, grads, meta["lr"]), c["params"])
-        for p in PARAMS:
-            checks.expect_close(p, got[p], c["sgd"][p], size(c))
+        lr, old = meta["lr"], c["params"]
+        flipped = {p: old[p] + lr * c["grads"][1.0]["d" + p] for p in PARAMS}
+        with checks.hinted(got, [("sgd_sign_flipped", flipped), ("sgd_unchanged", old)]):
+            for p in PARAMS:
+                checks.expect_close(p, got[p], c["sgd"][p], size(c))
 
 
 def check_training(mlp, cases, meta):

@@ -31,7 +31,9 @@ def dist(tmp_path_factory):
 def test_autograder_zip_has_gradescope_layout(dist):
     names = zipfile.ZipFile(dist / "autograder.zip").namelist()
     assert "setup.sh" in names and "run_autograder" in names
-    assert "reference/mlp.py" in names and "autograder/tests/test_3_backward.py" in names
+    assert "reference/mlp.py" in names and "reference/mistakes.py" in names
+    assert "autograder/tests/test_3_backward.py" in names
+    assert not any(n.endswith("loss_curve.png") for n in names)
     assert not any("__pycache__" in n for n in names)
     info = zipfile.ZipFile(dist / "autograder.zip").getinfo("run_autograder")
     assert info.external_attr >> 16 & 0o111
@@ -42,7 +44,8 @@ def test_handout_never_contains_reference_code(dist):
     names = z.namelist()
     assert "task1/mlp.py" in names and "task1/selfcheck.py" in names and "task1/checks.py" in names
     assert not any("reference" in n for n in names)
-    reference_lines = {line.strip() for line in (ROOT / "reference" / "mlp.py").read_text().splitlines()
+    reference_lines = {line.strip() for f in ("mlp.py", "mistakes.py")
+                       for line in (ROOT / "reference" / f).read_text().splitlines()
                        if len(line.strip()) > 35 and not line.strip().startswith(("#", '"""', "def "))}
     for name in names:
         data = z.read(name)
@@ -61,6 +64,9 @@ def test_handout_selfcheck_runs_from_the_unzipped_folder(dist, tmp_path):
     solved = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
     assert solved.returncode == 0, solved.stdout
     assert "6/6 checks passed" in solved.stdout
+    assert (folder / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    chinese = run(PY, "selfcheck.py", cwd=folder)    # Chinese unless --lang en
+    assert "通过 6/6 项检查" in chinese.stdout and "损失曲线已保存到" in chinese.stdout
 
 
 def test_selfcheck_points_at_the_bug(tmp_path):
@@ -68,7 +74,21 @@ def test_selfcheck_points_at_the_bug(tmp_path):
                str(SUBMISSIONS / "buggy" / "bias_grads_keepdim.py"))
     assert proc.returncode == 1
     assert "✗ backward" in proc.stdout and "db1 has shape (1, 3); expected (3,)" in proc.stdout
+    assert "Hint: db1 is still 2-D" in proc.stdout
     assert "✓ forward" in proc.stdout
+
+
+@pytest.mark.parametrize("bug,hint", [("grad_no_divide_by_m", "grad_missing_mean"),
+                                      ("sgd_adds_gradient", "sgd_sign_flipped"),
+                                      ("loss_sum_not_mean", "loss_summed")])
+def test_selfcheck_gives_hints_in_both_languages(bug, hint):
+    from autograder import messages
+
+    for lang in messages.LANGUAGES:
+        proc = run(PY, str(ROOT / "starter" / "selfcheck.py"), "--lang", lang, "--mlp",
+                   str(SUBMISSIONS / "buggy" / f"{bug}.py"))
+        fixed = messages.MESSAGES["hint_" + hint][lang].split("{")[0]
+        assert proc.returncode == 1 and fixed in proc.stdout, proc.stdout
 
 
 def test_fixtures_are_up_to_date():

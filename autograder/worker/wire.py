@@ -24,6 +24,8 @@ class Foreign:
     """Something the student returned that is not a plain value we accept.
 
     Kept as a description only: its type name and a short text, never the object.
+    A detail starting with "@" is a code the receiver words for the student
+    (checks.describe): @subclass, @too_deep, @unsendable; any other detail is a repr.
     """
 
     def __init__(self, type_name, detail=""):
@@ -55,16 +57,16 @@ def encode(value):
 
     def walk(v, depth=0):
         if depth > 20:
-            return {"k": "other", "type": _type_name(v), "detail": "nested too deeply"}
+            return {"k": "other", "type": _type_name(v), "detail": "@too_deep"}
         if type(v) is torch.Tensor:
             key = f"t{len(tensors)}"
             try:
                 tensors[key] = v.detach().to("cpu").clone().contiguous()
             except Exception as exc:
-                return {"k": "other", "type": "torch.Tensor", "detail": f"could not be sent: {exc}"}
+                return {"k": "other", "type": "torch.Tensor", "detail": "@unsendable"}
             return {"k": "tensor", "key": key, "device": str(v.device)}
         if isinstance(v, torch.Tensor):
-            return {"k": "other", "type": _type_name(v), "detail": "a subclass of torch.Tensor"}
+            return {"k": "other", "type": _type_name(v), "detail": "@subclass"}
         if v is None:
             return {"k": "none"}
         if isinstance(v, (bool, int, float)) and type(v) in (bool, int, float):
@@ -96,7 +98,7 @@ def decode(tree, tensors):
             try:
                 t = t.to(device)
             except Exception:
-                return Foreign("torch.Tensor", f"on device {device}, which the grader cannot use")
+                return Foreign("torch.Tensor", "@unsendable")
         return t
     if kind == "none":
         return None
@@ -106,7 +108,7 @@ def decode(tree, tensors):
         return tree["v"]
     if kind == "dict":
         out = {k: decode(v, tensors) for k, v in tree["items"]}
-        return out if tree.get("type") in ("dict", "collections.OrderedDict") else Foreign(tree.get("type"), "a mapping")
+        return out if tree.get("type") in ("dict", "collections.OrderedDict") else Foreign(tree.get("type"))
     if kind == "seq":
         items = [decode(v, tensors) for v in tree["items"]]
         return tuple(items) if tree.get("type") == "tuple" else items if tree.get("type") == "list" else Foreign(tree.get("type"))

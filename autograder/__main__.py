@@ -5,6 +5,9 @@ import sys
 from pathlib import Path
 
 
+GRADER_FAILED = 2   # exit status when the grader (not the submission) failed
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -21,14 +24,18 @@ def main(argv=None):
 
     if args.command == "grade":
         from .grade import grade, print_table
-        print_table(grade(args.path, args.out, seed=args.seed))
+        data = grade(args.path, args.out, seed=args.seed)
+        print_table(data)
         print(f"results written to {args.out}")
+        return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command == "gradescope":
         from .grade import grade, print_table
         root = Path(args.root)
         results = root / "results"
         results.mkdir(parents=True, exist_ok=True)
-        print_table(grade(root / "submission", results / "results.json", protect=(results,)))
+        data = grade(root / "submission", results / "results.json", protect=(results,))
+        print_table(data)
+        return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command == "build":
         from .build import build
         for path in build(Path(args.out)):

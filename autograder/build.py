@@ -3,7 +3,7 @@
 - autograder.zip: upload to Gradescope. setup.sh and run_autograder at its root, then
   the grader (autograder/), the hidden reference (reference/) and requirements.txt.
 - handout.zip: give to students. The starter mlp.py, the handouts, the self-check with
-  the shared checks and messages, and the fixtures. Never reference code.
+  the shared checks, messages and autograd guard, and the fixtures. Never reference code.
 """
 import zipfile
 from pathlib import Path
@@ -36,6 +36,6 @@ def build(out):
     with zipfile.ZipFile(handout_zip, "w") as z:
         for p in _files(ROOT / "starter"):
             _add(z, p, "task1/" + str(p.relative_to(ROOT / "starter")))
-        for name in ("checks.py", "messages.py"):
-            _add(z, ROOT / "autograder" / name, f"task1/{name}")
+        for path in ("checks.py", "messages.py", "worker/guard.py"):
+            _add(z, ROOT / "autograder" / path, "task1/" + Path(path).name)
     return autograder_zip, handout_zip

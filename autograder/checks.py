@@ -6,6 +6,7 @@ with the hidden reference, the self-check reads them from fixtures. Every failur
 Mismatch with a message for the student (messages.py). Shipped in the handout.
 """
 import math
+import re
 from contextlib import contextmanager
 
 import torch
@@ -21,6 +22,7 @@ PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
 CACHE = ("Z1", "A1", "Z2", "A2")
 SIZES = [(7, 5, 3), (1, 4, 6), (16, 3, 8), (33, 10, 4)]   # (batch, input, hidden), batch 1 included
+DTYPES = (torch.float64, torch.float32)                    # every check runs in both
 
 
 class Mismatch(AssertionError):
@@ -76,15 +78,72 @@ def _same(got, want):
     return False
 
 
+# torch's message when .numpy() (or np.asarray, np.exp, ...) meets a tensor that is not on
+# the CPU: "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() ...". The
+# grader sees it for cuda tensors; numpy_warning provokes it with meta tensors.
+NUMPY_ON_DEVICE = re.compile(r"can't convert \S+ device type tensor to numpy")
+
+
+def error_hint(error):
+    """The hint id for an error text from the student's code, or None."""
+    return "numpy_on_device" if NUMPY_ON_DEVICE.search(error) else None
+
+
+def _to_meta(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("meta")
+    if isinstance(value, dict):
+        return {k: _to_meta(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_meta(v) for v in value)
+    return value
+
+
+def numpy_warning(fn, *args, **kwargs):
+    """True when fn converts its tensors to NumPy, which fails on a GPU. For the self-check,
+    which runs on the student's machine, often without a GPU: meta tensors (shapes, no data)
+    refuse .numpy() with the same message as cuda tensors. Anything else that fails on meta
+    (.item(), .cpu(), float(t), ...) works on a GPU, so it is no reason to warn."""
+    try:
+        fn(*_to_meta(args), **_to_meta(kwargs))
+    except TypeError as exc:
+        return error_hint(str(exc)) == "numpy_on_device"
+    except Exception:
+        return False
+    return False
+
+
+def _leaves(value, like):
+    """value's tensors in the layout of like (a tensor, or dicts/tuples of them): a list
+    with None where value lacks one."""
+    if isinstance(like, dict):
+        return [x for k, v in like.items()
+                for x in _leaves(value.get(k) if isinstance(value, dict) else None, v)]
+    if isinstance(like, (tuple, list)):
+        ok = isinstance(value, (tuple, list)) and len(value) == len(like)
+        return [x for i, v in enumerate(like) for x in _leaves(value[i] if ok else None, v)]
+    return [value]
+
+
+def _is_mistake(got, want, outputs):
+    """Every value the student got wrong equals what the mistake gives there, and at least
+    one is wrong. Compared value by value, so a right cache beside a wrong A2 still lets
+    the A2 mistake match."""
+    wrong = [(g, o) for g, w, o in zip(_leaves(got, want), _leaves(want, want), _leaves(outputs, want))
+             if not _same(g, w)]
+    return bool(wrong) and all(_same(g, o) for g, o in wrong)
+
+
 @contextmanager
-def hinted(got, mistakes, **fields):
-    """On a Mismatch inside the block, add the hint of the first classic mistake whose
-    outputs equal what the student returned. mistakes: [(hint id, outputs), ...]."""
+def hinted(got, want, mistakes, **fields):
+    """On a Mismatch inside the block, add the hint of the first classic mistake that
+    explains what the student returned (got) where it differs from want.
+    mistakes: [(hint id, outputs laid out like want), ...]."""
     try:
         yield
     except Mismatch as exc:
         for hint, outputs in mistakes:
-            if _same(got, outputs):
+            if _is_mistake(got, want, outputs):
                 raise Mismatch(with_hint(str(exc), hint, **fields)) from None
         raise
 
@@ -178,6 +237,47 @@ def expect_close(name, got, want, case="", atol=None):
                            diff=float(diff.max()), index=index, case=case))
 
 
+# -- predictions of exactly 0 and 1 (grader test 2.5 and the self-check) ------
+SATURATED_WEIGHT = 3.0
+
+
+def saturated_case(ref, gen, dtype):
+    """A2 (made by a reference forward) with its first rows set to their labels: right
+    and certain there, ordinary elsewhere; and Y."""
+    X, Y, params = make_case(gen, 8, 4, 5, dtype)
+    A2, _ = ref.forward(X, params)
+    A2[:3] = Y[:3]
+    return A2, Y
+
+
+def check_saturated_loss(bce_loss, cases):
+    """bce_loss stays finite, and right, when predictions are exactly 0 or 1, and is large
+    when they are certain and wrong. cases: [(A2, Y, want)] from saturated_case, float64
+    first; want is the expected loss with pos_weight SATURATED_WEIGHT."""
+    finite_in = set()
+
+    def finite(got, dtype):
+        if bool(torch.isfinite(got)):
+            return
+        message = say("loss_not_finite", dtype=dtype, value=float(got))
+        # Finite in float64 but not in float32: the clamp is there, its bound is not.
+        hint = "float32_clamp" if dtype == "float32" and "float64" in finite_in else "loss_clamp"
+        raise Mismatch(with_hint(message, hint, fn="bce_loss"))
+
+    for A2, Y, want in cases:
+        dtype = str(A2.dtype)[6:]
+        got = check_loss_result(bce_loss(A2, Y, SATURATED_WEIGHT), A2)
+        finite(got, dtype)
+        # Any clamp up to eps ~ 1e-6 is correct, so compare loosely here.
+        expect_close("loss", got, want, say("in_dtype", dtype=dtype), atol=1e-5)
+        wrong_Y = torch.tensor([[1.0], [0.0]], dtype=A2.dtype, device=A2.device)
+        got = check_loss_result(bce_loss(1 - wrong_Y, wrong_Y, 1.0), wrong_Y)
+        finite(got, dtype)
+        if float(got) < 5:
+            raise Mismatch(say("loss_confident_wrong", value=float(got)))
+        finite_in.add(dtype)
+
+
 # -- inputs -------------------------------------------------------------------
 def make_params(gen, n, h, dtype=torch.float64):
     return {
@@ -243,8 +343,20 @@ def gradient_check(grads, numeric, tol=1e-5):
 
 
 # -- training -----------------------------------------------------------------
+# The training run is the same for every student and every run: one fixed data set and
+# fixed initial parameters (data_seed), so its score depends only on the submission.
+# required_drop: the loss must end at or below this fraction of where it started.
+# Measured with bench/training_threshold.py on data_seed 6: every correct submission
+# ends at 0.086, the slowest bug that still learns (sigmoid derivative applied twice) at
+# 0.340, the best bug that does not (b1 missing) at 0.798. 0.5 sits 1.5x above the
+# first and 1.6x below the second; the data seeds 0-9 measured gave margins no wider.
 TRAINING = {"samples": 256, "features": 6, "hidden": 16, "positives": 0.2,
-            "pos_weight": 3.0, "lr": 1.0, "steps": 40, "required_drop": 0.5}
+            "pos_weight": 3.0, "lr": 1.0, "steps": 40, "required_drop": 0.5, "data_seed": 6}
+
+
+def training_data(device="cpu", dtype=torch.float32):
+    """The training task every submission is trained on (grader and self-check alike)."""
+    return make_training_data(torch.Generator().manual_seed(TRAINING["data_seed"]), device, dtype)
 
 
 def make_training_data(gen, device="cpu", dtype=torch.float32):

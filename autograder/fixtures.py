@@ -1,18 +1,18 @@
 """Self-check fixtures: inputs and the reference's outputs on fixed seeds, shipped in the
-handout as starter/fixtures/selfcheck.safetensors (plain tensors, no code).
+handout as starter/fixtures/selfcheck.pt: a dict of plain tensors, numbers and strings
+saved with torch.save, which the self-check reads back with torch.load(weights_only=True)
+(no code, and nothing to install beyond torch).
 
     python -m autograder fixtures     # after changing the reference or checks.SIZES
 """
-import json
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 
 from . import checks
 from .config import load_reference
 
-FIXTURES = Path(__file__).resolve().parent.parent / "starter" / "fixtures" / "selfcheck.safetensors"
+FIXTURES = Path(__file__).resolve().parent.parent / "starter" / "fixtures" / "selfcheck.pt"
 WEIGHTS = (1.0, 3.0, 0.5)
 LR = 0.1
 
@@ -33,6 +33,11 @@ def build_fixtures(seed=2024):
             t.update({f"{i}.grads.{w}.{k}": v for k, v in grads.items()})
         new = ref.sgd_step(params, ref.backward(X, Y, params, cache, 1.0), LR)
         t.update({f"{i}.sgd.{k}": v for k, v in new.items()})
+    for dtype in checks.DTYPES:   # predictions exactly 0 or 1 (checks.saturated_case)
+        A2, Y = checks.saturated_case(ref, gen, dtype)
+        name = str(dtype)[6:]
+        t.update({f"saturated.{name}.A2": A2, f"saturated.{name}.Y": Y,
+                  f"saturated.{name}.loss": ref.bce_loss(A2, Y, checks.SATURATED_WEIGHT)})
     meta = {"cases": len(checks.SIZES), "weights": list(WEIGHTS), "lr": LR}
     return {k: v.contiguous() for k, v in t.items()}, meta
 
@@ -40,6 +45,6 @@ def build_fixtures(seed=2024):
 def write_fixtures(path=FIXTURES):
     tensors, meta = build_fixtures()
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata={"meta": json.dumps(meta)})
+    torch.save({"meta": meta, "tensors": tensors}, path)
     path.chmod(0o644)
     return path

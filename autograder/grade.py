@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import config as settings
 from . import messages
-from .sandbox import Runner, StudentCodeError, lock_down, start_worker
+from .sandbox import InstallationError, Runner, StudentCodeError, lock_down, start_worker
 
 HERE = Path(__file__).resolve().parent
 def find_submission(path):
@@ -43,27 +43,49 @@ class GradingSession:
 
 
 def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
-    """Run a whole grading session; results.json is always written. Returns its dict."""
+    """Run a whole grading session; results.json is always written. Returns its dict.
+    When the grader itself fails (its installation, or a bug), nothing is scored,
+    extra_data.grader_error says why, and the cause is printed on stderr."""
     conf = settings.load()
     messages.set_language(conf["language"])
     mlp, problem = find_submission(submission)
     gpu_possible = os.path.exists("/dev/nvidiactl")
     # The reference, and the git history that also holds it, are root-only from here on.
     lock_down(reference.parent, reference.parent.parent / ".git", *protect)
-    worker = start_worker(mlp, conf["limits"], gpu_possible) if mlp else None
-    failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
-    runner = Runner(mlp, conf["limits"], gpu_possible, worker, failure)
-
-    import json
-
-    import pytest
-
-    from . import results
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
     out = os.path.abspath(out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     if os.path.lexists(out):
         os.unlink(out)   # never leave a stale (or forged) file behind
+    broken, worker = None, None
+    try:
+        worker = start_worker(mlp, conf["limits"], gpu_possible) if mlp else None
+        import torch  # noqa: F401  (loads while the worker loads its own)
+        if worker:
+            worker.started()
+    except InstallationError as exc:
+        broken = exc
+    from . import results
+
+    if broken:
+        data = results.failed_results([str(broken)], {"seed": seed, "language": conf["language"]})
+        results.write_json(out, data)
+    else:
+        data = _run_tests(worker, mlp, problem, conf, seed, reference, out, gpu_possible)
+    if data["extra_data"].get("grader_error"):
+        print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
+    return data
+
+
+def _run_tests(worker, mlp, problem, conf, seed, reference, out, gpu_possible):
+    import json
+
+    import pytest
+
+    from . import results
+
+    failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
+    runner = Runner(mlp, conf["limits"], gpu_possible, worker, failure)
     session = GradingSession(runner, seed, reference, conf["language"])
     try:
         pytest.main([str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
@@ -73,7 +95,7 @@ def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
     finally:
         runner.close()
     if not os.path.exists(out):  # pytest itself failed: still give Gradescope an answer
-        results.write_json(out, {"score": 0, "output": messages.say("internal_error"), "tests": []})
+        results.write_json(out, results.failed_results(["pytest did not write results.json"], {"seed": seed}))
     with open(out, encoding="utf-8") as f:
         return json.load(f)
 
@@ -90,6 +112,10 @@ def _pad(text, width):
 
 
 def print_table(data, stream=sys.stdout):
+    if data.get("extra_data", {}).get("grader_error"):
+        print("\nNOT GRADED: the autograder failed (the cause is on stderr); the student was told "
+              "it is not their fault.", file=stream)
+        return
     rows = [(t.get("number", ""), t["name"], f'{t["score"]:g}/{t["max_score"]:g}',
              "ok" if t.get("status") == "passed" else "FAIL") for t in data["tests"]]
     width = max([_columns(r[1]) for r in rows] + [10])

@@ -89,11 +89,10 @@ MESSAGES = {
               "中心差分给出 {numeric:.8g}（差值 {diff:.2g} > {tol:g}）",
     },
     "loss_not_finite": {
-        "en": "bce_loss returned {value} when A2 contains exact 0s and 1s: it must stay finite "
-              "(clamp A2 before taking the log, §2)",
-        "zh": "当 A2 中有恰好为 0 或 1 的值时，bce_loss 返回了 {value}：结果必须是有限值"
-              "（取对数前先对 A2 做 clamp，见 §2）",
+        "en": "in {dtype}, bce_loss returned {value} when A2 contains exact 0s and 1s: it must stay finite",
+        "zh": "在 {dtype} 下，当 A2 中有恰好为 0 或 1 的值时，bce_loss 返回了 {value}：结果必须是有限值",
     },
+    "in_dtype": {"en": " [in {dtype}]", "zh": " [{dtype}]"},
     "loss_confident_wrong": {
         "en": "bce_loss returned {value:.4g} for confidently wrong predictions (A2 = 0 where y = 1 "
               "and A2 = 1 where y = 0); expected a large positive loss",
@@ -157,9 +156,12 @@ MESSAGES = {
         "en": "this test took longer than {seconds} s and was stopped",
         "zh": "该测试超过 {seconds} 秒，已被终止",
     },
-    "internal_error": {
-        "en": "The grader failed on this test (not your fault); the instructor has the details.",
-        "zh": "评分程序在该测试上出错（不是你的问题）；详细信息已留给老师。",
+    "grader_failed": {
+        "en": "The autograder could not run, so your submission has not been graded. This is not "
+              "your fault and says nothing about your code: the instructor has the details and "
+              "will grade it again once the autograder is fixed.",
+        "zh": "自动评分程序无法运行，因此你的提交尚未评分。这不是你的问题，也与你的代码无关："
+              "老师已收到详细信息，修复评分程序后会重新评分。",
     },
     # -- the sandbox ----------------------------------------------------------
     "importing": {"en": "importing mlp.py", "zh": "导入 mlp.py"},
@@ -263,6 +265,18 @@ MESSAGES = {
         "en": 'forward: cache["Z1"] holds the values of A1: the ReLU was applied in place on Z1. Keep Z1 and compute A1 as a new tensor. Reread §3.4.',
         "zh": 'forward：cache["Z1"] 里存的是 A1 的值：ReLU 被原地作用在了 Z1 上。请保留 Z1，另建一个张量作为 A1。请重读 §3.4。',
     },
+    "hint_loss_clamp": {
+        "en": "{fn}: log(0) is -inf. Clamp A2 into [eps, 1 - eps] before taking the log. Reread §2.",
+        "zh": "{fn}：log(0) 是 -inf。取对数前先把 A2 clamp 到 [eps, 1 - eps]。请重读 §2。",
+    },
+    "hint_float32_clamp": {
+        "en": "{fn}: your clamp works in float64 but not in float32. A fixed bound like 1e-12 rounds "
+              "away in float32 (1 - 1e-12 is exactly 1.0 there); a bound that follows the dtype, "
+              "torch.finfo(A2.dtype).eps, does not. Reread §2.",
+        "zh": "{fn}：你的 clamp 在 float64 下有效，在 float32 下无效。像 1e-12 这样的固定界限在 float32 中"
+              "会被舍入掉（1 - 1e-12 在 float32 中恰好等于 1.0）；随 dtype 变化的界限 "
+              "torch.finfo(A2.dtype).eps 不会。请重读 §2。",
+    },
     "hint_loss_summed": {
         "en": "bce_loss: your loss is exactly m = {m} times the expected one: take the mean over the batch, not the sum. Reread §2.",
         "zh": "bce_loss：你的损失恰好是期望值的 m = {m} 倍：应对 batch 取平均，而不是求和。请重读 §2。",
@@ -286,6 +300,10 @@ MESSAGES = {
     "hint_stale_state": {
         "en": "backward is right only when forward has just run on the same inputs: it reads state left by forward instead of its cache argument. Reread §6.",
         "zh": "只有在 forward 刚刚用相同输入运行过时 backward 才正确：它读取了 forward 留下的状态，而不是传入的 cache。请重读 §6。",
+    },
+    "hint_numpy_on_device": {
+        "en": "{fn}: your code converts tensors to NumPy (.numpy()), which works only for tensors on the CPU, and the grader runs some tests on a GPU. Keep every step in torch operations. Reread §6.",
+        "zh": "{fn}：你的代码把张量转换成了 NumPy（.numpy()），这只对 CPU 上的张量有效，而评分器有些测试在 GPU 上运行。请全程使用 torch 运算。请重读 §6。",
     },
     # -- the self-check ------------------------------------------------------
     "selfcheck_forward": {
@@ -327,5 +345,13 @@ MESSAGES = {
     "selfcheck_curve": {
         "en": "loss curve saved to {path}",
         "zh": "损失曲线已保存到 {path}",
+    },
+    "selfcheck_no_matplotlib": {
+        "en": "(pip install matplotlib to also get the curve as loss_curve.png)",
+        "zh": "（pip install matplotlib 后还可以得到损失曲线图 loss_curve.png）",
+    },
+    "selfcheck_numpy_warning": {
+        "en": "Warning: {fn} converts tensors to NumPy (.numpy()): this works on your CPU but fails on the grader's GPU. Keep every step in torch operations.",
+        "zh": "警告：{fn} 把张量转换成了 NumPy（.numpy()）：这在你的 CPU 上可以运行，但在评分器的 GPU 上会出错。请全程使用 torch 运算。",
     },
 }

@@ -3,9 +3,11 @@
 Hooks only. Every collected test becomes one entry of "tests", whatever happened to it;
 its points, number, tags and visibility come from the gradescope-utils decorators on the
 test function. Anything but a pass scores 0, unless @partial_credit set a score.
-A failure's message is the student-facing text of Mismatch or StudentCodeError; any
-other exception is a grader bug: students get a neutral line, the traceback goes to
-stdout (which Gradescope shows only to instructors).
+A failure's message is the student-facing text of Mismatch or StudentCodeError. Any
+other exception is the grader's failure (a bug, or an InstallationError): then no test is
+scored at all; results.json says, in the student's language, that the autograder could
+not run and that this is not their fault, and the details go to stdout (which Gradescope
+shows only to instructors) under `extra_data.grader_error`.
 
 Enable with `-p autograder.results --results-json PATH` (grade.py passes it in).
 """
@@ -18,7 +20,7 @@ import pytest
 
 from . import messages
 from .checks import Mismatch
-from .sandbox import StudentCodeError
+from .sandbox import InstallationError, StudentCodeError
 
 STUDENT_ERRORS = (Mismatch, StudentCodeError)
 KEY = pytest.StashKey[dict]()
@@ -37,7 +39,7 @@ def pytest_configure(config):
 
 def _state(config):
     return config.stash.setdefault(KEY, {"start": time.time(), "items": [], "outcomes": {},
-                                         "collect_errors": [], "extra": {}, "output": []})
+                                         "grader_errors": [], "extra": {}, "output": []})
 
 
 def add_output(config, text):
@@ -70,9 +72,26 @@ def pytest_runtest_makereport(item, call):
         state["messages"].append(str(exc))
     elif isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
         state["messages"].append(messages.say("timeout", seconds=item.config.getini("timeout")))
+    elif isinstance(exc, InstallationError):
+        grader_error(item.config, str(exc))
     else:
-        state["messages"].append(messages.say("internal_error"))
-        print(f"\n[grader error in {item.nodeid} ({report.when})]\n{report.longreprtext}")
+        grader_error(item.config, f"grader error in {item.nodeid} ({report.when}):\n{report.longreprtext}")
+
+
+def grader_error(config, text):
+    """Record a failure of the grader itself: the whole grade is withheld (failed_results)."""
+    errors = _state(config)["grader_errors"]
+    if text not in errors:
+        errors.append(text)
+        print(f"\n[{text}]")
+
+
+def failed_results(errors, extra=None):
+    """results.json when the grader could not grade: nothing scored, the student told
+    it is not their fault, the instructor given the details."""
+    return {"score": 0.0, "output": messages.say("grader_failed"), "output_format": "md",
+            "visibility": "visible", "stdout_visibility": "hidden",
+            "extra_data": {**(extra or {}), "grader_error": "\n\n".join(errors)}, "tests": []}
 
 
 def _fence(text):
@@ -119,6 +138,8 @@ def _entry(item, outcome, default_visibility):
         entry["number"] = fn.__number__
     if getattr(fn, "__tags__", None):
         entry["tags"] = list(fn.__tags__)
+    if props.get("device"):   # set by the device fixture (autograder/tests/conftest.py)
+        entry["extra_data"] = {"device": props["device"]}
     return entry
 
 
@@ -134,9 +155,8 @@ def build_results(config):
     for item in sorted(state["items"], key=_order):
         outcome = state["outcomes"].get(item.nodeid, {"passed": False, "messages": [messages.say("not_run")]})
         tests.append(_entry(item, outcome, default_visibility))
-    for name, text in state["collect_errors"]:
-        tests.append({"name": name, "score": 0.0, "max_score": 0.0, "status": "failed",
-                      "output": text, "visibility": "visible"})
+    if state["grader_errors"]:
+        return failed_results(state["grader_errors"], state["extra"])
     return {
         "score": round(sum(t["score"] for t in tests), 4),
         "execution_time": round(time.time() - state["start"], 2),
@@ -172,6 +192,4 @@ def pytest_make_collect_report(collector):
     outcome = yield
     report = outcome.get_result()
     if report.failed:
-        _state(collector.config)["collect_errors"].append(
-            (f"could not load {collector.nodeid}", messages.say("internal_error")))
-        print(f"\n[grader error collecting {collector.nodeid}]\n{report.longreprtext}")
+        grader_error(collector.config, f"grader error collecting {collector.nodeid}:\n{report.longreprtext}")

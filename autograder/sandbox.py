@@ -43,6 +43,11 @@ class Limits:
     user: str = "mlpworker"          # unprivileged account (falls back to nobody)
 
 
+class InstallationError(Exception):
+    """The worker could not start: Python, torch or the grader's files are out of the
+    worker account's reach. Never the student's fault. `str(self)` is for the instructor."""
+
+
 class StudentCodeError(Exception):
     """The student's code failed. `str(self)` is written for the student."""
 
@@ -106,6 +111,32 @@ def kill_user_processes(uid):
         time.sleep(0.02)
 
 
+def closed_to_others(path):
+    """The first folder on the way to path that other users cannot enter, or path itself
+    if they cannot read it; None when the way is open."""
+    path = os.path.abspath(path)
+    parts = path.split(os.sep)
+    for i in range(2, len(parts) + 1):
+        here = os.sep.join(parts[:i])
+        try:
+            mode = os.stat(here).st_mode
+        except OSError:
+            return here
+        last = i == len(parts)
+        needed = 0o004 if last and not os.path.isdir(here) else 0o005
+        if mode & needed != needed:
+            return here
+    return None
+
+
+def _torch_folder():
+    """Where torch lives, found without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("torch")
+    return os.path.dirname(spec.origin) if spec and spec.origin else sys.prefix
+
+
 def _become_subreaper():
     """Orphans of the worker (double forks, setsid) get re-parented to this process instead
     of init, so that we can reap them: init in a container often never does, and
@@ -167,22 +198,41 @@ class Worker:
                "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
         env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(WORKER_MAIN), str(request_r), str(reply_w), target],
-            stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
-            pass_fds=(request_r, reply_w), cwd=self.scratch, env=env,
-            start_new_session=True,
-            user=self.account[0] if self.account else None,
-            group=self.account[1] if self.account else None,
-            extra_groups=[] if self.account else None,
-            preexec_fn=self._limit(gpu_possible),
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", str(WORKER_MAIN), str(request_r), str(reply_w), target],
+                stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
+                pass_fds=(request_r, reply_w), cwd=self.scratch, env=env,
+                start_new_session=True,
+                user=self.account[0] if self.account else None,
+                group=self.account[1] if self.account else None,
+                extra_groups=[] if self.account else None,
+                preexec_fn=self._limit(gpu_possible),
+            )
+        except OSError as exc:   # for example: the interpreter is out of the account's reach
+            for fd in (request_r, reply_w, output_w, self._request_w, self._reply_r, self._output_r):
+                os.close(fd)
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise InstallationError(self._explain(f"{type(exc).__name__}: {exc}")) from None
         for fd in (request_r, reply_w, output_w):
             os.close(fd)
         os.set_blocking(self._output_r, False)
         self._reader = wire.Reader()
+        self._started = False
         self._hello = None
+        self.exit_code = None
         self.missing = []
+
+    def _explain(self, what):
+        """For the instructor: what went wrong before mlp.py was imported, and the fix."""
+        who = f"user {pwd.getpwuid(self.account[0]).pw_name!r}" if self.account else "the current user"
+        text = f"The autograder could not start its worker (running as {who}): {what.strip()}"
+        closed = [c for c in map(closed_to_others, (sys.executable, WORKER_MAIN, _torch_folder())) if c]
+        if self.account and closed:
+            text += (f"\nThe worker account cannot reach {closed[0]}. Fix: keep the autograder and its "
+                     f"Python environment under folders every user can enter and read (for example "
+                     f"/opt or /autograder), or run: chmod o+rx {closed[0]}")
+        return text
 
     def _limit(self, gpu_possible):
         limits, separate_user = self.limits, self.account is not None
@@ -200,6 +250,11 @@ class Worker:
         return apply
 
     # -- talking ---------------------------------------------------------------
+    def scrub(self, text):
+        """What the student's code printed or raised, with the scratch folder's paths
+        shown as the student knows them: mlp.py, not /tmp/mlp-worker-.../mlp.py."""
+        return text.replace(self.scratch + os.sep, "").replace(self.scratch, ".")
+
     def _receive(self, timeout, what):
         """Wait for one message; return (header, tensors, output)."""
         deadline = time.monotonic() + timeout
@@ -220,7 +275,7 @@ class Worker:
                 dropped += len(chunk) - min(room, len(chunk))
 
         def text():
-            s = output.decode("utf-8", "replace")
+            s = self.scrub(output.decode("utf-8", "replace"))
             if len(s) > self.limits.output_chars or dropped:
                 s = s[: self.limits.output_chars] + "\n... " + say("truncated")
             return s
@@ -249,14 +304,34 @@ class Worker:
                         code = self.proc.wait(timeout=2)
                     except subprocess.TimeoutExpired:
                         code = None
+                    self.exit_code = code
                     self.close()
                     raise StudentCodeError(say("worker_died", what=what, why=_decode_exit(code, self.limits)),
                                            text(), True)
                 self._reader.feed(chunk)
 
+    def started(self):
+        """Wait until the worker is ready to import mlp.py (Python and torch work); raises
+        InstallationError if it is not. Nothing of the student's has run yet."""
+        if self._started:
+            return
+        try:
+            header, _, output = self._receive(self.limits.start_seconds, "starting the worker")
+        except StudentCodeError as exc:
+            if self.exit_code is not None:
+                what = f"it ended with exit status {self.exit_code} before it was ready"
+            else:
+                what = "it did not become ready"
+            raise InstallationError(self._explain(f"{what}.\n{exc.output}")) from None
+        if not header.get("ready"):
+            self.close()
+            raise InstallationError(self._explain(f"unexpected first message {header!r}\n{output}"))
+        self._started = True
+
     def ready(self):
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after
         that); raises StudentCodeError if the import failed."""
+        self.started()
         if self._hello is None:
             header, _, output = self._receive(self.limits.start_seconds, say("importing"))
             self._hello = header, output
@@ -264,7 +339,7 @@ class Worker:
         header, output = self._hello
         self._hello = header, ""
         if not header.get("ok"):
-            raise StudentCodeError(say("import_failed", error=header.get("error", "")), output)
+            raise StudentCodeError(say("import_failed", error=self.scrub(header.get("error", ""))), output)
         return output
 
     def call(self, fn, *args, device="cpu", timeout=None, **kwargs):
@@ -280,7 +355,7 @@ class Worker:
                 raise
         header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn)
         if not header.get("ok"):
-            raise StudentCodeError(say("raised", fn=fn, error=header.get("error", "")), output,
+            raise StudentCodeError(say("raised", fn=fn, error=self.scrub(header.get("error", ""))), output,
                                    autograd=header.get("autograd"))
         return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"))
 
@@ -323,9 +398,16 @@ class Runner:
         if self._import_error:
             raise self._import_error
         if self.worker is None or self.worker.proc is None:
-            self.worker = start_worker(self.submission, self.limits, self.gpu_possible)
+            try:
+                self.worker = start_worker(self.submission, self.limits, self.gpu_possible)
+            except InstallationError as exc:
+                self._import_error = exc   # starting again would fail again
+                raise
         try:
             self.output.append(self.worker.ready())
+        except InstallationError as exc:
+            self._import_error = exc
+            raise
         except StudentCodeError as exc:
             self._import_error = StudentCodeError(str(exc))  # importing again would fail again
             self.output.append(exc.output)

@@ -4,6 +4,8 @@
 set -euo pipefail
 SOURCE=/autograder/source
 
+# A fresh image may have no package lists yet.
+apt-get update
 apt-get install -y --no-install-recommends python3 python3-venv python3-pip
 python3 -m venv /autograder/venv
 # The CPU build of torch (the default one from PyPI carries CUDA, several GB).

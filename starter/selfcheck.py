@@ -3,32 +3,36 @@
     python selfcheck.py            # messages in Chinese
     python selfcheck.py --lang en  # messages in English
 
-It runs the grader's own checks (checks.py) on fixed inputs and compares your results
-with answers stored in fixtures/selfcheck.safetensors. The online grader uses fresh random
-inputs and a few more tests, so passing here is necessary, not sufficient.
+It needs only torch (pip install torch); with matplotlib installed it also saves
+loss_curve.png. It runs the grader's own checks (checks.py) on fixed inputs and compares
+your results with answers stored in fixtures/selfcheck.pt. Every check the grader makes
+without its hidden reference is made here too; the grader also uses fresh random inputs,
+so passing here is necessary, not sufficient.
 Exit status: 0 when every check passes, 1 otherwise.
 """
 import argparse
 import importlib.util
-import json
 import sys
 import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE if (HERE / "checks.py").exists() else HERE.parent / "autograder"))
+if (HERE / "checks.py").exists():   # the handout: everything sits beside this file
+    sys.path.insert(0, str(HERE))
+else:                               # the repository: starter/ beside autograder/
+    sys.path[:0] = [str(HERE.parent / "autograder"), str(HERE.parent / "autograder" / "worker")]
 
 import torch  # noqa: E402
-from safetensors import safe_open  # noqa: E402
 
 import checks  # noqa: E402
 import messages  # noqa: E402
-from checks import GRADS, PARAMS, Mismatch  # noqa: E402
+from checks import FUNCTIONS, GRADS, PARAMS, Mismatch  # noqa: E402
+from guard import AutogradGuard  # noqa: E402
+
 
 def load_fixtures():
-    with safe_open(str(HERE / "fixtures" / "selfcheck.safetensors"), "pt") as f:
-        meta = json.loads(f.metadata()["meta"])
-        t = {k: f.get_tensor(k) for k in f.keys()}
+    data = torch.load(HERE / "fixtures" / "selfcheck.pt", weights_only=True)
+    meta, t = data["meta"], data["tensors"]
     cases = []
     for i in range(meta["cases"]):
         get = lambda prefix, keys: {k: t[f"{i}.{prefix}{k}"] for k in keys}  # noqa: E731
@@ -37,7 +41,29 @@ def load_fixtures():
                       "loss": {w: t[f"{i}.loss.{w}"] for w in meta["weights"]},
                       "grads": {w: get(f"grads.{w}.", GRADS) for w in meta["weights"]},
                       "sgd": get("sgd.", PARAMS)})
+    meta["saturated"] = [(t[f"saturated.{d}.A2"], t[f"saturated.{d}.Y"], t[f"saturated.{d}.loss"])
+                         for d in ("float64", "float32")]
     return cases, meta
+
+
+def as32(value):
+    """value (a tensor or a dict of tensors) in float32, as the grader's float32 tests use."""
+    if isinstance(value, dict):
+        return {k: v.float() for k, v in value.items()}
+    return value.float()
+
+
+def backward(mlp, *args):
+    """The student's backward, refusing autograd as the grader's worker does."""
+    with AutogradGuard(torch) as guard:
+        try:
+            value = mlp.backward(*args)
+        except Exception:
+            if not guard.used:
+                raise
+    if guard.used:
+        raise Mismatch(checks.with_hint(messages.say("autograd", what=guard.used), "autograd_used"))
+    return value
 
 
 def size(case):
@@ -47,12 +73,12 @@ def size(case):
 
 def check_forward(mlp, cases, meta):
     for c in cases:
-        A2, cache = checks.check_forward_result(mlp.forward(c["X"], c["params"]), c["X"], c["params"])
-        for k in checks.CACHE:
-            checks.expect_close(f'cache["{k}"]', cache[k], c["cache"][k], size(c))
-        checks.expect_close("A2", A2, c["cache"]["A2"], size(c))
-        X32, p32 = c["X"].float(), {k: v.float() for k, v in c["params"].items()}
-        checks.check_forward_result(mlp.forward(X32, p32), X32, p32)
+        for dtype_of in (lambda v: v, as32):   # float64, then float32 as in the grader
+            X, params, want = dtype_of(c["X"]), dtype_of(c["params"]), dtype_of(c["cache"])
+            A2, cache = checks.check_forward_result(mlp.forward(X, params), X, params)
+            for k in checks.CACHE:
+                checks.expect_close(f'cache["{k}"]', cache[k], want[k], size(c))
+            checks.expect_close("A2", A2, want["A2"], size(c))
 
 
 def check_loss(mlp, cases, meta):
@@ -60,29 +86,31 @@ def check_loss(mlp, cases, meta):
         m = c["X"].shape[0]
         for w in meta["weights"]:
             got = checks.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"], w), c["X"])
-            with checks.hinted(got, [("loss_summed", c["loss"][w] * m)], m=m):
+            with checks.hinted(got, c["loss"][w], [("loss_summed", c["loss"][w] * m)], m=m):
                 checks.expect_close("loss", got, c["loss"][w], size(c))
-    Y = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
-    got = mlp.bce_loss(1 - Y, Y, 1.0)
-    if not bool(torch.isfinite(got)):
-        raise Mismatch(messages.say("loss_not_finite", value=float(got)))
+        A2 = as32(c["cache"]["A2"])
+        checks.check_loss_result(mlp.bce_loss(A2, as32(c["Y"]), 1.0), A2)
+    checks.check_saturated_loss(mlp.bce_loss, meta["saturated"])
 
 
 def check_backward(mlp, cases, meta):
     for c in cases:
         for w in meta["weights"]:
-            got = checks.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"], w), c["params"])
+            got = checks.check_grads_result(backward(mlp, c["X"], c["Y"], c["params"], c["cache"], w), c["params"])
             want, m = c["grads"][w], c["X"].shape[0]
             scaled = [("grad_missing_mean", {k: v * m for k, v in want.items()}),
                       ("grad_double_mean", {k: v / m for k, v in want.items()})]
-            with checks.hinted(got, scaled, m=m):
+            with checks.hinted(got, want, scaled, m=m):
                 for g in GRADS:
                     checks.expect_close(g, got[g], want[g], size(c))
+        p32 = as32(c["params"])
+        checks.check_grads_result(backward(mlp, as32(c["X"]), as32(c["Y"]), p32, as32(c["cache"]), 1.0), p32)
     c, other = cases[2], cases[3]
     mlp.forward(other["X"], other["params"])   # backward must not depend on this later call
-    got = mlp.backward(c["X"], c["Y"], c["params"], c["cache"], 3.0)
-    for g in GRADS:
-        checks.expect_close(g, got[g], c["grads"][3.0][g], size(c))
+    for _ in range(2):                         # and must give the same answer twice
+        got = backward(mlp, c["X"], c["Y"], c["params"], c["cache"], 3.0)
+        for g in GRADS:
+            checks.expect_close(g, got[g], c["grads"][3.0][g], size(c))
 
 
 def check_gradients(mlp, cases, meta):
@@ -90,7 +118,7 @@ def check_gradients(mlp, cases, meta):
     for w in (1.0, 3.0):
         X, Y, params = checks.make_case(gen, 6, 4, 3, kink_margin=1e-3)
         _, cache = mlp.forward(X, params)
-        got = checks.check_grads_result(mlp.backward(X, Y, params, cache, w), params)
+        got = checks.check_grads_result(backward(mlp, X, Y, params, cache, w), params)
         numeric = checks.numerical_gradient(lambda p: mlp.bce_loss(mlp.forward(X, p)[0], Y, w),
                                             {k: v.clone() for k, v in params.items()})
         checks.gradient_check(got, numeric)
@@ -103,16 +131,26 @@ def check_sgd(mlp, cases, meta):
         got = checks.check_params_result(mlp.sgd_step(params, grads, meta["lr"]), c["params"])
         lr, old = meta["lr"], c["params"]
         flipped = {p: old[p] + lr * c["grads"][1.0]["d" + p] for p in PARAMS}
-        with checks.hinted(got, [("sgd_sign_flipped", flipped), ("sgd_unchanged", old)]):
+        with checks.hinted(got, c["sgd"], [("sgd_sign_flipped", flipped), ("sgd_unchanged", old)]):
             for p in PARAMS:
                 checks.expect_close(p, got[p], c["sgd"][p], size(c))
+        p32 = as32(c["params"])
+        checks.check_params_result(mlp.sgd_step(p32, as32(c["grads"][1.0]), meta["lr"]), p32)
+
+
+class Guarded:
+    """The student's functions, with backward refusing autograd (for the training loop)."""
+
+    def __init__(self, mlp):
+        self.forward, self.bce_loss, self.sgd_step = mlp.forward, mlp.bce_loss, mlp.sgd_step
+        self.backward = lambda *args: backward(mlp, *args)
 
 
 def check_training(mlp, cases, meta):
-    X, Y, params = checks.make_training_data(torch.Generator().manual_seed(3))
+    X, Y, params = checks.training_data()   # the very task the grader trains on
     loss_of = lambda p: mlp.bce_loss(mlp.forward(X.double(), {k: v.double() for k, v in p.items()})[0],  # noqa: E731
                                      Y.double(), checks.TRAINING["pos_weight"])
-    curve = checks.train(mlp, X, Y, params, loss_of)
+    curve = checks.train(Guarded(mlp), X, Y, params, loss_of)
     return checks.training_verdict(curve, "cpu"), curve
 
 
@@ -122,7 +160,7 @@ def save_curve(curve, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-    except ImportError:
+    except ImportError:   # optional: the curve is printed anyway
         return None
     fig, ax = plt.subplots(figsize=(5, 3))
     ax.plot([i * checks.RECORD_EVERY for i in range(len(curve))], curve, marker=".")
@@ -132,6 +170,16 @@ def save_curve(curve, path):
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def warn_about_numpy(mlp, c):
+    """Code that converts tensors to NumPy passes on a CPU and fails on the grader's GPU."""
+    X, Y, params, cache = c["X"], c["Y"], c["params"], c["cache"]
+    calls = {"forward": (X, params), "bce_loss": (cache["A2"], Y, 1.0),
+             "backward": (X, Y, params, cache, 1.0), "sgd_step": (params, c["grads"][1.0], 0.1)}
+    for fn, args in calls.items():
+        if checks.numpy_warning(getattr(mlp, fn), *args):
+            print(messages.say("selfcheck_numpy_warning", fn=fn))
 
 
 def main(argv=None):
@@ -146,8 +194,17 @@ def main(argv=None):
         return 1
     spec = importlib.util.spec_from_file_location("mlp", path)
     mlp = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mlp)
+    try:
+        spec.loader.exec_module(mlp)
+    except BaseException as exc:   # SystemExit included: the grader would score this 0
+        print(messages.say("import_failed", error=f"{type(exc).__name__}: {exc}"))
+        return 1
+    missing = [f for f in FUNCTIONS if not callable(getattr(mlp, f, None))]
+    if missing:
+        print(messages.say("missing_functions", names=", ".join(missing)))
+        return 1
     cases, meta = load_fixtures()
+    warn_about_numpy(mlp, cases[0])
     steps = [("forward", check_forward), ("loss", check_loss), ("backward", check_backward),
              ("gradcheck", check_gradients), ("sgd_step", check_sgd), ("training", check_training)]
     passed = 0
@@ -170,8 +227,8 @@ def main(argv=None):
             summary, curve = result
             print("    " + summary.replace("\n", "\n    "))
             saved = save_curve(curve, path.parent / "loss_curve.png")
-            if saved:
-                print("    " + messages.say("selfcheck_curve", path=saved))
+            print("    " + (messages.say("selfcheck_curve", path=saved) if saved
+                            else messages.say("selfcheck_no_matplotlib")))
     print(messages.say("selfcheck_summary", passed=passed, total=len(steps)))
     return 0 if passed == len(steps) else 1
 

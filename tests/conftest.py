@@ -15,6 +15,9 @@ SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SCHEMA = json.loads((ROOT / "autograder" / "results.schema.json").read_text())
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="the sandbox drops privileges only when run as root")
+# Every grade in these tests uses this seed unless a test names another, so a failure
+# replays exactly with: python -m autograder grade PATH --seed 1
+SEED = 1
 
 
 def header(path):
@@ -25,14 +28,12 @@ def header(path):
     return set(breaks), hint
 
 
-def grade(path, tmp_path, seed=None, env=None, timeout=600, language="en"):
-    """Grade path; returns (results dict, completed process). Messages are asserted in
-    English unless language says otherwise. Every results.json read here is validated
-    against the schema."""
+def grade(path, tmp_path, seed=SEED, env=None, timeout=600, language="en"):
+    """Grade path with a fixed seed; returns (results dict, completed process). Messages
+    are asserted in English unless language says otherwise. Every results.json read here
+    is validated against the schema."""
     out = tmp_path / "results.json"
-    cmd = [sys.executable, "-m", "autograder", "grade", str(path), "--out", str(out)]
-    if seed is not None:
-        cmd += ["--seed", str(seed)]
+    cmd = [sys.executable, "-m", "autograder", "grade", str(path), "--out", str(out), "--seed", str(seed)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "AUTOGRADER_LANGUAGE": language, **(env or {})})
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -53,6 +54,14 @@ def by_tag(data):
 
 def outputs(data):
     return "\n".join(t.get("output", "") for t in data["tests"])
+
+
+def lost(data, limit=600):
+    """What a student would read for each test that lost points: for assertion messages,
+    so that a red run says why."""
+    parts = [f'--- {t.get("number", "")} {t["name"]}: {t["score"]:g}/{t["max_score"]:g}\n'
+             f'{t.get("output", "")[:limit]}' for t in data["tests"] if t["score"] < t["max_score"]]
+    return f'score {data["score"]:g} (seed {data.get("extra_data", {}).get("seed")})\n' + "\n".join(parts)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SUBMISSIONS, by_tag, header, outputs
+from conftest import ROOT, SUBMISSIONS, by_tag, header, lost, outputs
 
 FUNCTION_TAGS = {"forward", "loss", "backward", "sgd_step", "training"}
 INTERNAL = ("not your fault", "不是你的问题")
@@ -12,8 +12,8 @@ INTERNAL = ("not your fault", "不是你的问题")
 
 def test_reference_gets_full_marks(graded):
     data = graded(ROOT / "reference" / "mlp.py")
-    assert data["score"] == 100
-    assert all(t["status"] == "passed" for t in data["tests"])
+    assert data["score"] == 100, lost(data)
+    assert all(t["status"] == "passed" for t in data["tests"]), lost(data)
     assert data["extra_data"]["seed"] >= 0
 
 
@@ -36,8 +36,7 @@ def test_untouched_starter_gets_zero_without_grader_error(graded):
 @pytest.mark.parametrize("path", sorted((SUBMISSIONS / "correct").glob("*.py")), ids=lambda p: p.stem)
 def test_correct_variants_get_full_marks(graded, path):
     data = graded(path)
-    failed = [(t["name"], t["output"][:300]) for t in data["tests"] if t["status"] != "passed"]
-    assert data["score"] == 100, failed
+    assert data["score"] == 100, lost(data)
 
 
 @pytest.mark.parametrize("path", sorted((SUBMISSIONS / "buggy").glob("*.py")), ids=lambda p: p.stem)
@@ -48,9 +47,11 @@ def test_bug_costs_points_only_where_it_is(graded, path):
     breaks, _ = header(path)
     must = {t for t in breaks if not t.endswith("?")}
     may = {t.rstrip("?") for t in breaks}
-    sums = by_tag(graded(path))
-    lost = {tag for tag in FUNCTION_TAGS if sums[tag][0] < sums[tag][1]}
-    assert must <= lost <= may, f"{path.stem}: points lost in {sorted(lost)}, expected {sorted(breaks)}"
+    data = graded(path)
+    sums = by_tag(data)
+    where = {tag for tag in FUNCTION_TAGS if sums[tag][0] < sums[tag][1]}
+    assert must <= where <= may, \
+        f"{path.stem}: points lost in {sorted(where)}, expected {sorted(breaks)}\n{lost(data)}"
 
 
 def test_seed_reproduces_a_grade(tmp_path):

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SUBMISSIONS, by_tag, grade, needs_root, outputs
+from conftest import ROOT, SUBMISSIONS, by_tag, grade, lost, needs_root, outputs
 
 HOSTILE = SUBMISSIONS / "hostile"
 
@@ -55,31 +55,31 @@ def test_sys_exit_at_import(graded):
 
 def test_os_exit_in_backward_costs_only_backward(graded):
     data = graded(HOSTILE / "os_exit_backward.py")
-    assert zero(data, "backward") and full(data, "forward", "loss", "sgd_step")
+    assert zero(data, "backward") and full(data, "forward", "loss", "sgd_step"), lost(data)
     assert "exit status 0" in outputs(data)
 
 
 def test_infinite_loop_costs_only_forward(graded):
     data = graded(HOSTILE / "infinite_loop.py")
-    assert zero(data, "forward", "training") and full(data, "loss", "backward", "sgd_step")
+    assert zero(data, "forward", "training") and full(data, "loss", "backward", "sgd_step"), lost(data)
     assert "did not finish within" in outputs(data)
 
 
 def test_print_flood_is_truncated(graded):
     data = graded(HOSTILE / "print_flood.py")
-    assert zero(data, "forward") and full(data, "loss", "backward", "sgd_step")
+    assert zero(data, "forward") and full(data, "loss", "backward", "sgd_step"), lost(data)
     assert "output truncated" in outputs(data)
     assert max(len(t["output"]) for t in data["tests"]) < 20000
 
 
 def test_memory_hog_costs_only_forward(graded):
     data = graded(HOSTILE / "memory_hog.py")
-    assert zero(data, "forward") and full(data, "loss", "backward", "sgd_step")
+    assert zero(data, "forward") and full(data, "loss", "backward", "sgd_step"), lost(data)
 
 
 def test_segfault_costs_only_backward(graded):
     data = graded(HOSTILE / "crash_segfault.py")
-    assert zero(data, "backward") and full(data, "forward", "loss", "sgd_step")
+    assert zero(data, "backward") and full(data, "forward", "loss", "sgd_step"), lost(data)
     assert "segmentation fault" in outputs(data)
 
 
@@ -121,7 +121,7 @@ def test_no_process_survives_grading(tmp_path):
     time.sleep(0.2)
     assert not os.path.exists(f"/proc/{pid}")
     assert processes_of(worker_uid()) == []
-    assert data["score"] == 100
+    assert data["score"] == 100, lost(data)
 
 
 @needs_root

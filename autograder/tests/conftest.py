@@ -10,7 +10,7 @@ import hashlib
 import pytest
 import torch
 
-from autograder.checks import Mismatch, make_case, with_hint
+from autograder.checks import Mismatch, error_hint, make_case, with_hint
 from autograder.config import load_reference
 from autograder.grade import GradingSession
 from autograder.messages import say
@@ -57,6 +57,10 @@ class Student:
         except StudentCodeError as exc:   # autograd is refused in the worker, so it often raises
             used = exc.autograd
             if not used:
+                hint = error_hint(str(exc))   # e.g. .numpy() on a cuda tensor
+                if hint:
+                    raise StudentCodeError(with_hint(str(exc), hint, fn=fn), exc.output,
+                                           exc.worker_lost, exc.autograd) from None
                 raise
         else:
             used = reply.autograd
@@ -84,9 +88,13 @@ def student(runner):
     return Student(runner)
 
 
-@pytest.fixture(scope="session")
-def device():
-    return "cuda" if torch.cuda.is_available() else "cpu"
+@pytest.fixture
+def device(request):
+    """Where the test's inputs go: cuda when the grader has a GPU. Recorded in the test's
+    extra_data in results.json, so that an instructor can see what ran on the GPU."""
+    name = "cuda" if torch.cuda.is_available() else "cpu"
+    request.node.user_properties.append(("device", name))
+    return name
 
 
 @pytest.fixture

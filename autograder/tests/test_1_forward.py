@@ -24,7 +24,7 @@ def _compare(student, ref, mistakes, gen, dtype):
         A2, cache = check_forward_result(student.forward(X, params), X, params)
         want_A2, want = ref.forward(X, params)
         case = case_text(m, n, h)
-        with hinted((A2, cache), mistakes.forward_mistakes(ref, X, params), m=m):
+        with hinted((A2, cache), (want_A2, want), mistakes.forward_mistakes(ref, X, params), m=m):
             expect_close("A2", A2, want_A2, case)
             for key in CACHE:
                 expect_close(f'cache["{key}"]', cache[key], want[key], case)

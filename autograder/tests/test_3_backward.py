@@ -23,7 +23,7 @@ def _compare(student, ref, mistakes, X, Y, params, pos_weight, case):
     _, cache = ref.forward(X, params)
     got = check_grads_result(student.backward(X, Y, params, cache, pos_weight), params)
     want = ref.backward(X, Y, params, cache, pos_weight)
-    with hinted(got, mistakes.backward_mistakes(ref, X, Y, params, cache, pos_weight),
+    with hinted(got, want, mistakes.backward_mistakes(ref, X, Y, params, cache, pos_weight),
                 m=X.shape[0], w=pos_weight, fn="backward"):
         for g in GRADS:
             expect_close(g, got[g], want[g], case)
@@ -136,6 +136,7 @@ def test_backward_numerical_gradient(student, ref, mistakes, gen):
         got = check_grads_result(student.backward(X, Y, params, cache, pos_weight), params)
         numeric = numerical_gradient(lambda p: ref.bce_loss(ref.forward(X, p)[0], Y, pos_weight),
                                      {k: v.clone() for k, v in params.items()})
-        with hinted(got, mistakes.backward_mistakes(ref, X, Y, params, cache, pos_weight),
+        with hinted(got, ref.backward(X, Y, params, cache, pos_weight),
+                    mistakes.backward_mistakes(ref, X, Y, params, cache, pos_weight),
                     m=X.shape[0], w=pos_weight, fn="backward"):
             gradient_check(got, numeric, tol=1e-5)

@@ -31,6 +31,6 @@ def test_sgd_values(student, ref, mistakes, gen):
         grads = ref.backward(X, Y, params, ref.forward(X, params)[1], 3.0)
         want = ref.sgd_step(params, grads, lr)
         got = check_params_result(student.sgd_step(params, grads, lr), params)
-        with hinted(got, mistakes.sgd_mistakes(ref, params, grads, lr), m=m):
+        with hinted(got, want, mistakes.sgd_mistakes(ref, params, grads, lr), m=m):
             for p in PARAMS:
                 expect_close(p, got[p], want[p], case_text(m, n, h, lr=lr))

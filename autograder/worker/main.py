@@ -3,7 +3,8 @@
 Started by autograder/sandbox.py as a fresh interpreter (python -I), already running as
 the unprivileged user with its limits set. Usage: main.py REQUEST_FD REPLY_FD MLP_PATH
 
-Protocol (see wire.py): the worker first sends a hello saying whether mlp.py imported;
+Protocol (see wire.py): the worker first says it is ready (Python and torch work), then
+sends a hello saying whether mlp.py imported;
 then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one reply
 {"ok", "value" | "error", "autograd"}. Anything the student prints goes to fds 1 and 2,
 which the trusted side reads separately.
@@ -15,6 +16,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402  (next to this file; the interpreter runs isolated)
+from guard import AutogradGuard  # noqa: E402
 
 FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
 
@@ -28,37 +30,6 @@ def student_traceback(exc, path):
     return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-class AutogradGuard:
-    """Records any use of autograd while backward runs (the rule: backward is by hand)."""
-
-    def __init__(self, torch):
-        self.torch = torch
-        self.used = None
-        self.saved = []
-
-    def _wrap(self, owner, name, label):
-        original = getattr(owner, name)
-
-        def guarded(*args, **kwargs):
-            self.used = self.used or label
-            raise RuntimeError(f"{label} is not allowed in backward: compute the gradients by hand")
-
-        self.saved.append((owner, name, original))
-        setattr(owner, name, guarded)
-
-    def __enter__(self):
-        t = self.torch
-        self._wrap(t.Tensor, "backward", "Tensor.backward()")
-        self._wrap(t.autograd, "backward", "torch.autograd.backward()")
-        self._wrap(t.autograd, "grad", "torch.autograd.grad()")
-        return self
-
-    def __exit__(self, *exc):
-        for owner, name, original in reversed(self.saved):
-            setattr(owner, name, original)
-        self.saved.clear()
-
-
 def main():
     request_fd, reply_fd, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     import torch
@@ -70,6 +41,10 @@ def main():
         sys.stderr.flush()
         wire.write_all(reply_fd, wire.pack(header, tensors))
 
+    # Everything up to here is the grader's installation (Python, torch, this folder);
+    # from here on, what fails is the student's code. The trusted side tells them apart
+    # by this message.
+    send({"ready": True})
     try:
         spec = importlib.util.spec_from_file_location("mlp", path)
         module = importlib.util.module_from_spec(spec)

@@ -1,6 +1,6 @@
 """forward computes the hidden pre-activation as X @ W1 and forgets the hidden bias b1.
 
-breaks: forward, training?
+breaks: forward, training
 hint: forward_no_bias
 """
 import torch

@@ -1,0 +1,63 @@
+"""The self-check agrees with the grader: for every test submission, `selfcheck.py` exits
+1 exactly when the grader does not give full marks. The self-check makes every check the
+grader makes without its hidden reference, so a student whose self-check passes has no
+reason to expect lost points from those; the grader's fresh random inputs and its hidden
+answers are what remain."""
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import ROOT, SUBMISSIONS, lost
+
+# Submissions the self-check is not run on, and why. It runs the student's code in its
+# own process, on the student's own machine, with no sandbox: code that attacks the
+# process attacks only its author, and some of it would harm the machine running these
+# tests.
+NOT_RUN = {
+    "crash_segfault": "crashes the self-check's process itself (the student sees the crash)",
+    "fork_bomb": "would fork thousands of processes on this machine",
+    "infinite_loop": "the self-check has no time limit; the student sees it hang",
+    "leave_process": "would leave a process running on this machine",
+    "memory_hog": "would take this machine's memory; the self-check sets no limits",
+    "os_exit_backward": "os._exit ends the self-check's process with status 0 mid-run",
+    "print_flood": "prints without end; the self-check does not truncate a student's own output",
+    "monkeypatch_torch": "patches torch in the self-check's own process, so it can fool the "
+                         "comparisons there (the grader compares in another process)",
+}
+SUBMISSION_FILES = sorted(p for p in SUBMISSIONS.rglob("*.py") if p.stem not in NOT_RUN)
+
+
+def selfcheck(path, folder):
+    """Exit status of the self-check run on path, as a student would run it."""
+    proc = subprocess.run([sys.executable, str(ROOT / "starter" / "selfcheck.py"), "--lang", "en",
+                           "--mlp", str(path)], cwd=folder, capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+@pytest.fixture(scope="module")
+def selfchecks(tmp_path_factory):
+    """Every self-check run at once (one per core): {path: (status, output)}."""
+    folder = tmp_path_factory.mktemp("selfcheck")   # where a submission may write files
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        runs = {p: pool.submit(selfcheck, p, folder) for p in SUBMISSION_FILES}
+    return {p: run.result() for p, run in runs.items()}
+
+
+@pytest.mark.parametrize("path", SUBMISSION_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_selfcheck_fails_exactly_when_the_grader_takes_points(graded, selfchecks, path):
+    data = graded(path)
+    full = data["score"] == sum(t["max_score"] for t in data["tests"]) and data["tests"]
+    status, output = selfchecks[path]
+    assert status in (0, 1), output
+    if full:
+        assert status == 0, f"full marks from the grader, but the self-check says:\n{output}"
+    else:
+        assert status == 1, f"the self-check passes, but the grader says:\n{lost(data)}"
+
+
+def test_exceptions_are_real_submissions():
+    names = {p.stem for p in SUBMISSIONS.rglob("*.py")}
+    assert set(NOT_RUN) <= names

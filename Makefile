@@ -16,9 +16,13 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_ARGS) -r requirements.txt
 	touch $@
 
+# As root: the worker accounts mlpworker0 .. mlpworker7, one per grading session at once
+# (the count is `accounts` in autograder/config.toml).
+WORKER_ACCOUNTS ?= 8
 worker-user:
-	@if [ "$$(id -u)" = 0 ] && ! id mlpworker >/dev/null 2>&1; then \
-		useradd --system --no-create-home --shell /usr/sbin/nologin mlpworker; fi
+	@if [ "$$(id -u)" = 0 ]; then for i in $$(seq 0 $$(($(WORKER_ACCOUNTS) - 1))); do \
+		id mlpworker$$i >/dev/null 2>&1 || \
+		useradd --system --no-create-home --user-group --shell /usr/sbin/nologin mlpworker$$i; done; fi
 
 demo: $(VENV)/.installed worker-user
 	$(PY) -m autograder grade reference/mlp.py --out demo-results/reference.json

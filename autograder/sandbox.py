@@ -219,6 +219,7 @@ class Worker:
         os.set_blocking(self._output_r, False)
         self._reader = wire.Reader()
         self._started = False
+        self._early_output = ""
         self._hello = None
         self.exit_code = None
         self.missing = []
@@ -327,6 +328,7 @@ class Worker:
             self.close()
             raise InstallationError(self._explain(f"unexpected first message {header!r}\n{output}"))
         self._started = True
+        self._early_output = output   # the import of mlp.py may already have printed
 
     def ready(self):
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after
@@ -334,7 +336,7 @@ class Worker:
         self.started()
         if self._hello is None:
             header, _, output = self._receive(self.limits.start_seconds, say("importing"))
-            self._hello = header, output
+            self._hello = header, self._early_output + output
             self.missing = header.get("missing", [])
         header, output = self._hello
         self._hello = header, ""

@@ -12,7 +12,11 @@ python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 /autograder/venv/bin/pip install --no-cache-dir -r "$SOURCE/requirements.txt"
 
-# Student code runs as this account: no login, no home, no groups.
-id mlpworker >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mlpworker
+# Student code runs as these accounts, one per grading session running at once: no login,
+# no home, no supplementary groups (the count is `accounts` in autograder/config.toml).
+for i in 0 1 2 3 4 5 6 7; do
+  id "mlpworker$i" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "mlpworker$i"
+done
 # The hidden reference is readable by root only.
 chmod 700 "$SOURCE/reference"

@@ -67,3 +67,21 @@ def test_messages_name_the_problem(graded):
     data = graded(SUBMISSIONS / "buggy" / "bias_grads_keepdim.py")
     text = outputs(data)
     assert "db1" in text and "(1, " in text
+
+
+def test_training_score_depends_only_on_the_submission(tmp_path):
+    """The training run uses fixed data and starting parameters: two runs with different
+    seeds (1 and 2, named here on purpose) give the same figures for a slow learner."""
+    from conftest import grade
+    path = SUBMISSIONS / "buggy" / "sigmoid_prime_extra.py"
+    runs = [grade(path, tmp_path, seed=s)[0] for s in (1, 2)]
+    training = [next(t for t in d["tests"] if t["tags"] == ["training"]) for d in runs]
+    assert training[0]["output"] == training[1]["output"], [t["output"] for t in training]
+    assert all(t["score"] == t["max_score"] for t in training), lost(runs[0])
+
+
+def test_student_sees_mlp_py_not_the_sandbox_folder(graded):
+    """What the student's code prints or warns names mlp.py, never /tmp/mlp-worker-.../mlp.py."""
+    text = outputs(graded(SUBMISSIONS / "correct" / "correct_warns.py"))
+    assert "loading mlp.py" in text and "mlp.py:" in text and "UserWarning" in text, text[:2000]
+    assert "/tmp/" not in text and "mlp-worker-" not in text, text[:2000]

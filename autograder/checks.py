@@ -51,6 +51,16 @@ def shape_text(shape):
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
+def unravel(flat, shape):
+    """The index of entry number flat in a row-major tensor of this shape. (Not
+    torch.unravel_index: its first call imports sympy, half a second.)"""
+    index = []
+    for size in reversed(tuple(shape)):
+        flat, i = divmod(flat, size)
+        index.append(i)
+    return index[::-1]
+
+
 def case_text(m, n, h, **extra):
     more = "".join(f", {k} {v:g}" if isinstance(v, float) else f", {k} {v}" for k, v in extra.items())
     return say("case", m=m, n=n, h=h, extra=more)
@@ -230,9 +240,7 @@ def expect_close(name, got, want, case="", atol=None):
     if bool(bad.any()) and want.dim() == 0:
         raise Mismatch(say("value_scalar", name=name, diff=float(diff), case=case))
     if bool(bad.any()):
-        flat = int(torch.argmax(diff))
-        index = list(torch.unravel_index(torch.tensor(flat), want.shape)) if want.dim() else []
-        index = "[" + ", ".join(str(int(i)) for i in index) + "]"
+        index = "[" + ", ".join(map(str, unravel(int(torch.argmax(diff)), want.shape))) + "]"
         raise Mismatch(say("values", name=name, bad=int(bad.sum()), total=total,
                            diff=float(diff.max()), index=index, case=case))
 
@@ -337,7 +345,7 @@ def gradient_check(grads, numeric, tol=1e-5):
         diff = (a - n).abs()
         if not bool(torch.isfinite(a).all()) or bool((diff > tol).any()):
             flat = int(torch.argmax(torch.nan_to_num(diff, nan=float("inf"))))
-            idx = [int(i) for i in torch.unravel_index(torch.tensor(flat), n.shape)]
+            idx = unravel(flat, n.shape)
             raise Mismatch(say("gradcheck", name=name, index=str(idx), analytic=float(a.view(-1)[flat]),
                                numeric=float(n.view(-1)[flat]), diff=float(diff.view(-1)[flat]), tol=tol))
 

@@ -24,6 +24,7 @@ def load(path=CONFIG):
         file_bytes=lim.get("file_mb", Limits.file_bytes >> 20) << 20,
         output_chars=lim.get("output_chars", Limits.output_chars),
         user=lim.get("user", Limits.user),
+        accounts=lim.get("accounts", Limits.accounts),
     )
     # AUTOGRADER_LANGUAGE overrides the file, for trying the grader in another language.
     return {"language": os.environ.get("AUTOGRADER_LANGUAGE") or data.get("language", "zh"),

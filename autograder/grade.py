@@ -1,8 +1,8 @@
 """Grade one submission: find mlp.py, start its worker, run the grading tests with
 pytest, write results.json and print a table.
 
-The worker is started before torch or pytest is imported here, so the two interpreters
-load torch at the same time.
+The worker pool (the zygote) is started before torch or pytest is imported here, so the
+two interpreters load torch at the same time. grade_one is the part a batch repeats.
 """
 import os
 import secrets
@@ -11,9 +11,13 @@ from pathlib import Path
 
 from . import config as settings
 from . import messages
-from .sandbox import InstallationError, Runner, StudentCodeError, lock_down, start_worker
+from .sandbox import InstallationError, Runner, StudentCodeError, Zygote, lock_down, start_worker, take_account
 
 HERE = Path(__file__).resolve().parent
+# pytest plugins a grading run does without: they cost time on every submission (the
+# unraisable-exception check alone runs five full garbage collections per session).
+QUIET = ["-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
+         "-p", "no:faulthandler"]
 def find_submission(path):
     """(path to mlp.py, None) or (None, (reason, fields)). A file named on the command
     line is graded whatever its name; a folder must hold exactly one mlp.py."""
@@ -43,41 +47,60 @@ class GradingSession:
 
 
 def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
-    """Run a whole grading session; results.json is always written. Returns its dict.
+    """Run one grading session; results.json is always written. Returns its dict.
     When the grader itself fails (its installation, or a bug), nothing is scored,
     extra_data.grader_error says why, and the cause is printed on stderr."""
     conf = settings.load()
     messages.set_language(conf["language"])
-    mlp, problem = find_submission(submission)
-    gpu_possible = os.path.exists("/dev/nvidiactl")
     # The reference, and the git history that also holds it, are root-only from here on.
     lock_down(reference.parent, reference.parent.parent / ".git", *protect)
+    zygote, account, broken = None, None, None
+    try:
+        zygote = Zygote.start()   # imports torch while this process does
+        account = take_account(conf["limits"])
+    except InstallationError as exc:
+        broken = exc
+    try:
+        return grade_one(submission, out, seed, conf, zygote and zygote.client(), account, reference, broken)
+    finally:
+        if zygote:
+            zygote.stop()
+        if account:
+            os.close(account.lock)
+
+
+def grade_one(submission, out, seed, conf, client, account, reference=settings.REFERENCE, broken=None):
+    """Grade one submission with a worker from client (a ZygoteClient) running as
+    account; write results.json to out and return its dict. Used alone and in batches."""
+    mlp, problem = find_submission(submission)
+    gpu_possible = os.path.exists("/dev/nvidiactl")
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
     out = os.path.abspath(out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     if os.path.lexists(out):
         os.unlink(out)   # never leave a stale (or forged) file behind
-    broken, worker = None, None
-    try:
-        worker = start_worker(mlp, conf["limits"], gpu_possible) if mlp else None
-        import torch  # noqa: F401  (loads while the worker loads its own)
-        if worker:
-            worker.started()
-    except InstallationError as exc:
-        broken = exc
+    worker = None
+    if not broken:
+        try:
+            import torch  # noqa: F401  (loads while the zygote loads its own)
+            worker = start_worker(mlp, conf["limits"], client, account, gpu_possible) if mlp else None
+            if worker:
+                worker.started()
+        except InstallationError as exc:
+            broken = exc
     from . import results
 
     if broken:
         data = results.failed_results([str(broken)], {"seed": seed, "language": conf["language"]})
         results.write_json(out, data)
     else:
-        data = _run_tests(worker, mlp, problem, conf, seed, reference, out, gpu_possible)
+        data = _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible)
     if data["extra_data"].get("grader_error"):
         print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
     return data
 
 
-def _run_tests(worker, mlp, problem, conf, seed, reference, out, gpu_possible):
+def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible):
     import json
 
     import pytest
@@ -85,11 +108,11 @@ def _run_tests(worker, mlp, problem, conf, seed, reference, out, gpu_possible):
     from . import results
 
     failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
-    runner = Runner(mlp, conf["limits"], gpu_possible, worker, failure)
+    runner = Runner(mlp, conf["limits"], client, account, gpu_possible, worker, failure)
     session = GradingSession(runner, seed, reference, conf["language"])
     try:
         pytest.main([str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
-                     "-qq", "--tb=no", "-rN", "--no-header", "--results-json", out,
+                     "-qq", "--tb=no", "-rN", "--no-header", "--results-json", out, *QUIET,
                      "--default-visibility", conf["default_visibility"]],
                     plugins=[results, session])
     finally:

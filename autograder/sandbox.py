@@ -1,21 +1,27 @@
 """The trusted side of the sandbox: start a worker, call into it, stop it.
 
-Student code never runs in this process. `start_worker` launches a fresh interpreter
-(never a fork of this one) that runs worker/main.py: as an unprivileged user with no
-supplementary groups when we are root, with rlimits, a scrubbed environment and a private
-scratch folder. `Worker.call` sends one request through wire.py and waits for the reply
-with a deadline, reading whatever the student prints on the side. `Runner` keeps one
-worker alive for a grading session and replaces it after a failure.
+Student code never runs in this process, and this process never forks a worker. A
+grading run starts one `Zygote`: a fresh interpreter (worker/zygote.py) that imports
+torch once and forks one worker per submission. Each worker runs worker/main.py as a
+worker account of its own (`take_account`: one per grading session, under a lock the
+operating system releases if the session dies) with no supplementary groups, rlimits, a
+scrubbed environment and a private scratch folder. `Worker.call` sends one request
+through wire.py and waits for the reply with a deadline, reading whatever the student
+prints on the side. `Runner` keeps one worker alive for a grading session and replaces
+it after a failure.
 
-This module imports nothing heavy, so a worker can be started before torch is loaded.
+This module imports nothing heavy, so the zygote can start before torch is loaded here.
 """
+import array
 import errno
+import fcntl
+import json
 import os
 import pwd
-import resource
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +33,8 @@ from .messages import say
 from .worker import wire
 
 WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "main.py"
+ZYGOTE_MAIN = Path(__file__).resolve().parent / "worker" / "zygote.py"
+SLOT_LOCKS = Path("/run/mlp-autograder")   # root-only: one lock file per worker account
 
 
 @dataclass
@@ -40,7 +48,8 @@ class Limits:
     processes: int = 128             # processes and threads of the worker user
     file_bytes: int = 16 << 20       # largest file the worker may write
     output_chars: int = 2000         # student output kept per call
-    user: str = "mlpworker"          # unprivileged account (falls back to nobody)
+    user: str = "mlpworker"          # worker accounts are user0, user1, ... (see take_account)
+    accounts: int = 8                # how many: grading sessions that can run at once
 
 
 class InstallationError(Exception):
@@ -65,18 +74,75 @@ class Reply:
     autograd: str | None   # which autograd entry point backward used, if any
 
 
-def _account(name):
-    """(uid, gid) to run the worker as, or None when we are not root."""
+@dataclass
+class Account:
+    """A worker account held by this process: its lock is released when the process
+    ends, however it ends."""
+
+    uid: int
+    gid: int
+    name: str
+    lock: int   # file descriptor holding the flock
+
+
+def _pool_names(limits):
+    """The worker accounts that exist: user0 .. user{accounts-1}; or, on a machine set up
+    before there was a pool, the single account `user` (else nobody)."""
+    names = []
+    for name in (f"{limits.user}{i}" for i in range(limits.accounts)):
+        try:
+            if pwd.getpwnam(name).pw_uid != 0:
+                names.append(name)
+        except KeyError:
+            pass
+    if names:
+        return names
+    for name in (limits.user, "nobody"):
+        try:
+            if pwd.getpwnam(name).pw_uid != 0:
+                return [name]
+        except KeyError:
+            pass
+    raise InstallationError(f"no unprivileged account to run student code: create {limits.user}0 .. "
+                            f"{limits.user}{limits.accounts - 1} (autograder/setup.sh or make does it)")
+
+
+def _lock_folder():
+    """SLOT_LOCKS, created root-only; refused if someone else made it first."""
+    folder = SLOT_LOCKS if SLOT_LOCKS.parent.is_dir() else Path(tempfile.gettempdir()) / "mlp-autograder-slots"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise InstallationError(f"cannot create {folder}: {exc}") from None
+    info = folder.stat()
+    if info.st_uid != 0 or info.st_mode & 0o022:
+        raise InstallationError(f"{folder} must belong to root and be writable by root only")
+    return folder
+
+
+def take_account(limits, wait_message=None):
+    """Hold a free worker account for this process; None when we are not root (then the
+    worker runs as ourselves). When every account is busy, wait, saying so once."""
     if os.geteuid() != 0:
         return None
-    for candidate in (name, "nobody"):
-        try:
-            entry = pwd.getpwnam(candidate)
-        except KeyError:
-            continue
-        if entry.pw_uid != 0:
-            return entry.pw_uid, entry.pw_gid
-    raise RuntimeError(f"no unprivileged account to run student code: create user {name!r}")
+    names, folder = _pool_names(limits), _lock_folder()
+    said = False
+    while True:
+        for name in names:
+            fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            entry = pwd.getpwnam(name)
+            kill_user_processes(entry.pw_uid)   # anything left by a session that died
+            return Account(entry.pw_uid, entry.pw_gid, name, fd)
+        if not said:
+            print(wait_message or f"all {len(names)} worker accounts are busy with other grading sessions; "
+                  "waiting for one to be free", file=sys.stderr, flush=True)
+            said = True
+        time.sleep(0.1)
 
 
 def lock_down(*paths):
@@ -91,7 +157,6 @@ def lock_down(*paths):
 def kill_user_processes(uid):
     """SIGKILL every live process owned by uid, sweeping until none is left (forks included)."""
     for _ in range(50):
-        _reap_orphans()
         found = False
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
@@ -101,7 +166,7 @@ def kill_user_processes(uid):
                     continue
                 with open(f"/proc/{pid}/stat", "rb") as f:
                     if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                        continue   # already dead; reaped above once it is our orphan
+                        continue   # already dead; the zygote reaps it
                 os.kill(int(pid), signal.SIGKILL)
                 found = True
             except (FileNotFoundError, ProcessLookupError, IndexError):
@@ -137,28 +202,6 @@ def _torch_folder():
     return os.path.dirname(spec.origin) if spec and spec.origin else sys.prefix
 
 
-def _become_subreaper():
-    """Orphans of the worker (double forks, setsid) get re-parented to this process instead
-    of init, so that we can reap them: init in a container often never does, and
-    zombies would count against the worker user's process limit."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _reap_orphans():
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
 def _decode_exit(returncode, limits):
     """Why the worker process ended, in the student's language."""
     if returncode is None:
@@ -171,24 +214,124 @@ def _decode_exit(returncode, limits):
         signal.SIGBUS: say("exit_segfault"),
         signal.SIGXCPU: say("exit_cpu", seconds=limits.cpu_seconds),
         signal.SIGXFSZ: say("exit_file", mb=limits.file_bytes >> 20),
-        signal.SIGKILL: say("exit_killed"),
+        signal.SIGKILL: say("exit_killed"),   # no limit of ours sends SIGKILL
     }
     return reasons.get(sig, say("exit_signal", name=signal.Signals(sig).name))
 
 
-class Worker:
-    """One sandboxed interpreter with the student's mlp.py imported."""
+class Zygote:
+    """The trusted side's handle on worker/zygote.py: one control socket per client
+    (a grading process). `start` returns at once; the zygote imports torch meanwhile."""
 
-    def __init__(self, submission, limits, gpu_possible=False):
-        self.limits = limits
-        self.account = _account(limits.user)
-        _become_subreaper()
+    def __init__(self, proc, sockets, log):
+        self.proc, self.sockets, self.log = proc, sockets, log
+
+    @classmethod
+    def start(cls, clients=1):
+        ours, theirs = zip(*(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(clients)))
+        log = tempfile.TemporaryFile()   # its own errors, for the instructor; never a file left behind
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
+        env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
+        try:
+            proc = subprocess.Popen([sys.executable, "-I", str(ZYGOTE_MAIN), *(str(t.fileno()) for t in theirs)],
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                                    pass_fds=[t.fileno() for t in theirs], start_new_session=True)
+        except OSError as exc:
+            raise InstallationError(f"cannot start the worker pool: {exc}") from None
+        finally:
+            for t in theirs:
+                t.close()
+        return cls(proc, list(ours), log)
+
+    def client(self, i=0):
+        return ZygoteClient(self, self.sockets[i])
+
+    def keep_only(self, i):
+        """In a grading process forked for client i: drop the other clients' sockets."""
+        for j, sock in enumerate(self.sockets):
+            if j != i:
+                sock.close()
+
+    def failure(self):
+        """What the zygote printed, if it died: for the instructor."""
+        if self.proc.poll() is None:
+            return ""
+        self.log.seek(0)
+        text = self.log.read()[-3000:].decode("utf-8", "replace")
+        return f"the worker pool ended (exit status {self.proc.returncode}): {text}"
+
+    def stop(self):
+        """Hang up: the zygote exits by itself once every client has (not waited for:
+        its interpreter's teardown takes half a second)."""
+        for sock in self.sockets:
+            sock.close()
+        self.log.close()
+
+
+class ZygoteClient:
+    """Asks the zygote for workers and hears when they end."""
+
+    def __init__(self, zygote, sock):
+        self.zygote, self.sock = zygote, sock
+        self.warm = None       # the zygote's hello: {"zygote": pid, "threads": n}
+        self.exits = {}        # pid -> exit status, as reported
+
+    def _next(self, timeout):
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if not ready:
+            return None
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise InstallationError(self.zygote.failure() or "the worker pool went away")
+        return json.loads(data)
+
+    def _hear(self, want, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._next(max(0.0, deadline - time.monotonic()))
+            if message is None:
+                return None
+            if "exit" in message:
+                self.exits[message["exit"]] = message["status"]
+            elif "zygote" in message:
+                self.warm = message
+            if want(message):
+                return message
+
+    def spawn(self, spec, fds, timeout):
+        """Fork a worker; returns its pid."""
+        if self.warm is None and self._hear(lambda m: "zygote" in m, timeout) is None:
+            raise InstallationError(self.zygote.failure() or f"the worker pool did not start within {timeout:g} s")
+        try:
+            self.sock.sendmsg([json.dumps(spec).encode()],
+                              [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+        except OSError as exc:
+            raise InstallationError(self.zygote.failure() or f"the worker pool went away: {exc}") from None
+        reply = self._hear(lambda m: "pid" in m, 10)
+        if reply is None:
+            raise InstallationError(self.zygote.failure() or "the worker pool did not answer")
+        return reply["pid"]
+
+    def wait_exit(self, pid, timeout):
+        """The worker's exit status (negative: a signal), or None if not heard in time."""
+        if pid not in self.exits:
+            self._hear(lambda m: m.get("exit") == pid, timeout)
+        return self.exits.pop(pid, None)
+
+
+class Worker:
+    """One sandboxed worker, forked by the zygote, with the student's mlp.py imported."""
+
+    def __init__(self, submission, limits, client, account, gpu_possible=False):
+        self.limits, self.client, self.account = limits, client, account
+        self.pid = None
         self.scratch = tempfile.mkdtemp(prefix="mlp-worker-")
         target = os.path.join(self.scratch, "mlp.py")
         shutil.copyfile(submission, target)
         if self.account:
             for p in (self.scratch, target):
-                os.chown(p, *self.account)
+                os.chown(p, self.account.uid, self.account.gid)
         os.chmod(self.scratch, 0o700)
 
         request_r, self._request_w = os.pipe()
@@ -198,24 +341,19 @@ class Worker:
                "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
         env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
+        spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
+                "rlimits": self._rlimits(gpu_possible), "env": env, "scratch": self.scratch,
+                "target": target, "needs": [sys.executable, str(WORKER_MAIN.parent), _torch_folder()]}
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER_MAIN), str(request_r), str(reply_w), target],
-                stdin=subprocess.DEVNULL, stdout=output_w, stderr=output_w,
-                pass_fds=(request_r, reply_w), cwd=self.scratch, env=env,
-                start_new_session=True,
-                user=self.account[0] if self.account else None,
-                group=self.account[1] if self.account else None,
-                extra_groups=[] if self.account else None,
-                preexec_fn=self._limit(gpu_possible),
-            )
-        except OSError as exc:   # for example: the interpreter is out of the account's reach
-            for fd in (request_r, reply_w, output_w, self._request_w, self._reply_r, self._output_r):
+            self.pid = client.spawn(spec, [request_r, reply_w, output_w], limits.start_seconds)
+        except InstallationError as exc:
+            for fd in (self._request_w, self._reply_r, self._output_r):
                 os.close(fd)
             shutil.rmtree(self.scratch, ignore_errors=True)
-            raise InstallationError(self._explain(f"{type(exc).__name__}: {exc}")) from None
-        for fd in (request_r, reply_w, output_w):
-            os.close(fd)
+            raise InstallationError(self._explain(str(exc))) from None
+        finally:
+            for fd in (request_r, reply_w, output_w):
+                os.close(fd)
         os.set_blocking(self._output_r, False)
         self._reader = wire.Reader()
         self._started = False
@@ -224,9 +362,13 @@ class Worker:
         self.exit_code = None
         self.missing = []
 
+    @property
+    def alive(self):
+        return self.pid is not None
+
     def _explain(self, what):
         """For the instructor: what went wrong before mlp.py was imported, and the fix."""
-        who = f"user {pwd.getpwuid(self.account[0]).pw_name!r}" if self.account else "the current user"
+        who = f"user {self.account.name!r}" if self.account else "the current user"
         text = f"The autograder could not start its worker (running as {who}): {what.strip()}"
         closed = [c for c in map(closed_to_others, (sys.executable, WORKER_MAIN, _torch_folder())) if c]
         if self.account and closed:
@@ -235,20 +377,17 @@ class Worker:
                      f"/opt or /autograder), or run: chmod o+rx {closed[0]}")
         return text
 
-    def _limit(self, gpu_possible):
-        limits, separate_user = self.limits, self.account is not None
-
-        def apply():  # runs in the child after it dropped privileges, before exec
-            resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-            if not gpu_possible:  # CUDA reserves huge address ranges
-                resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-            if separate_user:  # NPROC counts every process of the user
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-
-        return apply
+    def _rlimits(self, gpu_possible):
+        """[(name, soft, hard)] the child sets on itself once it is the worker account."""
+        lim = self.limits
+        out = [("RLIMIT_CPU", lim.cpu_seconds, lim.cpu_seconds),
+               ("RLIMIT_FSIZE", lim.file_bytes, lim.file_bytes),
+               ("RLIMIT_CORE", 0, 0), ("RLIMIT_NOFILE", 256, 256)]
+        if not gpu_possible:  # CUDA reserves huge address ranges
+            out.append(("RLIMIT_AS", lim.memory_bytes, lim.memory_bytes))
+        if self.account:  # NPROC counts every process of the account
+            out.append(("RLIMIT_NPROC", lim.processes, lim.processes))
+        return out
 
     # -- talking ---------------------------------------------------------------
     def scrub(self, text):
@@ -301,10 +440,7 @@ class Worker:
                 chunk = os.read(self._reply_r, 1 << 20)
                 if not chunk:
                     drain()
-                    try:
-                        code = self.proc.wait(timeout=2)
-                    except subprocess.TimeoutExpired:
-                        code = None
+                    code = self.client.wait_exit(self.pid, 2)
                     self.exit_code = code
                     self.close()
                     raise StudentCodeError(say("worker_died", what=what, why=_decode_exit(code, self.limits)),
@@ -326,7 +462,7 @@ class Worker:
             raise InstallationError(self._explain(f"{what}.\n{exc.output}")) from None
         if not header.get("ready"):
             self.close()
-            raise InstallationError(self._explain(f"unexpected first message {header!r}\n{output}"))
+            raise InstallationError(self._explain(f"{header.get('error', header)}\n{output}"))
         self._started = True
         self._early_output = output   # the import of mlp.py may already have printed
 
@@ -363,35 +499,38 @@ class Worker:
 
     def close(self):
         """Kill the worker and everything it started; remove its scratch folder."""
-        if self.proc is None:
+        if self.pid is None:
             return
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             pass
         if self.account:
-            kill_user_processes(self.account[0])
-        self.proc.wait()
-        self.proc = None
-        _reap_orphans()
+            kill_user_processes(self.account.uid)   # the account is ours alone: nothing else dies
+        try:
+            self.client.wait_exit(self.pid, 5)   # the zygote has reaped it
+        except InstallationError:
+            pass
+        self.pid = None
         for fd in (self._request_w, self._reply_r, self._output_r):
             os.close(fd)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def start_worker(submission, limits, gpu_possible=False):
-    """Start a worker for submission (a path to mlp.py). Returns at once; the import
-    finishes in the background. The single place a pre-warmed pool would plug in."""
-    return Worker(submission, limits, gpu_possible)
+def start_worker(submission, limits, client, account, gpu_possible=False):
+    """Start a worker for submission (a path to mlp.py): a fork of the zygote behind
+    client, running as account. Returns at once; the import finishes in the background."""
+    return Worker(submission, limits, client, account, gpu_possible)
 
 
 class Runner:
     """One grading session's access to student code: a live worker, replaced after a
     failure, so a crash or a timeout costs only the test that caused it."""
 
-    def __init__(self, submission, limits, gpu_possible=False, worker=None, failure=None):
+    def __init__(self, submission, limits, client, account, gpu_possible=False, worker=None, failure=None):
         """failure: a StudentCodeError every call raises (for example: no mlp.py found)."""
         self.submission, self.limits, self.gpu_possible = submission, limits, gpu_possible
+        self.client, self.account = client, account
         self.worker = worker
         self.output = []       # what the student printed since the last take_output()
         self._import_error = failure
@@ -399,9 +538,10 @@ class Runner:
     def _live(self):
         if self._import_error:
             raise self._import_error
-        if self.worker is None or self.worker.proc is None:
+        if self.worker is None or not self.worker.alive:
             try:
-                self.worker = start_worker(self.submission, self.limits, self.gpu_possible)
+                self.worker = start_worker(self.submission, self.limits, self.client, self.account,
+                                           self.gpu_possible)
             except InstallationError as exc:
                 self._import_error = exc   # starting again would fail again
                 raise

@@ -1,7 +1,7 @@
 """The sandboxed worker: imports the student's mlp.py and answers calls, one at a time.
 
-Started by autograder/sandbox.py as a fresh interpreter (python -I), already running as
-the unprivileged user with its limits set. Usage: main.py REQUEST_FD REPLY_FD MLP_PATH
+serve() runs in a child forked by worker/zygote.py, already running as an unprivileged
+account with its limits set and its environment scrubbed.
 
 Protocol (see wire.py): the worker first says it is ready (Python and torch work), then
 sends a hello saying whether mlp.py imported;
@@ -30,8 +30,20 @@ def student_traceback(exc, path):
     return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-def main():
-    request_fd, reply_fd, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def unreadable(paths):
+    """The first of paths this account cannot read (or enter), or None. Checked before
+    anything of the student's runs: what is missing here is the installation's fault."""
+    for path in paths:
+        mode = os.R_OK | (os.X_OK if os.path.isdir(path) else 0)
+        if not os.access(path, mode):
+            return path
+    return None
+
+
+def serve(request_fd, reply_fd, path, needs=()):
+    """Import the student's mlp.py and answer calls until the trusted side hangs up.
+    Runs in a child of worker/zygote.py, already sandboxed. needs: paths of the
+    installation this account must be able to read."""
     import torch
 
     torch.set_num_threads(1)
@@ -44,6 +56,10 @@ def main():
     # Everything up to here is the grader's installation (Python, torch, this folder);
     # from here on, what fails is the student's code. The trusted side tells them apart
     # by this message.
+    missing = unreadable(needs)
+    if missing:
+        send({"ready": False, "error": f"the worker account cannot read {missing}"})
+        return
     send({"ready": True})
     try:
         spec = importlib.util.spec_from_file_location("mlp", path)
@@ -78,7 +94,3 @@ def main():
             reply, out = {"ok": False, "error": student_traceback(exc, path)}, None
         reply["autograd"] = guard.used
         send(reply, out)
-
-
-if __name__ == "__main__":
-    main()

@@ -194,6 +194,16 @@ def closed_to_others(path):
     return None
 
 
+def readable_by_workers():
+    """What a worker may read besides its scratch folder: the system's libraries and
+    configuration, /proc and /sys, and the Python installation with its packages."""
+    import site
+
+    python = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]
+    return ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys",
+            *python, *site.getsitepackages()]
+
+
 def _torch_folder():
     """Where torch lives, found without importing it."""
     import importlib.util
@@ -341,9 +351,11 @@ class Worker:
                "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
         env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
+        needs = [sys.executable, str(WORKER_MAIN.parent), _torch_folder()]
         spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
                 "rlimits": self._rlimits(gpu_possible), "env": env, "scratch": self.scratch,
-                "target": target, "needs": [sys.executable, str(WORKER_MAIN.parent), _torch_folder()]}
+                "target": target, "needs": needs,
+                "confine": {"read": readable_by_workers() + needs, "write": [self.scratch, "/dev"]}}
         try:
             self.pid = client.spawn(spec, [request_r, reply_w, output_w], limits.start_seconds)
         except InstallationError as exc:
@@ -465,6 +477,7 @@ class Worker:
             raise InstallationError(self._explain(f"{header.get('error', header)}\n{output}"))
         self._started = True
         self._early_output = output   # the import of mlp.py may already have printed
+        self.confined = header.get("confined", False)
 
     def ready(self):
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after

@@ -21,18 +21,6 @@ def hint_prefix(lang):
     return messages.MESSAGES["hint"][lang].split("{")[0]
 
 
-@pytest.fixture(scope="module")
-def graded_zh(tmp_path_factory):
-    cache = {}
-
-    def run(path):
-        if path not in cache:
-            cache[path] = grade(path, tmp_path_factory.mktemp("zh"), language="zh")[0]
-        return cache[path]
-
-    return run
-
-
 @pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
 def test_bug_gets_its_hint_in_english(graded, path):
     _, hint = header(path)

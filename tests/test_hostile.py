@@ -12,19 +12,22 @@ from conftest import ROOT, SUBMISSIONS, by_tag, grade, lost, needs_root, outputs
 HOSTILE = SUBMISSIONS / "hostile"
 
 
-def worker_uid():
-    for name in ("mlpworker", "nobody"):
+def worker_uids():
+    """Every account student code may run as: the pool, and the older single accounts."""
+    uids = set()
+    for name in [f"mlpworker{i}" for i in range(8)] + ["mlpworker", "nobody"]:
         try:
-            return pwd.getpwnam(name).pw_uid
+            uids.add(pwd.getpwnam(name).pw_uid)
         except KeyError:
             pass
+    return uids
 
 
-def processes_of(uid):
+def processes_of(uids):
     pids = []
     for pid in os.listdir("/proc"):
         try:
-            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid:
+            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid in uids:
                 pids.append(int(pid))
         except FileNotFoundError:
             pass
@@ -120,7 +123,7 @@ def test_no_process_survives_grading(tmp_path):
     pid = int(re.search(r"CHILD PID (\d+)", outputs(data)).group(1))
     time.sleep(0.2)
     assert not os.path.exists(f"/proc/{pid}")
-    assert processes_of(worker_uid()) == []
+    assert processes_of(worker_uids()) == []
     assert data["score"] == 100, lost(data)
 
 
@@ -128,4 +131,4 @@ def test_no_process_survives_grading(tmp_path):
 def test_fork_bomb_is_limited_and_cleaned_up(tmp_path):
     data, _ = grade(HOSTILE / "fork_bomb.py", tmp_path)
     assert len(data["tests"]) >= 15
-    assert processes_of(worker_uid()) == []
+    assert processes_of(worker_uids()) == []

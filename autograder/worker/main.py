@@ -40,10 +40,11 @@ def unreadable(paths):
     return None
 
 
-def serve(request_fd, reply_fd, path, needs=()):
+def serve(request_fd, reply_fd, path, needs=(), confine=None):
     """Import the student's mlp.py and answer calls until the trusted side hangs up.
     Runs in a child of worker/zygote.py, already sandboxed. needs: paths of the
-    installation this account must be able to read."""
+    installation this account must be able to read. confine: called once they are
+    checked, to shut the rest of the file system (worker/confine.py); True if it did."""
     import torch
 
     torch.set_num_threads(1)
@@ -60,7 +61,8 @@ def serve(request_fd, reply_fd, path, needs=()):
     if missing:
         send({"ready": False, "error": f"the worker account cannot read {missing}"})
         return
-    send({"ready": True})
+    confined = bool(confine and confine())
+    send({"ready": True, "confined": confined})
     try:
         spec = importlib.util.spec_from_file_location("mlp", path)
         module = importlib.util.module_from_spec(spec)

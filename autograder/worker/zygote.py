@@ -9,7 +9,9 @@ On a control socket a client sends {"uid", "gid", "rlimits", "env", "scratch", "
 "needs"} with three file descriptors attached (request, reply, output; SCM_RIGHTS).
 The zygote forks a child that drops to uid/gid with no supplementary groups, sets the
 limits, scrubs its environment, moves to its scratch folder, points fds 1 and 2 at the
-output pipe, and only then runs worker/main.py's serve(), which imports mlp.py. The
+output pipe, and only then runs worker/main.py's serve(), which shuts the file system
+but for what Python needs and its scratch folder (worker/confine.py, "confine": {"read",
+"write"}) and imports mlp.py. The
 zygote answers {"pid"} at once and {"exit", "status"} when that child ends (a negative
 status is a signal, as in subprocess). It exits when every client has gone away.
 CUDA is never initialised here: a child does that itself, lazily, if it uses the GPU.
@@ -23,6 +25,7 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import confine  # noqa: E402  (worker/confine.py)
 import main  # noqa: E402  (worker/main.py: wire, guard and serve, next to this file)
 
 MAX_MESSAGE = 1 << 16
@@ -71,7 +74,9 @@ def child(spec, fds, controls):
             resource.setrlimit(getattr(resource, name), (soft, hard))
         os.environ.clear()
         os.environ.update(spec["env"])
-        main.serve(request_r, reply_w, spec["target"], spec.get("needs", ()))
+        fence = spec.get("confine")
+        main.serve(request_r, reply_w, spec["target"], spec.get("needs", ()),
+                   (lambda: confine.confine(fence["read"], fence["write"])) if fence else None)
         status = 0
     finally:
         os._exit(status)

@@ -15,11 +15,14 @@ def main(argv=None):
     g.add_argument("path")
     g.add_argument("--out", default="results.json", help="where to write results.json")
     g.add_argument("--seed", type=int, help="reuse the seed of an earlier run (see results.json)")
-    ga = sub.add_parser("grade-all", help="grade every submission in a folder (one per subfolder or .py file)")
-    ga.add_argument("folder")
-    ga.add_argument("--out", required=True, help="folder for results/<name>.json")
+    ga = sub.add_parser("grade-all", help="grade a class: a Gradescope export (zip or folder) or a folder "
+                                          "of student folders and .py files")
+    ga.add_argument("source")
+    ga.add_argument("--out", required=True, help="folder for results/, grades.csv and report.html")
     ga.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
-    ga.add_argument("--seed", type=int, help="the run's seed; each submission's seed is derived from it")
+    ga.add_argument("--seed", type=int, help="the run's seed (kept in OUT/run.json); each submission's "
+                                             "seed is derived from it and its name")
+    ga.add_argument("--force", action="store_true", help="regrade everything, changed or not")
     gs = sub.add_parser("gradescope", help="what run_autograder runs on Gradescope")
     gs.add_argument("--root", default="/autograder")
     b = sub.add_parser("build", help="write autograder.zip and handout.zip")
@@ -35,10 +38,15 @@ def main(argv=None):
         return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command == "grade-all":
         from .batch import grade_all
-        graded = grade_all(args.folder, args.out, jobs=args.jobs, seed=args.seed)
-        failed = [name for name, data in graded.items() if data["extra_data"].get("grader_error")]
-        print(f"{len(graded) - len(failed)} of {len(graded)} submissions graded; results in "
-              f"{Path(args.out) / 'results'}")
+        from .export import SourceError
+        try:
+            subs, results = grade_all(args.source, args.out, jobs=args.jobs, seed=args.seed, force=args.force)
+        except SourceError as exc:
+            print(f"cannot read {args.source}: {exc}", file=sys.stderr)
+            return 1
+        failed = [name for name, data in results.items() if data["extra_data"].get("grader_error")]
+        print(f"{len(results)} of {len(subs)} submissions graded ({len(failed)} by a failing grader); "
+              f"see {Path(args.out) / 'grades.csv'} and {Path(args.out) / 'report.html'}")
         return GRADER_FAILED if failed else 0
     elif args.command == "gradescope":
         from .grade import grade, print_table

@@ -1,35 +1,35 @@
-"""Grade many submissions at once: `python -m autograder grade-all FOLDER --out DIR`.
+"""Grade a class: `python -m autograder grade-all SOURCE --out DIR [--jobs N] [--seed S] [--force]`.
 
+SOURCE is a Gradescope export (zip or folder) or a plain folder (export.py reads it).
 One zygote (the pre-warmed worker pool) serves every job. The trusted side imports
 torch, pytest and the grading tests once, then forks --jobs grading processes; each one
 holds a worker account of its own for its whole life and grades submission after
 submission exactly as `grade` would (grade.grade_one), so a submission gets the same
 results.json in a batch as alone with the same seed.
+
+DIR holds run.json (the run's seed), results/<name>.json (one per graded submission,
+written as soon as it is graded), grades.csv and report.html (report.py, rewritten from
+every result at the end of each run, even an interrupted one). A rerun regrades only the
+submissions whose fingerprint changed: their content, the grader's code and settings, or
+their seed.
 """
 import hashlib
+import json
 import multiprocessing
 import os
 import secrets
+import shutil
 import sys
 import time
 from pathlib import Path
 
 from . import config as settings
 from . import messages
+from .export import SourceError, read_source
 from .grade import grade_one
 from .sandbox import InstallationError, Zygote, lock_down, take_account
 
-
-def discover(folder):
-    """{name: path}: each subfolder that holds an mlp.py somewhere, and each .py file
-    directly in folder. Other files are ignored."""
-    found = {}
-    for entry in sorted(Path(folder).iterdir()):
-        if entry.is_dir() and any(p.is_file() for p in entry.rglob("mlp.py")):
-            found[entry.name] = entry
-        elif entry.is_file() and entry.suffix == ".py":
-            found[entry.stem] = entry
-    return found
+GRADED_STATUSES = ("ok", "no_mlp", "several_mlp")   # the grader's own verdict applies (0 without mlp.py)
 
 
 def submission_seed(run_seed, name):
@@ -37,6 +37,47 @@ def submission_seed(run_seed, name):
     and `grade PATH --seed <it>` reproduces one grade alone."""
     digest = hashlib.sha256(f"{run_seed}:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "little") % 2**31
+
+
+def grader_fingerprint(reference=settings.REFERENCE):
+    """A digest of everything that decides a grade besides the submission: the grader's
+    code and settings, and the hidden reference."""
+    h = hashlib.sha256()
+    for folder in (Path(__file__).resolve().parent, reference.parent):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    h.update(os.environ.get("AUTOGRADER_LANGUAGE", "").encode())
+    return h.hexdigest()
+
+
+def fingerprint(sub, seed, grader):
+    h = hashlib.sha256(f"{grader}:{seed}:{sub.status}:".encode())
+    if sub.path and sub.path.is_file():
+        h.update(sub.path.read_bytes())
+    elif sub.path:
+        for p in sorted(sub.path.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(sub.path)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def run_seed(out_dir, seed):
+    """--seed, or the seed kept in DIR/run.json, or a new one (then kept)."""
+    path = out_dir / "run.json"
+    kept = json.loads(path.read_text())["seed"] if path.exists() else None
+    chosen = int(seed) if seed is not None else kept if kept is not None else secrets.randbelow(2**31)
+    if chosen != kept:
+        path.write_text(json.dumps({"seed": chosen}) + "\n")
+    return chosen
+
+
+def up_to_date(results_path, fp):
+    try:
+        extra = json.loads(results_path.read_text())["extra_data"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return extra.get("fingerprint") == fp and not extra.get("grader_error")
 
 
 # -- one grading process --------------------------------------------------------
@@ -55,47 +96,79 @@ def _start_job(zygote, slots, conf, reference):
 
 
 def _grade(task):
-    name, path, seed, out = task
+    name, path, seed, out, extra = task
     start = time.monotonic()
     data = grade_one(path, out, seed, _job["conf"], _job["client"], _job["account"], _job["reference"],
-                     broken=_job.get("broken"))
+                     broken=_job.get("broken"), extra=extra)
     return name, data, time.monotonic() - start
 
 
+def _progress(total):
+    """A progress bar on a terminal; nothing otherwise."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="submission", disable=not sys.stderr.isatty(), file=sys.stderr,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]")
+
+
 # -- the command ----------------------------------------------------------------
-def grade_all(folder, out_dir, jobs=2, seed=None, reference=settings.REFERENCE):
-    """Grade every submission in folder into out_dir/results/<name>.json. Returns
-    {name: results dict}."""
+def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=settings.REFERENCE):
+    """Grade every submission of source into out_dir; write grades.csv and report.html.
+    Returns (submissions, {name: results dict}). Raises SourceError if source is unreadable."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: fork-safe, one thread each
     conf = settings.load()
     messages.set_language(conf["language"])
-    submissions = discover(folder)
-    run_seed = int(seed) if seed is not None else secrets.randbelow(2**31)
-    results_dir = Path(out_dir) / "results"
+    out_dir = Path(out_dir)
+    results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    lock_down(reference.parent, reference.parent.parent / ".git", results_dir)
-    jobs = max(1, min(jobs, len(submissions) or 1))
+    unpacked = out_dir / "source"   # where a zip is unpacked; the source itself is never touched
+    shutil.rmtree(unpacked, ignore_errors=True)
+    unpacked.mkdir()
+    lock_down(reference.parent, reference.parent.parent / ".git", results_dir, unpacked)
+    subs = read_source(source, unpacked)
+    seed0 = run_seed(out_dir, seed)
+    grader = grader_fingerprint(reference)
+    tasks, kept = [], 0
+    for sub in subs:
+        if sub.status not in GRADED_STATUSES:
+            print(f"skipped {sub.name}: {sub.status} ({sub.detail})", file=sys.stderr)
+            continue
+        s = submission_seed(seed0, sub.name)
+        fp = fingerprint(sub, s, grader)
+        out = results_dir / f"{sub.name}.json"
+        if not force and up_to_date(out, fp):
+            kept += 1
+            continue
+        tasks.append((sub.name, str(sub.path), s, str(out), {"fingerprint": fp, "submission": sub.name}))
+    print(f"{len(subs)} submissions: {len(tasks)} to grade, {kept} unchanged since the last run "
+          f"(run seed {seed0}; --force regrades all)", file=sys.stderr)
+    try:
+        if tasks:
+            _grade_tasks(tasks, jobs, conf, reference)
+    finally:   # even when interrupted: the report covers every result in DIR
+        from .report import write_reports
+
+        results = write_reports(subs, out_dir, conf["language"])
+    return subs, results
+
+
+def _grade_tasks(tasks, jobs, conf, reference):
+    jobs = max(1, min(jobs, len(tasks)))
     zygote = Zygote.start(jobs)   # imports torch while we do
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
-
-    tasks = [(name, str(path), submission_seed(run_seed, name), str(results_dir / f"{name}.json"))
-             for name, path in submissions.items()]
-    graded = {}
     ctx = multiprocessing.get_context("fork")
     slots = ctx.SimpleQueue()
     for i in range(jobs):
         slots.put(i)
-    print(f"grading {len(tasks)} submissions with {jobs} jobs (run seed {run_seed})", file=sys.stderr)
     try:
-        with ctx.Pool(jobs, initializer=_start_job, initargs=(zygote, slots, conf, reference)) as pool:
+        with ctx.Pool(jobs, initializer=_start_job, initargs=(zygote, slots, conf, reference)) as pool, \
+                _progress(len(tasks)) as bar:
             for sock in zygote.sockets:   # the jobs hold their own copies now
                 sock.close()
             for name, data, seconds in pool.imap_unordered(_grade, tasks):
-                graded[name] = data
-                print(f"{len(graded):4}/{len(tasks)} {name}: {data['score']:g} ({seconds:.1f} s)",
-                      file=sys.stderr)
+                bar.set_postfix_str(f"{name}: {data['score']:g}", refresh=False)
+                bar.update()
     finally:
         zygote.stop()
-    return graded

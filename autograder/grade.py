@@ -4,6 +4,8 @@ pytest, write results.json and print a table.
 The worker pool (the zygote) is started before torch or pytest is imported here, so the
 two interpreters load torch at the same time. grade_one is the part a batch repeats.
 """
+import contextlib
+import io
 import os
 import secrets
 import sys
@@ -36,14 +38,15 @@ class GradingSession:
     """What the grading tests need from this run (see autograder/tests/conftest.py):
     the runner holding the student's worker, the seed and the reference's path."""
 
-    def __init__(self, runner, seed, reference, language):
+    def __init__(self, runner, seed, reference, language, extra=None):
         self.runner, self.seed, self.reference, self.language = runner, seed, reference, language
+        self.extra = extra or {}
 
     def pytest_configure(self, config):
         from . import messages, results
 
         results.add_output(config, messages.say("seed", seed=self.seed))
-        results.add_extra(config, seed=self.seed, language=self.language)
+        results.add_extra(config, seed=self.seed, language=self.language, **self.extra)
 
 
 def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
@@ -69,9 +72,11 @@ def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
             os.close(account.lock)
 
 
-def grade_one(submission, out, seed, conf, client, account, reference=settings.REFERENCE, broken=None):
+def grade_one(submission, out, seed, conf, client, account, reference=settings.REFERENCE, broken=None,
+              extra=None):
     """Grade one submission with a worker from client (a ZygoteClient) running as
-    account; write results.json to out and return its dict. Used alone and in batches."""
+    account; write results.json to out and return its dict. Used alone and in batches.
+    extra: more fields for results.json's extra_data (a batch's fingerprint)."""
     mlp, problem = find_submission(submission)
     gpu_possible = os.path.exists("/dev/nvidiactl")
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
@@ -91,16 +96,16 @@ def grade_one(submission, out, seed, conf, client, account, reference=settings.R
     from . import results
 
     if broken:
-        data = results.failed_results([str(broken)], {"seed": seed, "language": conf["language"]})
+        data = results.failed_results([str(broken)], {"seed": seed, "language": conf["language"], **(extra or {})})
         results.write_json(out, data)
     else:
-        data = _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible)
+        data = _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra)
     if data["extra_data"].get("grader_error"):
         print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
     return data
 
 
-def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible):
+def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra):
     import json
 
     import pytest
@@ -109,16 +114,20 @@ def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out
 
     failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
     runner = Runner(mlp, conf["limits"], client, account, gpu_possible, worker, failure)
-    session = GradingSession(runner, seed, reference, conf["language"])
+    session = GradingSession(runner, seed, reference, conf["language"], extra)
     try:
-        pytest.main([str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
-                     "-qq", "--tb=no", "-rN", "--no-header", "--results-json", out, *QUIET,
-                     "--default-visibility", conf["default_visibility"]],
-                    plugins=[results, session])
+        # pytest's own progress report is noise here: the verdicts are in results.json,
+        # and a grader error is printed on stderr by grade_one.
+        with contextlib.redirect_stdout(io.StringIO()):
+            pytest.main([str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
+                         "-qq", "--tb=no", "-rN", "--no-header", "--results-json", out, *QUIET,
+                         "--default-visibility", conf["default_visibility"]],
+                        plugins=[results, session])
     finally:
         runner.close()
     if not os.path.exists(out):  # pytest itself failed: still give Gradescope an answer
-        results.write_json(out, results.failed_results(["pytest did not write results.json"], {"seed": seed}))
+        results.write_json(out, results.failed_results(["pytest did not write results.json"],
+                                                       {"seed": seed, **(extra or {})}))
     with open(out, encoding="utf-8") as f:
         return json.load(f)
 

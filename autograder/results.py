@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": []})
+    state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": [], "events": []})
     if report.passed:
         return
     state["passed"] = False
@@ -70,8 +70,11 @@ def pytest_runtest_makereport(item, call):
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, STUDENT_ERRORS):
         state["messages"].append(str(exc))
+        if getattr(exc, "kind", "raised") in ("timeout", "crash"):
+            state["events"].append(exc.kind)
     elif isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
         state["messages"].append(messages.say("timeout", seconds=item.config.getini("timeout")))
+        state["events"].append("timeout")
     elif isinstance(exc, InstallationError):
         grader_error(item.config, str(exc))
     else:
@@ -83,7 +86,6 @@ def grader_error(config, text):
     errors = _state(config)["grader_errors"]
     if text not in errors:
         errors.append(text)
-        print(f"\n[{text}]")
 
 
 def failed_results(errors, extra=None):
@@ -138,8 +140,13 @@ def _entry(item, outcome, default_visibility):
         entry["number"] = fn.__number__
     if getattr(fn, "__tags__", None):
         entry["tags"] = list(fn.__tags__)
-    if props.get("device"):   # set by the device fixture (autograder/tests/conftest.py)
-        entry["extra_data"] = {"device": props["device"]}
+    # For the instructor's class report: the device (set by the device fixture), the
+    # classic mistakes recognised and what happened to the worker.
+    extra = {"device": props.get("device"), "hints": messages.hints_in(entry["output"]),
+             "events": sorted(set(outcome.get("events", [])))}
+    extra = {k: v for k, v in extra.items() if v}
+    if extra:
+        entry["extra_data"] = extra
     return entry
 
 

@@ -60,11 +60,12 @@ class InstallationError(Exception):
 class StudentCodeError(Exception):
     """The student's code failed. `str(self)` is written for the student."""
 
-    def __init__(self, message, output="", worker_lost=False, autograd=None):
+    def __init__(self, message, output="", worker_lost=False, autograd=None, kind="raised"):
         super().__init__(message)
         self.output = output
         self.worker_lost = worker_lost
         self.autograd = autograd   # the autograd entry point the call used, if any
+        self.kind = kind           # raised, import, timeout or crash: for the class report
 
 
 @dataclass
@@ -437,14 +438,15 @@ class Worker:
                 message = self._reader.message()
             except wire.WireError as exc:
                 self.close()
-                raise StudentCodeError(say("unreadable_reply", error=exc), text(), True)
+                raise StudentCodeError(say("unreadable_reply", error=exc), text(), True, kind="crash")
             if message is not None:
                 drain()
                 return message[0], message[1], text()
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
-                raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"), text(), True)
+                raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"), text(), True,
+                                       kind="timeout")
             ready, _, _ = select.select([self._reply_r, self._output_r], [], [], left)
             if self._output_r in ready:
                 drain()
@@ -456,7 +458,7 @@ class Worker:
                     self.exit_code = code
                     self.close()
                     raise StudentCodeError(say("worker_died", what=what, why=_decode_exit(code, self.limits)),
-                                           text(), True)
+                                           text(), True, kind="crash")
                 self._reader.feed(chunk)
 
     def started(self):
@@ -490,7 +492,8 @@ class Worker:
         header, output = self._hello
         self._hello = header, ""
         if not header.get("ok"):
-            raise StudentCodeError(say("import_failed", error=self.scrub(header.get("error", ""))), output)
+            raise StudentCodeError(say("import_failed", error=self.scrub(header.get("error", ""))), output,
+                                   kind="import")
         return output
 
     def call(self, fn, *args, device="cpu", timeout=None, **kwargs):
@@ -564,7 +567,7 @@ class Runner:
             self._import_error = exc
             raise
         except StudentCodeError as exc:
-            self._import_error = StudentCodeError(str(exc))  # importing again would fail again
+            self._import_error = StudentCodeError(str(exc), kind=exc.kind)  # importing again would fail again
             self.output.append(exc.output)
             raise
         return self.worker

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from autograder.batch import discover, submission_seed
+from autograder.batch import submission_seed
+from autograder.export import read_source
 from autograder.sandbox import Limits, take_account
 from autograder.worker.confine import abi
 from conftest import (ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost,
@@ -38,13 +39,15 @@ def test_batch_grade_equals_the_grade_alone(graded, tmp_path, path):
     assert essence(in_batch) == essence(alone)
 
 
-def test_discover_takes_folders_and_py_files(tmp_path):
+def test_plain_folder_takes_folders_and_py_files(tmp_path):
+    """Each subfolder and each .py file is a submission; other files are ignored."""
     (tmp_path / "alice" / "deep").mkdir(parents=True)
     (tmp_path / "alice" / "deep" / "mlp.py").write_text("")
     (tmp_path / "bob.py").write_text("")
     (tmp_path / "notes.txt").write_text("")
     (tmp_path / "empty").mkdir()
-    assert sorted(discover(tmp_path)) == ["alice", "bob"]
+    subs = {s.name: s.status for s in read_source(tmp_path, tmp_path / "unused")}
+    assert subs == {"alice": "ok", "bob": "ok", "empty": "no_mlp"}
 
 
 def test_hostile_neighbours_change_nothing(graded):

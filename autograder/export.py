@@ -1,0 +1,172 @@
+"""Read what an instructor hands to grade-all: a Gradescope export ("Download
+submissions", as the zip or unpacked) or a plain folder of student folders and .py files.
+
+Gradescope's export holds submission_metadata.yml (at its root or inside one top folder)
+and one folder per submission. The metadata's keys are those folder names; each value
+holds :submitters: (a list of :name:, :sid:, :email:) and :created_at:, among others.
+Nothing in the source is ever modified: a zip is unpacked, with limits, into the output
+folder.
+
+Every submission becomes one Submission, whatever is wrong with it; what is wrong is its
+status, and only a submission with status "ok" is graded.
+"""
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+MAX_MLP_BYTES = 1 << 20         # a real mlp.py is a few kilobytes
+MAX_UNPACKED_BYTES = 1 << 30    # a zip that would unpack to more is refused (a zip bomb)
+MAX_MEMBERS = 100_000
+
+
+@dataclass
+class Submission:
+    """One submission of the class, graded or not."""
+
+    name: str                          # its folder (or file) name in the source; results/<name>.json
+    path: Path | None = None           # the mlp.py to grade (status "ok")
+    status: str = "ok"                 # ok, no_mlp, several_mlp, too_large, missing, not_utf8
+    detail: str = ""                   # for the instructor: which files, how large, ...
+    submitters: list = field(default_factory=list)   # [{"name", "sid", "email"}]; [] if unknown
+    created_at: str = ""
+
+
+class SourceError(Exception):
+    """The source as a whole cannot be read (a corrupt zip, no such folder)."""
+
+
+def _key(mapping, name):
+    """Gradescope writes Ruby symbols: ':submitters' (older exports may drop the colon)."""
+    if not isinstance(mapping, dict):
+        return None
+    for k in (f":{name}", name):
+        if k in mapping:
+            return mapping[k]
+    return None
+
+
+def safe_name(name):
+    """A file name for results/<name>.json: no separators, no control characters."""
+    name = re.sub(r"[\x00-\x1f/\\]", "_", name).strip() or "_"
+    return "_" + name if name.startswith(".") else name
+
+
+def unpack(zip_path, into):
+    """Unpack a zip safely: no member outside into, no links, at most MAX_UNPACKED_BYTES
+    written whatever the zip claims. Raises SourceError."""
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(f"{zip_path} is not a readable zip file ({exc})") from None
+    into = Path(into).resolve()
+    written = 0
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise SourceError(f"{zip_path} holds {len(members)} files; at most {MAX_MEMBERS} are unpacked")
+        for info in members:
+            target = (into / info.filename).resolve()
+            if into not in target.parents and target != into:
+                raise SourceError(f"{zip_path}: member {info.filename!r} would land outside {into}")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                continue   # links are never followed nor made
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with archive.open(info) as src, open(target, "wb") as dst:
+                    while chunk := src.read(1 << 20):
+                        written += len(chunk)
+                        if written > MAX_UNPACKED_BYTES:
+                            raise SourceError(f"{zip_path} unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB; "
+                                              "refused (a zip bomb?)")
+                        dst.write(chunk)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
+                raise SourceError(f"{zip_path}: cannot unpack {info.filename!r} ({exc})") from None
+    return into
+
+
+def _root(folder):
+    """The folder that holds submission_metadata.yml (the export's root or its one top
+    folder), or None for a plain folder."""
+    if (folder / "submission_metadata.yml").is_file():
+        return folder
+    tops = [p for p in folder.iterdir() if p.is_dir() and p.name != "__MACOSX"]
+    if len(tops) == 1 and (tops[0] / "submission_metadata.yml").is_file():
+        return tops[0]
+    return None
+
+
+def _look_at(sub, where):
+    """Find the one mlp.py of a submission (a folder, or a .py file) and set its status."""
+    if where.is_file():
+        found = [where]
+    else:
+        found = sorted(p for p in where.rglob("mlp.py") if p.is_file() and "__MACOSX" not in p.parts)
+    if not found:
+        sub.status, sub.detail = "no_mlp", "no file named mlp.py"
+        return sub
+    if len(found) > 1:
+        sub.status = "several_mlp"
+        sub.detail = ", ".join(str(p.relative_to(where)) for p in found)
+        return sub
+    size = found[0].stat().st_size
+    if size > MAX_MLP_BYTES:
+        sub.status, sub.detail = "too_large", f"{found[0].name} is {size / 2**20:.1f} MB"
+        return sub
+    sub.path = found[0]
+    try:
+        found[0].read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        sub.detail = "not UTF-8: graded as it is"   # Python may still read it (a coding line)
+    return sub
+
+
+def read_source(source, scratch):
+    """[Submission] for a Gradescope export (zip or folder) or a plain folder.
+    scratch: an empty folder of ours where a zip is unpacked. Raises SourceError."""
+    source = Path(source)
+    if not source.exists():
+        raise SourceError(f"{source} does not exist")
+    if source.is_file():
+        folder = unpack(source, scratch)
+    else:
+        folder = source
+    root = _root(folder)
+    if root is None:   # a plain folder: each subfolder or .py file is one submission
+        subs = [_look_at(Submission(safe_name(p.name if p.is_dir() else p.stem)), p)
+                for p in sorted(folder.iterdir())
+                if (p.is_dir() and p.name != "__MACOSX") or (p.is_file() and p.suffix == ".py")]
+        return subs
+    try:
+        metadata = yaml.safe_load((root / "submission_metadata.yml").read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SourceError(f"submission_metadata.yml cannot be read ({exc})") from None
+    if not isinstance(metadata, dict):
+        raise SourceError("submission_metadata.yml is not a mapping of submissions")
+    subs = []
+    for key, info in metadata.items():
+        people = _key(info, "submitters") or []
+        sub = Submission(safe_name(str(key)), created_at=str(_key(info, "created_at") or ""),
+                         submitters=[{f: str(_key(p, f) or "") for f in ("name", "sid", "email")}
+                                     for p in people if isinstance(p, dict)])
+        where = root / str(key)
+        if not where.is_dir():
+            sub.status, sub.detail = "missing", "named in submission_metadata.yml, but no such folder"
+        else:
+            _look_at(sub, where)
+        subs.append(sub)
+    known = {str(k) for k in metadata}
+    for p in sorted(root.iterdir()):
+        if p.is_dir() and p.name not in known and p.name != "__MACOSX":
+            sub = _look_at(Submission(safe_name(p.name)), p)
+            if sub.status == "ok":
+                sub.detail = "not in submission_metadata.yml" + (f"; {sub.detail}" if sub.detail else "")
+            subs.append(sub)
+    return subs
+

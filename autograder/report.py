@@ -1,0 +1,241 @@
+"""What grade-all leaves for the instructor, rebuilt from every results/<name>.json:
+
+- grades.csv: one row per submitter (a group's members each get a row). UTF-8 with a
+  byte-order mark, because that is how Excel knows a CSV is UTF-8 (without it, Chinese
+  names come out garbled); every other spreadsheet reads the mark as UTF-8 too.
+- report.html: one self-contained page (inline SVG and CSS, nothing fetched) in the
+  language of config.toml: the score distribution, each test's pass rate, the score by
+  function, the classic mistakes the grader recognised and who made them, and the
+  submissions that timed out, crashed their worker, or could not be graded.
+"""
+import csv
+import html
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from . import messages
+
+FUNCTIONS = ("forward", "loss", "backward", "sgd_step", "training")
+STATUS = {   # the status column, per Submission.status
+    "ok": "graded", "no_mlp": "no mlp.py", "several_mlp": "several mlp.py",
+    "too_large": "file too large", "missing": "folder missing",
+}
+TEXT = {
+    "title": {"en": "Task 1: class report", "zh": "任务一：全班报告"},
+    "summary": {"en": "{graded} of {total} submissions graded · mean {mean:.1f} · median {median:g} · "
+                      "full marks {full}",
+                "zh": "共 {total} 份提交，已评分 {graded} 份 · 平均分 {mean:.1f} · 中位数 {median:g} · "
+                      "满分 {full} 份"},
+    "histogram": {"en": "Score distribution", "zh": "分数分布"},
+    "submissions": {"en": "submissions", "zh": "份提交"},
+    "tests": {"en": "Pass rate of each test", "zh": "各测试通过率"},
+    "test": {"en": "test", "zh": "测试"},
+    "passed": {"en": "passed", "zh": "通过"},
+    "functions": {"en": "Score by function", "zh": "各函数得分"},
+    "function": {"en": "function", "zh": "函数"},
+    "points": {"en": "mean points", "zh": "平均得分"},
+    "mistakes": {"en": "Classic mistakes the grader recognised", "zh": "评分程序识别出的常见错误"},
+    "mistake": {"en": "mistake (the hint students read)", "zh": "错误（学生看到的提示）"},
+    "count": {"en": "submissions", "zh": "提交数"},
+    "who": {"en": "which", "zh": "哪些提交"},
+    "none": {"en": "none", "zh": "无"},
+    "problems": {"en": "Timeouts, crashes and submissions not graded", "zh": "超时、崩溃与未能评分的提交"},
+    "submission": {"en": "submission", "zh": "提交"},
+    "what": {"en": "what happened", "zh": "情况"},
+    "timeout": {"en": "a call timed out in tests {tests}", "zh": "测试 {tests} 中有调用超时"},
+    "crash": {"en": "its worker crashed in tests {tests}", "zh": "测试 {tests} 中运行代码的进程崩溃"},
+    "grader_error": {"en": "the grader failed (not the student's fault): {detail}",
+                     "zh": "评分程序出错（不是学生的问题）：{detail}"},
+    "not_graded": {"en": "not graded: {status} ({detail})", "zh": "未评分：{status}（{detail}）"},
+    "pending": {"en": "not graded yet (interrupted run?)", "zh": "尚未评分（运行被中断？）"},
+}
+
+
+def _t(key, lang, **fields):
+    return TEXT[key][lang].format(**fields)
+
+
+def load_results(subs, out_dir):
+    results = {}
+    for sub in subs:
+        path = Path(out_dir) / "results" / f"{sub.name}.json"
+        try:
+            results[sub.name] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    return results
+
+
+def _number_key(number):
+    return [int(x) if x.isdigit() else 0 for x in str(number).split(".")]
+
+
+def test_numbers(results):
+    numbers = {t.get("number", t["name"]) for data in results.values() for t in data["tests"]}
+    return sorted(numbers, key=_number_key)
+
+
+def status_of(sub, data):
+    if sub.status != "ok" or data is None:
+        return STATUS.get(sub.status, sub.status) if sub.status != "ok" else "not graded yet"
+    if data["extra_data"].get("grader_error"):
+        return "grader failed"
+    return "graded" + (f" ({sub.detail})" if sub.detail else "")
+
+
+def write_csv(subs, results, path):
+    numbers = test_numbers(results)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["name", "sid", "email", "submission", "score", "max_score", *numbers, "status", "seed"])
+        for sub in subs:
+            data = results.get(sub.name)
+            graded = data is not None and not data["extra_data"].get("grader_error")
+            by_number = {t.get("number", t["name"]): t["score"] for t in data["tests"]} if graded else {}
+            score = f'{data["score"]:g}' if graded else ""
+            top = f'{sum(t["max_score"] for t in data["tests"]):g}' if graded else ""
+            seed = data["extra_data"].get("seed", "") if data else ""
+            for person in sub.submitters or [{"name": "", "sid": "", "email": ""}]:
+                out.writerow([person["name"], person["sid"], person["email"], sub.name, score, top,
+                              *(f"{by_number[n]:g}" if n in by_number else "" for n in numbers),
+                              status_of(sub, data), seed])
+
+
+def _svg_histogram(scores, lang):
+    """Scores in bins of ten points (the last bin is 100 alone), as an inline SVG."""
+    bins = [0] * 11
+    for s in scores:
+        bins[min(10, int(s // 10))] += 1
+    top = max(bins) or 1
+    width, height, bar = 560, 200, 44
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" role="img">']
+    for i, count in enumerate(bins):
+        h = count / top * height
+        x = 10 + i * (bar + 6)
+        label = "100" if i == 10 else f"{i * 10}–{i * 10 + 9}"
+        parts.append(f'<rect x="{x}" y="{height - h + 10:.1f}" width="{bar}" height="{h:.1f}" fill="#4a7ab5">'
+                     f'<title>{label}: {count} {_t("submissions", lang)}</title></rect>')
+        if count:
+            parts.append(f'<text x="{x + bar / 2}" y="{height - h + 6:.1f}" font-size="11" '
+                         f'text-anchor="middle">{count}</text>')
+        parts.append(f'<text x="{x + bar / 2}" y="{height + 26}" font-size="10" text-anchor="middle">{label}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _bar(fraction):
+    return (f'<div class="bar"><div style="width:{100 * fraction:.1f}%"></div></div>'
+            f'<span>{100 * fraction:.0f}%</span>')
+
+
+def summarise(subs, results):
+    """The report's numbers, for the page and for the project's tests."""
+    graded = {n: d for n, d in results.items() if not d["extra_data"].get("grader_error")}
+    scores = sorted(d["score"] for d in graded.values())
+    tests = {}
+    for data in graded.values():
+        for t in data["tests"]:
+            key = t.get("number", t["name"])
+            row = tests.setdefault(key, {"name": t["name"], "passed": 0, "total": 0})
+            row["passed"] += t.get("status") == "passed"
+            row["total"] += 1
+    functions = {}
+    for f in FUNCTIONS:
+        got = [sum(t["score"] for t in d["tests"] if f in t.get("tags", [])) for d in graded.values()]
+        top = [sum(t["max_score"] for t in d["tests"] if f in t.get("tags", [])) for d in graded.values()]
+        if top and max(top):
+            functions[f] = (sum(got) / len(got), max(top))
+    mistakes = defaultdict(set)
+    problems = defaultdict(list)
+    for name, data in results.items():
+        if data["extra_data"].get("grader_error"):
+            problems[name].append(("grader_error", data["extra_data"]["grader_error"].splitlines()[0][:200]))
+            continue
+        events = defaultdict(list)
+        for t in data["tests"]:
+            for hint in t.get("extra_data", {}).get("hints", []):
+                mistakes[hint].add(name)
+            for event in t.get("extra_data", {}).get("events", []):
+                events[event].append(t.get("number", t["name"]))
+        for event, numbers in sorted(events.items()):
+            problems[name].append((event, ", ".join(numbers)))
+    for sub in subs:
+        if sub.status not in ("ok", "no_mlp", "several_mlp"):
+            problems[sub.name].append(("not_graded", (STATUS.get(sub.status, sub.status), sub.detail)))
+        elif sub.name not in results:
+            problems[sub.name].append(("pending", ""))
+    ranked = sorted(mistakes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return {"total": len(subs), "graded": len(graded), "scores": scores,
+            "tests": dict(sorted(tests.items(), key=lambda kv: _number_key(kv[0]))),
+            "functions": functions, "mistakes": [(h, sorted(n)) for h, n in ranked],
+            "problems": dict(sorted(problems.items()))}
+
+
+def _hint_text(hint, lang):
+    fields = {"m": "…", "w": "…", "name": "…", "fn": "…"}
+    return messages.MESSAGES["hint_" + hint][lang].format(**fields)
+
+
+def write_html(summary, path, lang):
+    e = html.escape
+    scores = summary["scores"]
+    median = scores[len(scores) // 2] if scores else 0
+    mean = sum(scores) / len(scores) if scores else 0
+    full = sum(1 for s in scores if s == 100)
+    out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{_t("title", lang)}</title>',
+           "<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+           "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #ddd;"
+           "padding:.25em .6em;text-align:left;vertical-align:top}.bar{display:inline-block;width:12em;"
+           "height:.8em;background:#eee;margin-right:.5em}.bar div{height:100%;background:#4a7ab5}"
+           "small{color:#555}</style></head><body>",
+           f"<h1>{_t('title', lang)}</h1>",
+           f'<p id="summary">{e(_t("summary", lang, graded=summary["graded"], total=summary["total"], mean=mean, median=median, full=full))}</p>',
+           f"<h2>{_t('histogram', lang)}</h2>", _svg_histogram(scores, lang),
+           f"<h2>{_t('tests', lang)}</h2><table id='tests'><tr><th>{_t('test', lang)}</th><th></th>"
+           f"<th>{_t('passed', lang)}</th></tr>"]
+    for number, row in summary["tests"].items():
+        out.append(f"<tr><td>{e(str(number))}</td><td>{e(row['name'])}</td><td>{_bar(row['passed'] / row['total'])} "
+                   f"<small>{row['passed']}/{row['total']}</small></td></tr>")
+    out.append(f"</table><h2>{_t('functions', lang)}</h2><table id='functions'><tr><th>{_t('function', lang)}</th>"
+               f"<th>{_t('points', lang)}</th></tr>")
+    for f, (got, top) in summary["functions"].items():
+        out.append(f"<tr><td>{f}</td><td>{_bar(got / top)} <small>{got:.1f}/{top:g}</small></td></tr>")
+    out.append(f"</table><h2>{_t('mistakes', lang)}</h2>")
+    if summary["mistakes"]:
+        out.append(f"<table id='mistakes'><tr><th>{_t('mistake', lang)}</th><th>{_t('count', lang)}</th>"
+                   f"<th>{_t('who', lang)}</th></tr>")
+        for hint, names in summary["mistakes"]:
+            out.append(f"<tr><td>{e(_hint_text(hint, lang))} <small>({e(hint)})</small></td><td>{len(names)}</td>"
+                       f"<td>{e(', '.join(names))}</td></tr>")
+        out.append("</table>")
+    else:
+        out.append(f"<p>{_t('none', lang)}</p>")
+    out.append(f"<h2>{_t('problems', lang)}</h2>")
+    if summary["problems"]:
+        out.append(f"<table id='problems'><tr><th>{_t('submission', lang)}</th><th>{_t('what', lang)}</th></tr>")
+        for name, items in summary["problems"].items():
+            said = []
+            for kind, detail in items:
+                if kind in ("timeout", "crash"):
+                    said.append(_t(kind, lang, tests=detail))
+                elif kind == "grader_error":
+                    said.append(_t(kind, lang, detail=detail))
+                elif kind == "not_graded":
+                    said.append(_t(kind, lang, status=detail[0], detail=detail[1]))
+                else:
+                    said.append(_t("pending", lang))
+            out.append(f"<tr><td>{e(name)}</td><td>{e('; '.join(said))}</td></tr>")
+        out.append("</table>")
+    else:
+        out.append(f"<p>{_t('none', lang)}</p>")
+    out.append("</body></html>\n")
+    Path(path).write_text("".join(out), encoding="utf-8")
+
+
+def write_reports(subs, out_dir, lang):
+    """Write grades.csv and report.html from every result in out_dir; returns the results."""
+    results = load_results(subs, out_dir)
+    write_csv(subs, results, Path(out_dir) / "grades.csv")
+    write_html(summarise(subs, results), Path(out_dir) / "report.html", lang)
+    return results

@@ -125,7 +125,11 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
     shutil.rmtree(unpacked, ignore_errors=True)
     unpacked.mkdir()
     lock_down(reference.parent, reference.parent.parent / ".git", results_dir, unpacked)
-    subs = read_source(source, unpacked)
+    skipped = []
+    subs = read_source(source, unpacked, skipped)
+    for member in skipped:
+        print(f"skipped zip member {member!r}: it would land outside {unpacked}, or it is a link",
+              file=sys.stderr)
     seed0 = run_seed(out_dir, seed)
     grader = grader_fingerprint(reference)
     tasks, kept = [], 0

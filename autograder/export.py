@@ -55,9 +55,11 @@ def safe_name(name):
     return "_" + name if name.startswith(".") else name
 
 
-def unpack(zip_path, into):
-    """Unpack a zip safely: no member outside into, no links, at most MAX_UNPACKED_BYTES
-    written whatever the zip claims. Raises SourceError."""
+def unpack(zip_path, into, skipped=None):
+    """Unpack a zip safely: no member outside into (skipped, and named in the list
+    skipped), no links, at most MAX_UNPACKED_BYTES written whatever the zip claims.
+    Raises SourceError for a zip that cannot be read or would unpack to too much."""
+    skipped = [] if skipped is None else skipped
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -70,10 +72,9 @@ def unpack(zip_path, into):
             raise SourceError(f"{zip_path} holds {len(members)} files; at most {MAX_MEMBERS} are unpacked")
         for info in members:
             target = (into / info.filename).resolve()
-            if into not in target.parents and target != into:
-                raise SourceError(f"{zip_path}: member {info.filename!r} would land outside {into}")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue   # links are never followed nor made
+            if into not in target.parents or stat.S_ISLNK(info.external_attr >> 16):
+                skipped.append(info.filename)   # outside the folder, or a link: never made
+                continue
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
                 continue
@@ -127,14 +128,15 @@ def _look_at(sub, where):
     return sub
 
 
-def read_source(source, scratch):
+def read_source(source, scratch, skipped=None):
     """[Submission] for a Gradescope export (zip or folder) or a plain folder.
-    scratch: an empty folder of ours where a zip is unpacked. Raises SourceError."""
+    scratch: an empty folder of ours where a zip is unpacked; skipped: a list that
+    receives the zip members left out. Raises SourceError."""
     source = Path(source)
     if not source.exists():
         raise SourceError(f"{source} does not exist")
     if source.is_file():
-        folder = unpack(source, scratch)
+        folder = unpack(source, scratch, skipped)
     else:
         folder = source
     root = _root(folder)

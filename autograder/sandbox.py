@@ -523,10 +523,11 @@ class Worker:
             pass
         if self.account:
             kill_user_processes(self.account.uid)   # the account is ours alone: nothing else dies
-        try:
-            self.client.wait_exit(self.pid, 5)   # the zygote has reaped it
-        except InstallationError:
-            pass
+        if self.exit_code is None:   # not heard yet: wait until the zygote has reaped it
+            try:
+                self.exit_code = self.client.wait_exit(self.pid, 5)
+            except InstallationError:
+                pass
         self.pid = None
         for fd in (self._request_w, self._reply_r, self._output_r):
             os.close(fd)

@@ -1,0 +1,213 @@
+"""Grading a class: a Gradescope export in (zip or folder, with a group submission and
+every kind of bad input), grades.csv, results and report.html out; seeds kept; reruns
+regrade only what changed; the source is never modified."""
+import csv
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder import export
+from autograder.batch import submission_seed
+from conftest import ROOT, SUBMISSIONS
+
+BIG = 50 << 20   # a 50 MB mlp.py
+
+# folder -> (submitters, files {relative path: source file or bytes}); None: folder missing
+CLASS = {
+    "submission_1": ([("Alice Zhang", "1001")], {"mlp.py": ROOT / "reference" / "mlp.py"}),
+    "submission_2": ([("王小明", "1002"), ("Bob Li", "1003")],   # a group, its file one folder down
+                     {"code/mlp.py": SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py"}),
+    "submission_3": ([("Carol", "1004")], {"mlp.py": SUBMISSIONS / "buggy" / "loss_sum_not_mean.py"}),
+    "submission_4": ([("Dan", "1005")], {"mlp.py": SUBMISSIONS / "hostile" / "crash_segfault.py"}),
+    "submission_5": ([("Eve", "1006")], {"README.md": b"no code here\n"}),
+    "submission_6": ([("Finn", "1007")], {"mlp.py": ROOT / "reference" / "mlp.py",
+                                           "old/mlp.py": ROOT / "starter" / "mlp.py"}),
+    "submission_7": ([("Grace", "1008")], None),
+    "submission_9": ([("Hui", "1010")], {"mlp.py": b"#" * BIG}),
+    "submission_10": ([("Ivan", "1011")], {"mlp.py": b"# caf\xe9 (latin-1)\n" + (ROOT / "reference" / "mlp.py").read_bytes()}),
+}
+NOT_IN_METADATA = "submission 8 (copy) 学生"   # odd, non-ASCII, and unknown to the metadata
+EXPECTED = {   # submission -> (score, status)
+    "submission_1": ("100", "graded"), "submission_2": (None, "graded"), "submission_3": (None, "graded"),
+    "submission_4": (None, "graded"), "submission_5": ("0", "no mlp.py"), "submission_6": ("0", "several mlp.py"),
+    "submission_7": ("", "folder missing"), NOT_IN_METADATA: ("100", "graded (not in submission_metadata.yml)"),
+    "submission_9": ("", "file too large"), "submission_10": ("100", "graded (not UTF-8: graded as it is)"),   # Python reads it: a comment
+}
+
+
+def metadata():
+    lines = []
+    for folder, (people, _) in CLASS.items():
+        lines.append(f"{folder}:\n  :submitters:")
+        for name, sid in people:
+            lines.append(f"  - :name: {name}\n    :sid: '{sid}'\n    :email: {sid}@example.edu")
+        lines.append("  :created_at: 2026-11-01 10:00:00.000000000 -07:00\n  :score: 12.0")
+    return "\n".join(lines) + "\n"
+
+
+def build_export(root):
+    top = root / "assignment_42_export"   # Gradescope puts everything in one top folder
+    top.mkdir(parents=True)
+    (top / "submission_metadata.yml").write_text(metadata(), encoding="utf-8")
+    for folder, (_, files) in list(CLASS.items()) + [(NOT_IN_METADATA, (None, {"mlp.py": ROOT / "reference" / "mlp.py"}))]:
+        if files is None:
+            continue
+        for rel, content in files.items():
+            path = top / folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.read_bytes())
+    return root
+
+
+def tree_digest(folder):
+    h = hashlib.sha256()
+    for p in sorted(Path(folder).rglob("*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def grade_class(source, out, *extra):
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(source), "--out", str(out),
+                           "--jobs", "2", *extra], cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"})
+    return proc
+
+
+def rows(out):
+    raw = (Path(out) / "grades.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")   # UTF-8 with a BOM: Excel shows the Chinese names
+    return list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    return build_export(tmp_path_factory.mktemp("export"))
+
+
+@pytest.fixture(scope="module")
+def first_run(exported, tmp_path_factory):
+    out = tmp_path_factory.mktemp("class")
+    before = tree_digest(exported)
+    proc = grade_class(exported, out, "--seed", "77")
+    assert tree_digest(exported) == before, "the source was modified"
+    return out, proc
+
+
+def test_every_submitter_gets_a_row_with_a_clear_status(first_run):
+    out, proc = first_run
+    assert proc.returncode == 0, proc.stderr
+    got = rows(out)
+    assert {r["submission"] for r in got} == set(EXPECTED)
+    by_sub = {}
+    for r in got:
+        by_sub.setdefault(r["submission"], []).append(r)
+    assert [r["name"] for r in by_sub["submission_2"]] == ["王小明", "Bob Li"]   # one row per member
+    assert by_sub["submission_2"][0]["score"] == by_sub["submission_2"][1]["score"]
+    for sub, (score, status) in EXPECTED.items():
+        row = by_sub[sub][0]
+        assert row["status"] == status, (sub, row)
+        if score is not None:
+            assert row["score"] == score, (sub, row)
+    assert by_sub["submission_1"][0]["sid"] == "1001" and by_sub["submission_1"][0]["email"] == "1001@example.edu"
+    assert by_sub["submission_1"][0]["3.2"] == "8" and by_sub["submission_2"][0]["3.2"] == "0"
+    assert 0 < float(by_sub["submission_3"][0]["score"]) < 100
+    for skipped in ("submission_7", "submission_9"):
+        assert f"skipped {skipped}" in proc.stderr
+    assert "\r" not in proc.stderr   # no progress bar when stderr is not a terminal
+
+
+def test_seeds_come_from_the_run_seed_and_the_name(first_run):
+    out, _ = first_run
+    assert json.loads((out / "run.json").read_text())["seed"] == 77
+    for r in rows(out):
+        if r["seed"]:
+            assert int(r["seed"]) == submission_seed(77, r["submission"]), r
+    data = json.loads((out / "results" / "submission_1.json").read_text())
+    assert data["extra_data"]["seed"] == submission_seed(77, "submission_1") and data["score"] == 100
+
+
+def report_text(out):
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    return page
+
+
+def table(page, table_id):
+    body = re.search(f"<table id='{table_id}'>(.*?)</table>", page, re.S).group(1)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("</tr>")[1:-1]]
+
+
+def test_report_shows_where_the_class_went_wrong(first_run):
+    out, _ = first_run
+    page = report_text(out)
+    # 8 graded (no mlp.py and several mlp.py are graded 0 as Gradescope would), 10 in all
+    assert "8 of 10 submissions graded" in page
+    assert "full marks 3" in page   # submission_1, _10 and the one missing from the metadata
+    mistakes = table(page, "mistakes")
+    assert any("grad_missing_mean" in r and " 1 submission_2" in r for r in mistakes), mistakes
+    assert any("loss_summed" in r and "submission_3" in r for r in mistakes), mistakes
+    functions = dict(r.split(" ", 1) for r in table(page, "functions"))
+    assert functions["backward"].endswith("/35") and functions["training"].endswith("/15")
+    problems = " | ".join(table(page, "problems"))
+    assert "submission_4 its worker crashed in tests 3." in problems
+    assert "submission_7 not graded: folder missing" in problems and "submission_9 not graded: file too large" in problems
+    tests = {r.split(" ", 1)[0]: r for r in table(page, "tests")}
+    assert tests["0.1"].endswith("6/8")   # the two without exactly one mlp.py fail the import check
+    assert page.count("<rect") == 11   # the histogram's bins, inline
+
+
+def test_the_zip_gives_the_same_grades(exported, first_run, tmp_path):
+    out, _ = first_run
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(exported.rglob("*")):
+            z.write(p, p.relative_to(exported))
+        z.writestr("../escaped.py", "print('outside')\n")   # would land outside DIR
+    proc = grade_class(archive, tmp_path / "out", "--seed", "77")
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped zip member '../escaped.py'" in proc.stderr
+    assert not (tmp_path / "escaped.py").exists() and not (tmp_path / "out" / "escaped.py").exists()
+    strip = lambda rs: [{k: v for k, v in r.items()} for r in rs]  # noqa: E731
+    assert strip(rows(tmp_path / "out")) == strip(rows(out))
+
+
+def test_rerun_regrades_only_what_changed(exported, tmp_path):
+    source = tmp_path / "export"
+    shutil.copytree(exported, source)
+    out = tmp_path / "out"
+    assert grade_class(source, out, "--seed", "5").returncode == 0
+    again = grade_class(source, out)   # the seed is kept in DIR
+    assert "0 to grade, 8 unchanged" in again.stderr, again.stderr
+    fixed = source / "assignment_42_export" / "submission_3" / "mlp.py"
+    fixed.write_bytes((ROOT / "reference" / "mlp.py").read_bytes())
+    third = grade_class(source, out)
+    assert "1 to grade, 7 unchanged" in third.stderr, third.stderr
+    assert {r["submission"]: r["score"] for r in rows(out)}["submission_3"] == "100"
+    forced = grade_class(source, out, "--force")
+    assert "8 to grade, 0 unchanged" in forced.stderr, forced.stderr
+
+
+def test_a_corrupt_zip_is_refused_clearly(tmp_path):
+    bad = tmp_path / "export.zip"
+    bad.write_bytes(b"PK\x03\x04 this is not a zip")
+    proc = grade_class(bad, tmp_path / "out")
+    assert proc.returncode == 1 and "not a readable zip file" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_zip_bomb_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "MAX_UNPACKED_BYTES", 1 << 20)
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("submission_1/mlp.py", b"\0" * (4 << 20))   # 4 MB of zeros: a few kilobytes zipped
+    with pytest.raises(export.SourceError, match="zip bomb"):
+        export.unpack(bomb, tmp_path / "into")

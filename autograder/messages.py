@@ -217,7 +217,11 @@ MESSAGES = {
         "zh": "用掉了超过 {seconds} 秒的 CPU 时间",
     },
     "exit_file": {"en": "wrote a file larger than {mb} MB", "zh": "写入了超过 {mb} MB 的文件"},
-    "exit_killed": {"en": "was killed (out of memory?)", "zh": "被终止了（内存不足？）"},
+    "exit_killed": {
+        "en": "was killed from outside (SIGKILL), not by one of the grader's limits: the machine may "
+              "have run out of memory, or another program stopped it",
+        "zh": "被外部终止了（SIGKILL），不是评分程序的限制所致：可能是机器内存耗尽，或被其他程序终止",
+    },
     "exit_signal": {"en": "was killed by signal {name}", "zh": "被信号 {name} 终止"},
     "seed": {
         "en": "Random seed for this run: {seed}",

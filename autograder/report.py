@@ -11,6 +11,7 @@
 import csv
 import html
 import json
+import string
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -173,8 +174,11 @@ def summarise(subs, results):
 
 
 def _hint_text(hint, lang):
-    fields = {"m": "…", "w": "…", "name": "…", "fn": "…"}
-    return messages.MESSAGES["hint_" + hint][lang].format(**fields)
+    """A hint's words with its fields (m, w, a name) left as …: it stands for every
+    submission that got it."""
+    template = messages.MESSAGES["hint_" + hint][lang]
+    return "".join(literal + ("…" if field is not None else "")
+                   for literal, field, _, _ in string.Formatter().parse(template))
 
 
 def write_html(summary, path, lang):

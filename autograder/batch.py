@@ -169,6 +169,8 @@ def _grade_tasks(tasks, jobs, conf, reference):
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
+    from . import checks, results  # noqa: F401  (loaded once, before the jobs are forked)
+
     ctx = multiprocessing.get_context("fork")
     slots = ctx.SimpleQueue()
     for i in range(jobs):

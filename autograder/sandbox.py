@@ -521,13 +521,13 @@ class Worker:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if self.account:
-            kill_user_processes(self.account.uid)   # the account is ours alone: nothing else dies
         if self.exit_code is None:   # not heard yet: wait until the zygote has reaped it
             try:
                 self.exit_code = self.client.wait_exit(self.pid, 5)
             except InstallationError:
                 pass
+        if self.account:   # then whatever it left behind (the account is ours alone)
+            kill_user_processes(self.account.uid)
         self.pid = None
         for fd in (self._request_w, self._reply_r, self._output_r):
             os.close(fd)

@@ -48,7 +48,7 @@ def send(sock, message):
         pass
 
 
-def child(spec, fds, controls):
+def child(spec, fds):
     """In the forked child: become the sandboxed worker, serve, never return."""
     status = 70
     try:
@@ -97,7 +97,7 @@ def run(controls):
                 continue
             pid = os.fork()
             if pid == 0:
-                child(spec, fds, controls)
+                child(spec, fds)
             for fd in fds:
                 os.close(fd)
             owner[pid] = sock

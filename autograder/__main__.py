@@ -42,8 +42,12 @@ def main(argv=None):
         try:
             subs, results = grade_all(args.source, args.out, jobs=args.jobs, seed=args.seed, force=args.force)
         except SourceError as exc:
-            print(f"cannot read {args.source}: {exc}", file=sys.stderr)
+            print(f"grade-all: {exc}", file=sys.stderr)
             return 1
+        except KeyboardInterrupt:
+            print(f"interrupted: what was graded is kept in {args.out}, and grades.csv and report.html "
+                  "cover it; run the same command again to grade the rest", file=sys.stderr)
+            return 130
         failed = [name for name, data in results.items() if data["extra_data"].get("grader_error")]
         print(f"{len(results)} of {len(subs)} submissions graded ({len(failed)} by a failing grader); "
               f"see {Path(args.out) / 'grades.csv'} and {Path(args.out) / 'report.html'}")

@@ -13,12 +13,14 @@ every result at the end of each run, even an interrupted one). A rerun regrades 
 submissions whose fingerprint changed: their content, the grader's code and settings, or
 their seed.
 """
+import fcntl
 import hashlib
 import json
 import multiprocessing
 import os
 import secrets
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -92,6 +94,9 @@ _job = {}
 
 
 def _start_job(zygote, slots, conf, reference):
+    # Ctrl-C reaches the whole process group: the main process stops the jobs itself
+    # (terminate), so that no job writes a results.json for a grade cut short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     i = slots.get()
     zygote.keep_only(i)
     messages.set_language(conf["language"])
@@ -108,6 +113,17 @@ def _grade(task):
     data = grade_one(path, out, seed, _job["conf"], _job["client"], _job["account"], _job["reference"],
                      broken=_job.get("broken"), extra=extra)
     return name, data, time.monotonic() - start
+
+
+def _hold(out_dir):
+    """One run at a time writes to a DIR: a second one is refused, not interleaved. The
+    lock lasts as long as this process."""
+    fd = os.open(out_dir / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SourceError(f"another grade-all is writing to {out_dir}; wait for it to finish") from None
+    _job["dir_lock"] = fd
 
 
 def _progress(total):
@@ -128,6 +144,7 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
+    _hold(out_dir)
     unpacked = out_dir / "source"   # where a zip is unpacked; the source itself is never touched
     shutil.rmtree(unpacked, ignore_errors=True)
     unpacked.mkdir()

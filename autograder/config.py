@@ -1,5 +1,6 @@
 """Reads config.toml (language, default visibility, sandbox limits) and knows where
 the hidden reference lives."""
+import functools
 import importlib.util
 import os
 import tomllib
@@ -32,8 +33,10 @@ def load(path=CONFIG):
             "limits": limits}
 
 
+@functools.lru_cache(maxsize=None)
 def load_reference(path=REFERENCE):
-    """Import a hidden reference file (mlp.py, mistakes.py) by path; trusted side only."""
+    """Import a hidden reference file (mlp.py, mistakes.py) by path; trusted side only.
+    Once per process: a batch job grades submission after submission with it."""
     path = Path(path)
     spec = importlib.util.spec_from_file_location("reference_" + path.stem, path)
     module = importlib.util.module_from_spec(spec)

@@ -211,3 +211,39 @@ def test_a_zip_bomb_is_refused(tmp_path, monkeypatch):
         z.writestr("submission_1/mlp.py", b"\0" * (4 << 20))   # 4 MB of zeros: a few kilobytes zipped
     with pytest.raises(export.SourceError, match="zip bomb"):
         export.unpack(bomb, tmp_path / "into")
+
+
+def test_ctrl_c_keeps_what_was_graded(tmp_path):
+    """Ctrl-C (SIGINT to the whole process group): the jobs stop without writing a grade
+    cut short, the report covers what was graded, and a rerun grades only the rest. A
+    second run into the same DIR meanwhile is refused."""
+    import os
+    import signal
+    import time
+
+    source = tmp_path / "class"
+    source.mkdir()
+    for i in range(24):
+        shutil.copy(ROOT / "reference" / "mlp.py", source / f"s{i:02d}.py")
+    out = tmp_path / "out"
+    start = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "   # as in a terminal
+             "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")
+    proc = subprocess.Popen([sys.executable, "-c", start, "-m", "autograder", "grade-all", str(source),
+                             "--out", str(out), "--jobs", "2", "--seed", "3"],
+                            cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"})   # as grade_class
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "results").glob("*.json"))) < 3:
+        time.sleep(0.1)
+    second = grade_class(source, out)
+    assert second.returncode == 1 and "another grade-all is writing to" in second.stderr
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    done = list((out / "results").glob("*.json"))
+    assert 3 <= len(done) < 24
+    for path in done:   # every result written is a whole grade
+        assert json.loads(path.read_text())["score"] == 100
+    assert len(rows(out)) == 24 and sum(r["score"] == "100" for r in rows(out)) == len(done)
+    rest = grade_class(source, out)
+    assert f"{24 - len(done)} to grade, {len(done)} unchanged" in rest.stderr, rest.stderr

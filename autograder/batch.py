@@ -123,7 +123,7 @@ def _hold(out_dir):
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         raise SourceError(f"another grade-all is writing to {out_dir}; wait for it to finish") from None
-    _job["dir_lock"] = fd
+    return fd
 
 
 def _progress(total):
@@ -144,7 +144,7 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    _hold(out_dir)
+    lock = _hold(out_dir)
     unpacked = out_dir / "source"   # where a zip is unpacked; the source itself is never touched
     shutil.rmtree(unpacked, ignore_errors=True)
     unpacked.mkdir()
@@ -177,6 +177,7 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
         from .report import write_reports
 
         results = write_reports(subs, out_dir, conf["language"])
+        os.close(lock)
     return subs, results
 
 

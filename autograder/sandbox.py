@@ -121,7 +121,7 @@ def _lock_folder():
     return folder
 
 
-def take_account(limits, wait_message=None):
+def take_account(limits):
     """Hold a free worker account for this process; None when we are not root (then the
     worker runs as ourselves). When every account is busy, wait, saying so once."""
     if os.geteuid() != 0:
@@ -140,7 +140,7 @@ def take_account(limits, wait_message=None):
             kill_user_processes(entry.pw_uid)   # anything left by a session that died
             return Account(entry.pw_uid, entry.pw_gid, name, fd)
         if not said:
-            print(wait_message or f"all {len(names)} worker accounts are busy with other grading sessions; "
+            print(f"all {len(names)} worker accounts are busy with other grading sessions; "
                   "waiting for one to be free", file=sys.stderr, flush=True)
             said = True
         time.sleep(0.1)

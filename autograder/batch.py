@@ -27,11 +27,9 @@ from pathlib import Path
 
 from . import config as settings
 from . import messages
-from .export import SourceError, read_source
+from .export import GRADED_STATUSES, SourceError, read_source
 from .grade import grade_one
 from .sandbox import InstallationError, Zygote, lock_down, take_account
-
-GRADED_STATUSES = ("ok", "no_mlp", "several_mlp")   # the grader's own verdict applies (0 without mlp.py)
 
 
 def submission_seed(run_seed, name):

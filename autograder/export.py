@@ -21,6 +21,9 @@ import yaml
 MAX_MLP_BYTES = 1 << 20         # a real mlp.py is a few kilobytes
 MAX_UNPACKED_BYTES = 1 << 30    # a zip that would unpack to more is refused (a zip bomb)
 MAX_MEMBERS = 100_000
+# Statuses the grader gives a verdict on: without exactly one mlp.py it is 0, with its usual
+# message, as on Gradescope. The others (too_large, missing) are not graded.
+GRADED_STATUSES = ("ok", "no_mlp", "several_mlp")
 
 
 @dataclass

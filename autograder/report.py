@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from . import messages
+from .export import GRADED_STATUSES
 
 FUNCTIONS = ("forward", "loss", "backward", "sgd_step", "training")
 STATUS = {   # the status column, per Submission.status
@@ -78,8 +79,11 @@ def test_numbers(results):
 
 
 def status_of(sub, data):
-    if sub.status != "ok" or data is None:
-        return STATUS.get(sub.status, sub.status) if sub.status != "ok" else "not graded yet"
+    """The status column: what export.py found, then what the grading did."""
+    if sub.status != "ok":
+        return STATUS.get(sub.status, sub.status)
+    if data is None:
+        return "not graded yet"
     if data["extra_data"].get("grader_error"):
         return "grader failed"
     return "graded" + (f" ({sub.detail})" if sub.detail else "")
@@ -162,7 +166,7 @@ def summarise(subs, results):
         for event, numbers in sorted(events.items()):
             problems[name].append((event, ", ".join(numbers)))
     for sub in subs:
-        if sub.status not in ("ok", "no_mlp", "several_mlp"):
+        if sub.status not in GRADED_STATUSES:
             problems[sub.name].append(("not_graded", (STATUS.get(sub.status, sub.status), sub.detail)))
         elif sub.name not in results:
             problems[sub.name].append(("pending", ""))

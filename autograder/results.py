@@ -6,8 +6,8 @@ test function. Anything but a pass scores 0, unless @partial_credit set a score.
 A failure's message is the student-facing text of Mismatch or StudentCodeError. Any
 other exception is the grader's failure (a bug, or an InstallationError): then no test is
 scored at all; results.json says, in the student's language, that the autograder could
-not run and that this is not their fault, and the details go to stdout (which Gradescope
-shows only to instructors) under `extra_data.grader_error`.
+not run and that this is not their fault, and the details go under
+`extra_data.grader_error` (grade.py also prints them on stderr, for the instructor).
 
 Enable with `-p autograder.results --results-json PATH` (grade.py passes it in).
 """

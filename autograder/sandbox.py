@@ -15,6 +15,7 @@ This module imports nothing heavy, so the zygote can start before torch is loade
 import array
 import errno
 import fcntl
+import functools
 import json
 import os
 import pwd
@@ -195,22 +196,43 @@ def closed_to_others(path):
     return None
 
 
+def scrubbed_env(**more):
+    """The whole environment of the zygote and its workers: one thread, unbuffered output,
+    and the CUDA_* / NVIDIA_* variables a GPU needs; nothing else of ours."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", **more}
+    env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
+    return env
+
+
+@functools.cache
 def readable_by_workers():
     """What a worker may read besides its scratch folder: the system's libraries and
     configuration, /proc and /sys, and the Python installation with its packages."""
     import site
 
     python = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]
-    return ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys",
-            *python, *site.getsitepackages()]
+    return ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys",
+            *python, *site.getsitepackages())
 
 
+@functools.cache
 def _torch_folder():
     """Where torch lives, found without importing it."""
     import importlib.util
 
     spec = importlib.util.find_spec("torch")
     return os.path.dirname(spec.origin) if spec and spec.origin else sys.prefix
+
+
+_WARNED = set()
+
+
+def _warn_once(text):
+    """A line for the instructor on stderr, once per process."""
+    if text not in _WARNED:
+        _WARNED.add(text)
+        print(f"autograder: {text}", file=sys.stderr, flush=True)
 
 
 def _decode_exit(returncode, limits):
@@ -241,12 +263,9 @@ class Zygote:
     def start(cls, clients=1):
         ours, theirs = zip(*(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(clients)))
         log = tempfile.TemporaryFile()   # its own errors, for the instructor; never a file left behind
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
-        env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
         try:
             proc = subprocess.Popen([sys.executable, "-I", str(ZYGOTE_MAIN), *(str(t.fileno()) for t in theirs)],
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=scrubbed_env(),
                                     pass_fds=[t.fileno() for t in theirs], start_new_session=True)
         except OSError as exc:
             raise InstallationError(f"cannot start the worker pool: {exc}") from None
@@ -310,10 +329,15 @@ class ZygoteClient:
             if want(message):
                 return message
 
-    def spawn(self, spec, fds, timeout):
-        """Fork a worker; returns its pid."""
+    def hello(self, timeout):
+        """The zygote's first message, once it has loaded torch: {"zygote": pid, "threads": n}."""
         if self.warm is None and self._hear(lambda m: "zygote" in m, timeout) is None:
             raise InstallationError(self.zygote.failure() or f"the worker pool did not start within {timeout:g} s")
+        return self.warm
+
+    def spawn(self, spec, fds, timeout):
+        """Fork a worker; returns its pid."""
+        self.hello(timeout)
         try:
             self.sock.sendmsg([json.dumps(spec).encode()],
                               [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
@@ -348,15 +372,12 @@ class Worker:
         request_r, self._request_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
         self._output_r, output_w = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "HOME": self.scratch, "TMPDIR": self.scratch,
-               "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
-        env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
+        env = scrubbed_env(HOME=self.scratch, TMPDIR=self.scratch)
         needs = [sys.executable, str(WORKER_MAIN.parent), _torch_folder()]
         spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
                 "rlimits": self._rlimits(gpu_possible), "env": env, "scratch": self.scratch,
                 "target": target, "needs": needs,
-                "confine": {"read": readable_by_workers() + needs, "write": [self.scratch, "/dev"]}}
+                "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, "/dev"]}}
         try:
             self.pid = client.spawn(spec, [request_r, reply_w, output_w], limits.start_seconds)
         except InstallationError as exc:
@@ -479,7 +500,9 @@ class Worker:
             raise InstallationError(self._explain(f"{header.get('error', header)}\n{output}"))
         self._started = True
         self._early_output = output   # the import of mlp.py may already have printed
-        self.confined = header.get("confined", False)
+        if self.account and not header.get("confined"):
+            _warn_once("this kernel (or container) refuses Landlock: workers can read whatever their "
+                       "account may; keep class folders closed to other users (chmod 700)")
 
     def ready(self):
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after

@@ -147,3 +147,18 @@ def test_results_folder_is_closed_to_workers(tmp_path):
     shutil.copy(ROOT / "reference" / "mlp.py", src / "ref.py")
     grade_all(src, tmp_path / "out")
     assert stat.S_IMODE((tmp_path / "out" / "results").stat().st_mode) == 0o700
+
+
+def test_the_zygote_is_warm_with_one_thread_and_no_cuda():
+    """The pre-warmed process forks workers, so it must hold one thread only (a fork copies
+    just the calling thread) and must not have touched CUDA."""
+    from autograder.sandbox import Zygote
+
+    zygote = Zygote.start()
+    try:
+        hello = zygote.client().hello(120)
+        assert hello["threads"] == 1, hello
+        maps = open(f"/proc/{hello['zygote']}/maps").read()
+        assert "libcuda" not in maps
+    finally:
+        zygote.stop()

@@ -1,5 +1,6 @@
 # make demo : set up, then grade the reference and the untouched starter, and run the self-check
 # make test : set up, then run the project's tests
+# Both install requirements-dev.txt: the grader's pins (requirements.txt) and the tools that test them.
 # Student code is run by a separate, unprivileged user when you are root, so the virtual
 # environment is made from a Python that every user can read (/usr/bin/python3 if present).
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
@@ -11,9 +12,9 @@ PIP_ARGS ?=
 
 .PHONY: demo test worker-user build clean
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_ARGS) -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_ARGS) -r requirements-dev.txt
 	touch $@
 
 # As root: the worker accounts mlpworker0 .. mlpworker7, one per grading session at once

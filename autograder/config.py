@@ -3,8 +3,12 @@ the hidden reference lives."""
 import functools
 import importlib.util
 import os
-import tomllib
 from pathlib import Path
+
+try:
+    import tomllib   # novermin (Python 3.11 and later; the except branch covers 3.10)
+except ImportError:   # Python 3.10 (Ubuntu 22.04, Gradescope's default image): the backport
+    import tomli as tomllib
 
 from .sandbox import Limits
 
@@ -13,7 +17,10 @@ CONFIG = HERE / "config.toml"
 REFERENCE = HERE.parent / "reference" / "mlp.py"
 
 
-def load(path=CONFIG):
+def load(path=None):
+    """The settings of config.toml, or of the file AUTOGRADER_CONFIG names (to try other
+    limits without editing the shipped file)."""
+    path = path or os.environ.get("AUTOGRADER_CONFIG") or CONFIG
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     lim = data.get("limits", {})
     limits = Limits(
@@ -26,6 +33,7 @@ def load(path=CONFIG):
         output_chars=lim.get("output_chars", Limits.output_chars),
         user=lim.get("user", Limits.user),
         accounts=lim.get("accounts", Limits.accounts),
+        total_seconds=lim.get("total_seconds", Limits.total_seconds),
     )
     # AUTOGRADER_LANGUAGE overrides the file, for trying the grader in another language.
     return {"language": os.environ.get("AUTOGRADER_LANGUAGE") or data.get("language", "zh"),

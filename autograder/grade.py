@@ -9,6 +9,8 @@ import io
 import os
 import secrets
 import sys
+import threading
+import time
 from pathlib import Path
 
 from . import config as settings
@@ -20,6 +22,24 @@ HERE = Path(__file__).resolve().parent
 # unraisable-exception check alone runs five full garbage collections per session).
 QUIET = ["-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
          "-p", "no:faulthandler"]
+# Of limits.total_seconds, what is kept after the last test for stopping the worker and
+# writing results.json; past the budget itself a watchdog writes it whatever happens.
+FINISH_SECONDS = 10
+
+
+def process_start():
+    """time.monotonic() when this process started: run_autograder execs into it, so the
+    time budget counts from Gradescope's start, interpreter start-up included."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])   # field 22: starttime
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime = float(f.read().split()[0])
+        return time.monotonic() - max(0.0, uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.monotonic()
+
+
 def find_submission(path):
     """(path to mlp.py, None) or (None, (reason, fields)). A file named on the command
     line is graded whatever its name; a folder must hold exactly one mlp.py."""
@@ -38,15 +58,19 @@ class GradingSession:
     """What the grading tests need from this run (see autograder/tests/conftest.py):
     the runner holding the student's worker, the seed and the reference's path."""
 
-    def __init__(self, runner, seed, reference, language, extra=None):
+    def __init__(self, runner, seed, reference, language, extra=None, budget=None):
+        """budget: (deadline as time.monotonic(), total seconds) of the grade's time budget."""
         self.runner, self.seed, self.reference, self.language = runner, seed, reference, language
         self.extra = extra or {}
+        self.budget = budget
 
     def pytest_configure(self, config):
         from . import messages, results
 
         results.add_output(config, messages.say("seed", seed=self.seed))
         results.add_extra(config, seed=self.seed, language=self.language, **self.extra)
+        if self.budget:
+            results.set_budget(config, *self.budget)
 
 
 def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
@@ -58,25 +82,52 @@ def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
     # The reference, and the git history that also holds it, are root-only from here on.
     lock_down(reference.parent, reference.parent.parent / ".git", *protect)
     zygote, account, broken = None, None, None
+    started = process_start()
+    watchdog = _watchdog(out, started + conf["limits"].total_seconds - 2, seed, conf)
     try:
         zygote = Zygote.start()   # imports torch while this process does
         account = take_account(conf["limits"])
     except InstallationError as exc:
         broken = exc
     try:
-        return grade_one(submission, out, seed, conf, zygote and zygote.client(), account, reference, broken)
+        return grade_one(submission, out, seed, conf, zygote and zygote.client(), account, reference, broken,
+                         started=started)
     finally:
+        watchdog.cancel()
         if zygote:
             zygote.stop()
         if account:
             os.close(account.lock)
 
 
+def _watchdog(out, when, seed, conf):
+    """Past the budget, whatever the grader is doing (a bug of ours that hangs), write a
+    results.json that says the grader failed, and end the process: Gradescope must have
+    an answer before its own timeout, when it would show the student nothing at all."""
+    def too_late():
+        from . import results
+
+        if not os.path.exists(out):   # grade_one removes any old one before it starts
+            results.write_json(out, results.failed_results(
+                [f"the grader did not finish within limits.total_seconds ({conf['limits'].total_seconds:g} s)"],
+                {"seed": seed, "language": conf["language"]}))
+        print("autograder error: the grader did not finish within its time budget", file=sys.stderr, flush=True)
+        os._exit(2)
+
+    timer = threading.Timer(max(0.0, when - time.monotonic()), too_late)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def grade_one(submission, out, seed, conf, client, account, reference=settings.REFERENCE, broken=None,
-              extra=None):
+              extra=None, started=None):
     """Grade one submission with a worker from client (a ZygoteClient) running as
     account; write results.json to out and return its dict. Used alone and in batches.
-    extra: more fields for results.json's extra_data (a batch's fingerprint)."""
+    extra: more fields for results.json's extra_data (a batch's fingerprint).
+    started: time.monotonic() from which limits.total_seconds counts (default: now)."""
+    total = conf["limits"].total_seconds
+    deadline = (started or time.monotonic()) + total - FINISH_SECONDS
     mlp, problem = find_submission(submission)
     gpu_possible = os.path.exists("/dev/nvidiactl")
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
@@ -88,7 +139,7 @@ def grade_one(submission, out, seed, conf, client, account, reference=settings.R
     if not broken:
         try:
             import torch  # noqa: F401  (loads while the zygote loads its own)
-            worker = start_worker(mlp, conf["limits"], client, account, gpu_possible) if mlp else None
+            worker = start_worker(mlp, conf["limits"], client, account, gpu_possible, deadline) if mlp else None
             if worker:
                 worker.started()
         except InstallationError as exc:
@@ -99,13 +150,14 @@ def grade_one(submission, out, seed, conf, client, account, reference=settings.R
         data = results.failed_results([str(broken)], {"seed": seed, "language": conf["language"], **(extra or {})})
         results.write_json(out, data)
     else:
-        data = _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra)
+        data = _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra,
+                          (deadline, total))
     if data["extra_data"].get("grader_error"):
         print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
     return data
 
 
-def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra):
+def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra, budget):
     import json
 
     import pytest
@@ -113,8 +165,8 @@ def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out
     from . import results
 
     failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
-    runner = Runner(mlp, conf["limits"], client, account, gpu_possible, worker, failure)
-    session = GradingSession(runner, seed, reference, conf["language"], extra)
+    runner = Runner(mlp, conf["limits"], client, account, gpu_possible, worker, failure, deadline=budget[0])
+    session = GradingSession(runner, seed, reference, conf["language"], extra, budget)
     try:
         # pytest's own progress report is noise here: the verdicts are in results.json,
         # and a grader error is printed on stderr by grade_one.

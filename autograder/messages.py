@@ -223,6 +223,29 @@ MESSAGES = {
         "zh": "被外部终止了（SIGKILL），不是评分程序的限制所致：可能是机器内存耗尽，或被其他程序终止",
     },
     "exit_signal": {"en": "was killed by signal {name}", "zh": "被信号 {name} 终止"},
+    "exit_oom": {
+        "en": "used more memory than the grading machine has ({mb} MB) and was stopped by its "
+              "operating system: look for a tensor that grows on every call, or one far larger "
+              "than the inputs",
+        "zh": "使用的内存超过了评分机器的总内存（{mb} MB），被操作系统终止：检查是否有每次调用都在"
+              "变大的张量，或远大于输入的张量",
+    },
+    # -- the overall time budget (limits.total_seconds) -----------------------
+    "out_of_time_call": {
+        "en": "{what} was stopped: the grading time ran out ({seconds} s for the whole grade)",
+        "zh": "{what} 被终止：评分总时间已用完（整次评分共 {seconds} 秒）",
+    },
+    "out_of_time_test": {
+        "en": "not run: the grading time ran out ({seconds} s for the whole grade) before this test. "
+              "Your code was slow in the tests before it; make each call faster and resubmit",
+        "zh": "未运行：在该测试之前评分总时间已用完（整次评分共 {seconds} 秒）。之前的测试中你的代码太慢；"
+              "请加快每次调用后重新提交",
+    },
+    "out_of_time_summary": {
+        "en": "The grading time ran out ({seconds} s for the whole grade): these tests did not run "
+              "and score 0: {tests}",
+        "zh": "评分总时间已用完（整次评分共 {seconds} 秒）：以下测试没有运行，记 0 分：{tests}",
+    },
     "seed": {
         "en": "Random seed for this run: {seed}",
         "zh": "本次评分的随机种子：{seed}",

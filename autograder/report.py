@@ -47,6 +47,7 @@ TEXT = {
     "what": {"en": "what happened", "zh": "情况"},
     "timeout": {"en": "a call timed out in tests {tests}", "zh": "测试 {tests} 中有调用超时"},
     "crash": {"en": "its worker crashed in tests {tests}", "zh": "测试 {tests} 中运行代码的进程崩溃"},
+    "out_of_time": {"en": "the grading time ran out in tests {tests}", "zh": "测试 {tests} 时评分总时间已用完"},
     "grader_error": {"en": "the grader failed (not the student's fault): {detail}",
                      "zh": "评分程序出错（不是学生的问题）：{detail}"},
     "not_graded": {"en": "not graded: {status} ({detail})", "zh": "未评分：{status}（{detail}）"},
@@ -225,7 +226,7 @@ def write_html(summary, path, lang):
         for name, items in summary["problems"].items():
             said = []
             for kind, detail in items:
-                if kind in ("timeout", "crash"):
+                if kind in ("timeout", "crash", "out_of_time"):
                     said.append(_t(kind, lang, tests=detail))
                 elif kind == "grader_error":
                     said.append(_t(kind, lang, detail=detail))

@@ -39,7 +39,8 @@ def pytest_configure(config):
 
 def _state(config):
     return config.stash.setdefault(KEY, {"start": time.time(), "items": [], "outcomes": {},
-                                         "grader_errors": [], "extra": {}, "output": []})
+                                         "grader_errors": [], "extra": {}, "output": [], "budget": None,
+                                         "not_run": []})
 
 
 def add_output(config, text):
@@ -49,6 +50,24 @@ def add_output(config, text):
 
 def add_extra(config, **data):
     _state(config)["extra"].update(data)
+
+
+def set_budget(config, deadline, seconds):
+    """The grade's time budget: no test starts after deadline (time.monotonic()); each
+    scores 0, with a message that says the grading time ran out."""
+    _state(config)["budget"] = (deadline, seconds)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    state = _state(item.config)
+    if state["budget"] and time.monotonic() >= state["budget"][0]:
+        seconds = f'{state["budget"][1]:g}'
+        state["outcomes"][item.nodeid] = {"passed": False, "events": ["out_of_time"],
+                                          "messages": [messages.say("out_of_time_test", seconds=seconds)]}
+        state["not_run"].append(item.nodeid)
+        return True   # not run at all
+    return None
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -70,7 +89,7 @@ def pytest_runtest_makereport(item, call):
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, STUDENT_ERRORS):
         state["messages"].append(str(exc))
-        if getattr(exc, "kind", "raised") in ("timeout", "crash"):
+        if getattr(exc, "kind", "raised") in ("timeout", "crash", "out_of_time"):
             state["events"].append(exc.kind)
     elif isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
         state["messages"].append(messages.say("timeout", seconds=item.config.getini("timeout")))
@@ -164,10 +183,16 @@ def build_results(config):
         tests.append(_entry(item, outcome, default_visibility))
     if state["grader_errors"]:
         return failed_results(state["grader_errors"], state["extra"])
+    output = list(state["output"])
+    if state["not_run"]:
+        names = [f'{getattr(i.obj, "__number__", "")} {_name(i.obj, i.name)}'.strip()
+                 for i in sorted(state["items"], key=_order) if i.nodeid in state["not_run"]]
+        output.insert(0, messages.say("out_of_time_summary", seconds=f'{state["budget"][1]:g}',
+                                      tests="; ".join(names)))
     return {
         "score": round(sum(t["score"] for t in tests), 4),
         "execution_time": round(time.time() - state["start"], 2),
-        "output": "\n\n".join(state["output"]),
+        "output": "\n\n".join(output),
         "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",

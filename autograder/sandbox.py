@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import container
 from .messages import say
 from .worker import wire
 
@@ -45,12 +46,20 @@ class Limits:
     call_seconds: float = 10.0       # wall clock for one call into mlp.py
     start_seconds: float = 60.0      # wall clock to start Python, import torch and mlp.py
     cpu_seconds: int = 600           # CPU time over the worker's whole life
-    memory_bytes: int = 3 << 30      # address space; not applied when a GPU may be used
+    memory_bytes: int = 3 << 30      # address space; not applied when a GPU may be used. Lowered
+                                     # to what the machine (its cgroup) has left: container.py
     processes: int = 128             # processes and threads of the worker user
     file_bytes: int = 16 << 20       # largest file the worker may write
     output_chars: int = 2000         # student output kept per call
     user: str = "mlpworker"          # worker accounts are user0, user1, ... (see take_account)
     accounts: int = 8                # how many: grading sessions that can run at once
+    total_seconds: float = 540.0     # one whole grade, start-up included (Gradescope's default: 600)
+
+
+# Memory a worker leaves to the grader's own processes in a container (the trusted side's
+# comparisons and the results), and the least it is given however full the machine is.
+GRADER_RESERVE = 64 << 20
+WORKER_FLOOR = 128 << 20
 
 
 class InstallationError(Exception):
@@ -235,8 +244,9 @@ def _warn_once(text):
         print(f"autograder: {text}", file=sys.stderr, flush=True)
 
 
-def _decode_exit(returncode, limits):
-    """Why the worker process ended, in the student's language."""
+def _decode_exit(returncode, limits, oom=None):
+    """Why the worker process ended, in the student's language. oom: the container's
+    memory limit in MB, when the kernel killed a process for lack of memory meanwhile."""
     if returncode is None:
         return say("exit_unresponsive")
     if returncode >= 0:
@@ -247,7 +257,8 @@ def _decode_exit(returncode, limits):
         signal.SIGBUS: say("exit_segfault"),
         signal.SIGXCPU: say("exit_cpu", seconds=limits.cpu_seconds),
         signal.SIGXFSZ: say("exit_file", mb=limits.file_bytes >> 20),
-        signal.SIGKILL: say("exit_killed"),   # no limit of ours sends SIGKILL
+        # no limit of ours sends SIGKILL: the kernel's out-of-memory killer, or someone else
+        signal.SIGKILL: say("exit_oom", mb=oom) if oom else say("exit_killed"),
     }
     return reasons.get(sig, say("exit_signal", name=signal.Signals(sig).name))
 
@@ -358,8 +369,9 @@ class ZygoteClient:
 class Worker:
     """One sandboxed worker, forked by the zygote, with the student's mlp.py imported."""
 
-    def __init__(self, submission, limits, client, account, gpu_possible=False):
-        self.limits, self.client, self.account = limits, client, account
+    def __init__(self, submission, limits, client, account, gpu_possible=False, deadline=None):
+        """deadline: time.monotonic() by which every wait ends (the grade's time budget)."""
+        self.limits, self.client, self.account, self.deadline = limits, client, account, deadline
         self.pid = None
         self.scratch = tempfile.mkdtemp(prefix="mlp-worker-")
         target = os.path.join(self.scratch, "mlp.py")
@@ -374,12 +386,23 @@ class Worker:
         self._output_r, output_w = os.pipe()
         env = scrubbed_env(HOME=self.scratch, TMPDIR=self.scratch)
         needs = [sys.executable, str(WORKER_MAIN.parent), _torch_folder()]
+        # In a container, the kernel kills for memory long before the address-space limit:
+        # give the worker only what is left (the zygote adds what it already maps), and make
+        # it the kernel's first choice, never the grader.
+        self.memory = container.memory()
+        room = None
+        if self.memory:
+            room = max(WORKER_FLOOR, self.memory.limit - self.memory.used - GRADER_RESERVE)
+            if room == WORKER_FLOOR:
+                _warn_once(f"the machine's memory limit ({self.memory.limit >> 20} MB) leaves almost nothing "
+                           "for student code: raise the container's memory")
         spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
-                "rlimits": self._rlimits(gpu_possible), "env": env, "scratch": self.scratch,
+                "rlimits": self._rlimits(gpu_possible), "memory_room": room, "oom_score_adj": 1000,
+                "env": env, "scratch": self.scratch,
                 "target": target, "needs": needs,
                 "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, "/dev"]}}
         try:
-            self.pid = client.spawn(spec, [request_r, reply_w, output_w], limits.start_seconds)
+            self.pid = client.spawn(spec, [request_r, reply_w, output_w], self._wait(limits.start_seconds)[0])
         except InstallationError as exc:
             for fd in (self._request_w, self._reply_r, self._output_r):
                 os.close(fd)
@@ -423,6 +446,21 @@ class Worker:
             out.append(("RLIMIT_NPROC", lim.processes, lim.processes))
         return out
 
+    def _wait(self, seconds):
+        """(how long to wait, whether the grade's time budget cut it short)."""
+        if self.deadline is None:
+            return seconds, False
+        left = max(0.0, self.deadline - time.monotonic())
+        return min(seconds, left), left < seconds
+
+    def _out_of_memory(self):
+        """The container's limit in MB if the kernel has killed a process for lack of
+        memory since this worker started, else None."""
+        now = container.memory() if self.memory else None
+        if now and now.oom_kills > self.memory.oom_kills:
+            return self.memory.limit >> 20
+        return None
+
     # -- talking ---------------------------------------------------------------
     def scrub(self, text):
         """What the student's code printed or raised, with the scratch folder's paths
@@ -431,6 +469,7 @@ class Worker:
 
     def _receive(self, timeout, what):
         """Wait for one message; return (header, tensors, output)."""
+        timeout, cut = self._wait(timeout)
         deadline = time.monotonic() + timeout
         output, dropped = bytearray(), 0
         keep = self.limits.output_chars * 4
@@ -466,6 +505,9 @@ class Worker:
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
+                if cut:
+                    raise StudentCodeError(say("out_of_time_call", what=what, seconds=f"{self.limits.total_seconds:g}"),
+                                           text(), True, kind="out_of_time")
                 raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"), text(), True,
                                        kind="timeout")
             ready, _, _ = select.select([self._reply_r, self._output_r], [], [], left)
@@ -478,8 +520,8 @@ class Worker:
                     code = self.client.wait_exit(self.pid, 2)
                     self.exit_code = code
                     self.close()
-                    raise StudentCodeError(say("worker_died", what=what, why=_decode_exit(code, self.limits)),
-                                           text(), True, kind="crash")
+                    why = _decode_exit(code, self.limits, self._out_of_memory())
+                    raise StudentCodeError(say("worker_died", what=what, why=why), text(), True, kind="crash")
                 self._reader.feed(chunk)
 
     def started(self):
@@ -490,6 +532,8 @@ class Worker:
         try:
             header, _, output = self._receive(self.limits.start_seconds, "starting the worker")
         except StudentCodeError as exc:
+            if exc.kind == "out_of_time":
+                raise
             if self.exit_code is not None:
                 what = f"it ended with exit status {self.exit_code} before it was ready"
             else:
@@ -557,19 +601,22 @@ class Worker:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def start_worker(submission, limits, client, account, gpu_possible=False):
+def start_worker(submission, limits, client, account, gpu_possible=False, deadline=None):
     """Start a worker for submission (a path to mlp.py): a fork of the zygote behind
     client, running as account. Returns at once; the import finishes in the background."""
-    return Worker(submission, limits, client, account, gpu_possible)
+    return Worker(submission, limits, client, account, gpu_possible, deadline)
 
 
 class Runner:
     """One grading session's access to student code: a live worker, replaced after a
     failure, so a crash or a timeout costs only the test that caused it."""
 
-    def __init__(self, submission, limits, client, account, gpu_possible=False, worker=None, failure=None):
-        """failure: a StudentCodeError every call raises (for example: no mlp.py found)."""
+    def __init__(self, submission, limits, client, account, gpu_possible=False, worker=None, failure=None,
+                 deadline=None):
+        """failure: a StudentCodeError every call raises (for example: no mlp.py found).
+        deadline: time.monotonic() when the grade's time budget runs out."""
         self.submission, self.limits, self.gpu_possible = submission, limits, gpu_possible
+        self.deadline = deadline
         self.client, self.account = client, account
         self.worker = worker
         self.output = []       # what the student printed since the last take_output()
@@ -581,7 +628,7 @@ class Runner:
         if self.worker is None or not self.worker.alive:
             try:
                 self.worker = start_worker(self.submission, self.limits, self.client, self.account,
-                                           self.gpu_possible)
+                                           self.gpu_possible, self.deadline)
             except InstallationError as exc:
                 self._import_error = exc   # starting again would fail again
                 raise

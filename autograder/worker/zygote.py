@@ -5,15 +5,17 @@ Started once per grading run by autograder/sandbox.py (Zygote.start), as a fresh
 interpreter (python -I) running as root with a scrubbed environment and one thread.
 Usage: zygote.py FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per client.
 
-On a control socket a client sends {"uid", "gid", "rlimits", "env", "scratch", "target",
-"needs"} with three file descriptors attached (request, reply, output; SCM_RIGHTS).
-The zygote forks a child that drops to uid/gid with no supplementary groups, sets the
-limits, scrubs its environment, moves to its scratch folder, points fds 1 and 2 at the
-output pipe, and only then runs worker/main.py's serve(), which shuts the file system
-but for what Python needs and its scratch folder (worker/confine.py, "confine": {"read",
-"write"}) and imports mlp.py. The
-zygote answers {"pid"} at once and {"exit", "status"} when that child ends (a negative
-status is a signal, as in subprocess). It exits when every client has gone away.
+On a control socket a client sends {"uid", "gid", "rlimits", "memory_room", "oom_score_adj",
+"env", "scratch", "target", "needs", "confine"} with three file descriptors attached
+(request, reply, output; SCM_RIGHTS). The zygote forks a child that makes itself the
+kernel's first choice when memory runs out (oom_score_adj), drops to uid/gid with no
+supplementary groups, sets the limits (the address space: at most what it maps already
+plus memory_room), scrubs its environment, moves to its scratch folder, points fds 1 and 2
+at the output pipe, and only then runs worker/main.py's serve(), which shuts the file
+system but for what Python needs and its scratch folder (worker/confine.py, "confine":
+{"read", "write"}) and imports mlp.py. The zygote answers {"pid"} at once and {"exit",
+"status"} when that child ends (a negative status is a signal, as in subprocess). It
+exits when every client has gone away.
 CUDA is never initialised here: a child does that itself, lazily, if it uses the GPU.
 """
 import array
@@ -48,6 +50,15 @@ def send(sock, message):
         pass
 
 
+def mapped_bytes():
+    """This process's address space (VmSize), in bytes."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def child(spec, fds):
     """In the forked child: become the sandboxed worker, serve, never return."""
     status = 70
@@ -66,11 +77,17 @@ def child(spec, fds):
                 except OSError:
                     pass
         os.chdir(spec["scratch"])
+        if spec.get("oom_score_adj") is not None:   # raising it needs no privilege
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write(str(spec["oom_score_adj"]))
         if spec.get("uid") is not None:
             os.setgroups([])
             os.setgid(spec["gid"])
             os.setuid(spec["uid"])
         for name, soft, hard in spec["rlimits"]:
+            if name == "RLIMIT_AS" and spec.get("memory_room") is not None:
+                # what this fork of the zygote already maps, plus what the machine has left
+                soft = hard = min(soft, mapped_bytes() + spec["memory_room"])
             resource.setrlimit(getattr(resource, name), (soft, hard))
         os.environ.clear()
         os.environ.update(spec["env"])

@@ -1,0 +1,152 @@
+"""Gradescope's default container (768 MB, half a CPU): the worker gets only the memory the
+container has left, the kernel picks the worker when memory runs out, and a student
+whose worker the kernel killed reads that it ran out of memory."""
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from autograder import container, messages, sandbox
+from conftest import ROOT, grade, needs_root
+
+MB = 1 << 20
+
+
+def write(root, path, text):
+    path = root / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_cgroup_v1_limit_usage_and_kills(tmp_path):
+    write(tmp_path, "proc/self/cgroup", "5:cpu:/\n4:memory:/job/7\n0::/\n")
+    group = "sys/fs/cgroup/memory/job/7"
+    write(tmp_path, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n")
+    write(tmp_path, "sys/fs/cgroup/memory/job/memory.limit_in_bytes", f"{768 * MB}\n")   # the parent is tighter
+    write(tmp_path, f"{group}/memory.limit_in_bytes", f"{1024 * MB}\n")
+    write(tmp_path, f"{group}/memory.usage_in_bytes", f"{500 * MB}\n")
+    write(tmp_path, f"{group}/memory.stat", f"cache 1\ntotal_inactive_file {100 * MB}\n")
+    write(tmp_path, f"{group}/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n")
+    assert container.memory(str(tmp_path)) == container.Memory(limit=768 * MB, used=400 * MB, oom_kills=3)
+
+
+def test_cgroup_v2_inside_a_container(tmp_path):
+    """Docker's cgroup namespace: /proc names a path the mount does not have; the mount's
+    root is the container's group."""
+    write(tmp_path, "proc/self/cgroup", "0::/docker/abc\n")
+    write(tmp_path, "sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n")
+    write(tmp_path, "sys/fs/cgroup/memory.max", f"{768 * MB}\n")
+    write(tmp_path, "sys/fs/cgroup/memory.current", f"{300 * MB}\n")
+    write(tmp_path, "sys/fs/cgroup/memory.stat", f"anon 1\ninactive_file {50 * MB}\n")
+    write(tmp_path, "sys/fs/cgroup/memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n")
+    assert container.memory(str(tmp_path)) == container.Memory(limit=768 * MB, used=250 * MB, oom_kills=1)
+
+
+def test_no_limit_means_no_container(tmp_path):
+    write(tmp_path, "proc/self/cgroup", "0::/user.slice\n")
+    write(tmp_path, "sys/fs/cgroup/cgroup.controllers", "memory\n")
+    write(tmp_path, "sys/fs/cgroup/user.slice/memory.max", "max\n")
+    write(tmp_path, "sys/fs/cgroup/user.slice/memory.current", "1000\n")
+    assert container.memory(str(tmp_path)) is None
+    assert container.memory(str(tmp_path / "nothing")) is None
+
+
+def test_a_worker_killed_for_memory_is_told_so():
+    messages.set_language("en")
+    limits = sandbox.Limits()
+    said = sandbox._decode_exit(-signal.SIGKILL, limits, oom=768)
+    assert "more memory than the grading machine has (768 MB)" in said, said
+    assert "from outside" in sandbox._decode_exit(-signal.SIGKILL, limits), "no OOM kill: someone else"
+
+
+PROBE = '''"""forward reports the worker's oom_score_adj and address-space limit."""
+import resource
+
+
+def forward(X, params):
+    with open("/proc/self/oom_score_adj") as f:
+        adj = f.read().strip()
+    with open("/proc/self/status") as f:
+        size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+    raise RuntimeError(f"PROBE adj={adj} as={resource.getrlimit(resource.RLIMIT_AS)[0]} size={size}")
+'''
+
+
+def probe(data):
+    text = next(t["output"] for t in data["tests"] if "RuntimeError: PROBE" in t["output"])
+    fields = dict(part.split("=") for part in text.split("RuntimeError: PROBE ", 1)[1].split()[:3])
+    return int(fields["adj"]), int(fields["as"]), int(fields["size"])
+
+
+def test_the_kernel_chooses_the_worker(tmp_path):
+    (tmp_path / "mlp.py").write_text(PROBE)
+    data, _ = grade(tmp_path / "mlp.py", tmp_path)
+    adj, limit, _ = probe(data)
+    assert adj == 1000, data["tests"][1]["output"]
+    assert limit <= sandbox.Limits.memory_bytes
+
+
+@contextlib.contextmanager
+def memory_cgroup(limit):
+    """A cgroup (v1 memory controller, or v2) of `limit` bytes; yields the file a process
+    writes its pid to to join it. Skips where none can be made."""
+    v1, v2 = "/sys/fs/cgroup/memory", "/sys/fs/cgroup"
+    name = f"test-{uuid.uuid4().hex[:8]}"
+    if os.path.exists(f"{v1}/memory.limit_in_bytes"):
+        folder, limit_file, join = f"{v1}/{name}", "memory.limit_in_bytes", "tasks"
+    elif "memory" in (open(f"{v2}/cgroup.subtree_control").read().split()
+                      if os.path.exists(f"{v2}/cgroup.subtree_control") else []):
+        folder, limit_file, join = f"{v2}/{name}", "memory.max", "cgroup.procs"
+    else:
+        pytest.skip("no memory cgroup can be made here")
+    try:
+        os.mkdir(folder)
+    except OSError as exc:
+        pytest.skip(f"cannot make a cgroup here: {exc}")
+    try:
+        with open(f"{folder}/{limit_file}", "w") as f:
+            f.write(str(limit))
+        yield f"{folder}/{join}"
+    finally:
+        for _ in range(100):   # its processes are gone once the grade has returned
+            try:
+                os.rmdir(folder)
+                break
+            except OSError:
+                time.sleep(0.05)
+
+
+@needs_root
+def test_in_a_small_container_the_worker_gets_what_is_left(tmp_path):
+    """In 768 MB the worker may map only a little more than the zygote already does: far
+    below its own 3 GB, and below what the container has."""
+    (tmp_path / "mlp.py").write_text(PROBE)
+    os.chmod(tmp_path, 0o755)
+    out = tmp_path / "results.json"
+    with memory_cgroup(768 * MB) as join:
+        def enter():
+            with open(join, "w") as f:
+                f.write(str(os.getpid()))
+
+        proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "mlp.py"),
+                               "--out", str(out), "--seed", "1"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300, preexec_fn=enter, env={**os.environ, "AUTOGRADER_LANGUAGE": "en"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    adj, limit, size = probe(json.loads(out.read_text()))
+    assert adj == 1000
+    assert limit - size < 768 * MB - sandbox.GRADER_RESERVE, (limit, size)
+    assert limit < sandbox.Limits.memory_bytes
+
+
+def test_limits_follow_the_settings_file():
+    """config.toml holds total_seconds, the budget of one whole grade."""
+    from autograder import config
+
+    text = (ROOT / "autograder" / "config.toml").read_text()
+    assert "total_seconds = 540" in text and config.load()["limits"].total_seconds == 540

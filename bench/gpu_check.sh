@@ -3,21 +3,32 @@
 # tests ran on the GPU. Run from anywhere, as root (as on Gradescope) to check the worker
 # account too:
 #
-#     bash bench/gpu_check.sh [OUT_DIR]        # PYTHON=... to use another interpreter
+#     bash bench/gpu_check.sh [OUT_DIR]    # PYTHON=... another interpreter; WHEELS=... (bench/wheels)
 #
-# 1. the GPUs nvidia-smi sees, and whether torch can use them;
-# 2. whether the account that runs student code (mlpworker, else nobody) can use the GPU
-#    under the sandbox's limits: a small matmul on cuda, compared with the CPU;
-# 3. grades reference/mlp.py, two buggy submissions and one that uses NumPy inside forward
+# 1. the GPUs nvidia-smi sees, and whether torch can use them; without CUDA, stop here;
+# 2. what the grader needs, installed when missing (for a bare machine with torch but no
+#    internet): gradescope_utils, jsonschema and numpy, from the wheels in $WHEELS
+#    (bench/fetch_wheels.sh fills it where PyPI is reachable), and, as root, the worker
+#    accounts <user>0 .. <user><accounts-1> of autograder/config.toml, created as
+#    autograder/setup.sh does;
+# 3. whether the account that runs student code (the first of the grader's pool,
+#    sandbox._pool_names) can use the GPU under the worker's rlimits (sandbox.Worker._rlimits)
+#    and environment (sandbox.scrubbed_env): a small matmul on cuda, compared with the CPU.
+#    Landlock (worker/confine.py) is not applied here; step 4 runs the real worker;
+# 4. grades reference/mlp.py, two buggy submissions and one that uses NumPy inside forward
 #    (`python -m autograder grade ... --seed 1`, in English), timing each;
-# 4. a table per grade: test, score/max, and the device it ran on (extra_data.device in
-#    results.json, written by the `device` fixture; tests without it run on the CPU).
+# 5. bench/gpu_report.py: a table per grade (test, score/max, and the device it ran on:
+#    extra_data.device in results.json, written by the `device` fixture; tests without it
+#    run on the CPU) and the checks of what the GPU path must give (see its docstring).
 # Exit status 1 when the reference does not score 100, or a check of the GPU path fails;
 # 0 without changing anything on a machine with no CUDA device.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-.venv/bin/python}"
-# Absolute, since step 2 runs in another folder; symlinks not resolved, so that
+if [[ -z "${PYTHON:-}" ]]; then
+    if [[ -x .venv/bin/python ]]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
+fi
+WHEELS="${WHEELS:-bench/wheels}"
+# Absolute, since step 3 runs in another folder; symlinks not resolved, so that
 # .venv/bin/python stays the venv's python.
 if [[ "$PYTHON" == */* ]]; then
     PY="$(cd "$(dirname "$PYTHON")" && pwd)/$(basename "$PYTHON")"
@@ -31,8 +42,11 @@ if command -v nvidia-smi >/dev/null; then
 else
     echo "nvidia-smi: not found"
 fi
-info="$("$PY" -c 'import torch; print(f"torch {torch.__version__} (built for CUDA {torch.version.cuda}); cuda available: {torch.cuda.is_available()}; devices: {torch.cuda.device_count()}")')"
-echo "$info"
+if ! info="$("$PY" -c 'import torch; print(f"torch {torch.__version__} (built for CUDA {torch.version.cuda}); cuda available: {torch.cuda.is_available()}; devices: {torch.cuda.device_count()}")')"; then
+    echo "FAIL: $PY cannot import torch (set PYTHON to an interpreter that has it)"
+    exit 1
+fi
+echo "$PY: $info"
 if [[ "$info" != *"cuda available: True"* ]]; then
     if nvidia-smi -L >/dev/null 2>&1; then   # a GPU is there, but the grader would not use it
         echo "FAIL: nvidia-smi lists a GPU but torch cannot use it (a CPU build of torch, or a driver mismatch)"
@@ -44,20 +58,120 @@ fi
 failed=0
 ls -l /dev/nvidia* 2>/dev/null || true
 if [[ ! -e /dev/nvidiactl ]]; then
-    # grade.py lifts the worker's address-space limit only when this file exists; CUDA
-    # reserves far more address space than that limit, so the worker could not use the GPU.
-    echo "FAIL: /dev/nvidiactl is missing: the sandbox would keep its memory limit and CUDA would fail in the worker"
+    # grade.py lets the worker go without its address-space limit (RLIMIT_AS, see
+    # sandbox.Worker._rlimits) only when this file exists; CUDA reserves far more address
+    # space than that limit, so the worker could not use the GPU.
+    echo "FAIL: /dev/nvidiactl is missing: the worker would keep its memory limit and CUDA would fail in it"
     failed=1
 fi
 
 echo
-echo "== 2. the worker account and the GPU"
-# The sandbox's own settings: account, processes and CPU seconds (sandbox.Worker._limit).
-read -r user nproc cpu < <("$PY" -c 'from autograder import config
+echo "== 2. what the grader needs"
+# Module names, and the distributions that provide them (numpy: worker/wire.py sends
+# tensors as bytes through Tensor.numpy()).
+missing=()
+for pair in gradescope_utils:gradescope-utils jsonschema:jsonschema numpy:numpy; do
+    if ! "$PY" -c "import ${pair%%:*}" 2>/dev/null; then
+        missing+=("${pair#*:}")
+    fi
+done
+if [[ ${#missing[@]} == 0 ]]; then
+    echo "ok: $PY has gradescope_utils, jsonschema and numpy"
+else
+    echo "installing ${missing[*]} from $WHEELS (no index)"
+    # PIP_BREAK_SYSTEM_PACKAGES: a distribution's own python3 refuses pip otherwise (PEP 668).
+    if ! PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore "$PY" -m pip install \
+            --disable-pip-version-check --no-index --find-links "$WHEELS" "${missing[@]}"; then
+        echo "FAIL: could not install ${missing[*]} for $PY from $WHEELS (see above)."
+        echo "      Fill that folder with bash bench/fetch_wheels.sh on a machine with PyPI and copy it here,"
+        echo "      or set WHEELS to a folder of wheels for this Python ($PY needs pip too)."
+        exit 1
+    fi
+fi
+# The grader's own settings: the accounts' base name and how many (autograder/config.toml
+# [limits] user and accounts, read by config.load).
+settings="$("$PY" -c 'from autograder import config
 l = config.load()["limits"]
-print(l.user, l.processes, l.cpu_seconds)')
+print(l.user, l.accounts)')"
+read -r user accounts <<<"$settings"
+if [[ "$(id -u)" == 0 ]]; then
+    created=()
+    for ((i = 0; i < accounts; i++)); do   # as autograder/setup.sh does
+        if ! id "$user$i" >/dev/null 2>&1; then
+            useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$user$i"
+            created+=("$user$i")
+        fi
+    done
+    if [[ ${#created[@]} != 0 ]]; then
+        echo "created the worker accounts ${created[*]}"
+    else
+        echo "ok: the worker accounts ${user}0 .. $user$((accounts - 1)) exist"
+    fi
+else
+    echo "not root: no worker accounts needed (the worker runs as $(id -un))"
+fi
+
+echo
+echo "== 3. the worker account and the GPU"
 scratch="$(mktemp -d /tmp/gpu-check-worker.XXXXXX)"
-trap 'rm -rf "$scratch"' EXIT
+env_file="$(mktemp /tmp/gpu-check-env.XXXXXX)"
+trap 'rm -rf "$scratch" "$env_file"' EXIT
+if [[ "$(id -u)" == 0 ]]; then
+    # The account a grading session would take first (sandbox.take_account tries the pool
+    # in this order) and its lock file, held while the check runs as it, as a session
+    # holds it: a session that takes the account kills every process it has.
+    read -r account lock < <("$PY" -c 'from autograder import config, sandbox
+name = sandbox._pool_names(config.load()["limits"])[0]
+print(name, sandbox._lock_folder() / f"{name}.lock")') || true
+    if [[ -z "${lock:-}" ]]; then
+        echo "FAIL: no worker account found (sandbox._pool_names)"
+        exit 1
+    fi
+    # Whether the account can reach what the worker needs (as Worker._explain checks).
+    closed="$("$PY" -c 'import sys
+from autograder import sandbox
+closed = [c for c in map(sandbox.closed_to_others, (sys.argv[1], sandbox.WORKER_MAIN, sandbox._torch_folder())) if c]
+print(closed[0] if closed else "")' "$PY")"
+    if [[ -n "$closed" ]]; then
+        echo "FAIL: the worker account cannot reach $closed: keep the checkout and Python where every user"
+        echo "      can enter and read (for example /opt), or run: chmod o+rx $closed"
+        failed=1
+    fi
+    chown "$account" "$scratch"
+    chmod 700 "$scratch"
+    if command -v setpriv >/dev/null; then
+        as_user=(setpriv --reuid="$(id -u "$account")" --regid="$(id -g "$account")" --clear-groups --)
+    else
+        as_user=(runuser -u "$account" --)
+    fi
+    who="as $account (${as_user[0]})"
+    if command -v flock >/dev/null; then   # -o: the lock stays with flock, not the account
+        if ! flock -n "$lock" true; then
+            echo "waiting for $account: a grading session holds it"
+        fi
+        as_user=(flock -o "$lock" "${as_user[@]}")
+    fi
+else
+    as_user=()
+    who="not root: the worker runs as $(id -un), so the check does too;"
+fi
+# The worker's rlimits, as prlimit options: Worker._rlimits(gpu_possible) with
+# gpu_possible as grade.py sets it, and an account only when we are root (then NPROC,
+# which counts every process of the account, is set too).
+limits_text="$("$PY" -c 'import os, types
+from autograder import config, sandbox
+fake = types.SimpleNamespace(limits=config.load()["limits"], account=os.geteuid() == 0 or None)
+for name, soft, hard in sandbox.Worker._rlimits(fake, os.path.exists("/dev/nvidiactl")):
+    option = name.removeprefix("RLIMIT_").lower()   # RLIMIT_NOFILE: prlimit --nofile
+    print(f"--{option}={soft}:{hard}")')"
+mapfile -t limits <<<"$limits_text"
+# The worker's whole environment: sandbox.scrubbed_env, as Worker sets it (NUL-separated).
+"$PY" -c 'import sys
+from autograder import sandbox
+for k, v in sandbox.scrubbed_env(HOME=sys.argv[1], TMPDIR=sys.argv[1]).items():
+    print(f"{k}={v}", end="\0")' "$scratch" >"$env_file"
+mapfile -d '' -t env_args <"$env_file"
+echo "$who with ${limits[*]}"
 snippet='import os, torch
 print("running as uid", os.getuid(), "- cuda available:", torch.cuda.is_available())
 if not torch.cuda.is_available():
@@ -67,47 +181,16 @@ got = (a.cuda() @ a.cuda()).cpu()
 print("matmul on", torch.cuda.get_device_name(0), "- max difference from the CPU:", float((got - a @ a).abs().max()))
 if not torch.allclose(got, a @ a):
     raise SystemExit("the matmul on cuda differs from the CPU")'
-# The worker's environment (sandbox.Worker): scrubbed, plus any CUDA_* and NVIDIA_* variables.
-env_args=(PATH=/usr/bin:/bin HOME="$scratch" TMPDIR="$scratch" LANG=C.UTF-8 OMP_NUM_THREADS=1
-          MKL_NUM_THREADS=1 PYTHONDONTWRITEBYTECODE=1)
-while IFS= read -r var; do env_args+=("$var"); done < <(env | grep -E '^(CUDA_|NVIDIA_)' || true)
-as_user=()
-if [[ "$(id -u)" == 0 ]]; then
-    account=""
-    for candidate in "$user" nobody; do   # as sandbox._account: the first one that is not root
-        if id -u "$candidate" >/dev/null 2>&1 && [[ "$(id -u "$candidate")" != 0 ]]; then
-            account="$candidate"
-            break
-        fi
-    done
-    if [[ -z "$account" ]]; then
-        echo "FAIL: no account $user (nor nobody) to run student code: run make worker-user"
-        exit 1
-    fi
-    chown "$account" "$scratch"
-    chmod 700 "$scratch"
-    if command -v setpriv >/dev/null; then
-        as_user=(setpriv --reuid="$(id -u "$account")" --regid="$(id -g "$account")" --clear-groups --)
-    else
-        as_user=(runuser -u "$account" --)
-    fi
-    echo "as $account (${as_user[0]}), with at most $nproc processes, 256 open files, $cpu s of CPU"
-    # NPROC counts every process of the account, as in the sandbox; only when it is not us.
-    limits=(prlimit --nproc="$nproc" --nofile=256 --cpu="$cpu" --core=0 --)
-else
-    echo "not root: the worker runs as $(id -un), so the check does too"
-    limits=(prlimit --nofile=256 --cpu="$cpu" --core=0 --)
-fi
-if (cd "$scratch" && "${limits[@]}" "${as_user[@]}" env -i "${env_args[@]}" "$PY" -I -c "$snippet"); then
+if (cd "$scratch" && prlimit "${limits[@]}" -- "${as_user[@]}" env -i "${env_args[@]}" "$PY" -I -c "$snippet"); then
     echo "ok: the worker account can use the GPU"
 else
     echo "FAIL: the worker account cannot use the GPU (see above). Check the permissions of /dev/nvidia*,"
-    echo "      and that the account can read $PY and its venv (keep the checkout where other users can enter)"
+    echo "      and that the account can read $PY and its packages (keep them where other users can enter)"
     failed=1
 fi
 
 echo
-echo "== 3. grading on the GPU"
+echo "== 4. grading on the GPU"
 out="${1:-$(mktemp -d /tmp/gpu-check.XXXXXX)}"
 mkdir -p "$out"
 subs=(reference/mlp.py tests/submissions/buggy/grad_no_divide_by_m.py
@@ -117,77 +200,23 @@ for sub in "${subs[@]}"; do
     name="$(basename "$sub" .py)"
     if [[ "$sub" == reference/mlp.py ]]; then name=reference; fi
     start="$(date +%s%N)"
-    if ! AUTOGRADER_LANGUAGE=en "$PY" -m autograder grade "$sub" --out "$out/$name.json" --seed 1 \
-            >"$out/$name.log" 2>&1; then
-        cat "$out/$name.log"
-        echo "FAIL: grading $sub did not complete"
-        exit 1
-    fi
+    status=0
+    AUTOGRADER_LANGUAGE=en "$PY" -m autograder grade "$sub" --out "$out/$name.json" --seed 1 \
+        >"$out/$name.log" 2>&1 || status=$?
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    case "$status" in
+        0) echo "graded $sub in $ms ms: $out/$name.json" ;;
+        2) echo "the grader failed on $sub (exit status 2; step 5 gives the cause): $out/$name.json" ;;
+        *) cat "$out/$name.log"
+           echo "FAIL: grading $sub did not complete (exit status $status)"
+           exit 1 ;;
+    esac
     times+=("$name=$ms")
-    echo "graded $sub in $ms ms: $out/$name.json"
 done
 
 echo
-echo "== 4. results"
-if ! "$PY" - "$out" "${times[@]}" <<'EOF'; then
-"""Print each grade's tests with the device they ran on; check what the GPU path must give."""
-import json
-import re
-import sys
-from pathlib import Path
-
-from autograder.messages import MESSAGES
-
-out, times = Path(sys.argv[1]), dict(a.split("=") for a in sys.argv[2:])
-internal = MESSAGES["internal_error"]["en"]
-problems = []
-for name, ms in times.items():
-    data = json.loads((out / f"{name}.json").read_text())
-    total = sum(t["max_score"] for t in data["tests"])
-    print(f"\n{name}: {data['score']:g}/{total:g} in {int(ms) / 1000:.1f} s")
-    for t in data["tests"]:
-        device = t.get("extra_data", {}).get("device", "cpu")
-        status = "ok" if t["status"] == "passed" else "FAIL"
-        print(f"  {t.get('number', ''):4} {t['name'][:70]:70} {t['score']:>5g}/{t['max_score']:<3g} {device:4} {status}")
-    tests = {t.get("number"): t for t in data["tests"]}
-    on_cuda = {n for n, t in tests.items() if t.get("extra_data", {}).get("device") == "cuda"}
-    failed = {n for n, t in tests.items() if t["status"] != "passed"}
-
-    def problem(text):
-        problems.append(f"{name}: {text}")
-
-    if not on_cuda:
-        problem("no test ran on cuda")
-    if any(t.get("extra_data", {}).get("device") not in (None, "cuda") for t in tests.values()):
-        problem("a test that takes the device fixture ran on the CPU")
-    if any(internal in t.get("output", "") for t in tests.values()):
-        problem("the grader itself failed on a test (see the .log file)")
-    if name == "reference":
-        if data["score"] != 100 or failed:
-            problem(f"the reference scores {data['score']:g}, not 100 (failed: {sorted(failed)})")
-        if "Trained on cuda" not in tests.get("5.1", {}).get("output", ""):
-            problem("test 5.1 did not train on cuda")
-    elif name == "numpy_inside_forward":   # .numpy() fails on cuda only, with its hint
-        hint = MESSAGES["hint_numpy_on_device"]["en"].format(fn="forward")
-        if failed != {"1.1", "5.1"}:
-            problem(f"expected tests 1.1 and 5.1 to fail on cuda, failed: {sorted(failed)}")
-        if not all(hint in tests[n]["output"] for n in failed):
-            problem("a failed test lacks the NumPy hint")
-    else:   # a buggy submission loses points only in the tests its header names
-        breaks = set(re.search(r"^breaks: (.+)$", Path(f"tests/submissions/buggy/{name}.py").read_text(),
-                               re.M).group(1).split(", "))
-        if not failed:
-            problem("the bug was not caught")
-        wrong = sorted(n for n in failed if not breaks & set(tests[n].get("tags", [])))
-        if wrong:
-            problem(f"tests outside {sorted(breaks)} failed: {wrong}")
-
-print()
-for p in problems:
-    print("FAIL:", p)
-sys.exit(1 if problems else 0)
-EOF
+echo "== 5. results"
+if ! "$PY" bench/gpu_report.py "$out" "${times[@]}"; then
     failed=1
 fi
 

@@ -1,5 +1,9 @@
-"""Every sentence a student reads exists in Chinese and in English, with the same fields."""
+"""Every sentence a student reads exists in Chinese and in English, with the same fields,
+and every message key the code names (and every hint id, "hint_" + id) exists."""
+import ast
+import re
 import string
+from pathlib import Path
 
 from autograder.messages import LANGUAGES, MESSAGES
 
@@ -12,3 +16,166 @@ def test_every_message_in_every_language_with_the_same_fields():
     for key, texts in MESSAGES.items():
         assert set(texts) == set(LANGUAGES), key
         assert fields(texts["zh"]) == fields(texts["en"]), key
+
+
+# -- every key the code names exists --------------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+SCANNED = ("autograder", "starter", "reference", "bench")   # their .py files, and bench/*.sh
+
+# say("key", ...), say('key'), messages.say("key"), checks.say(...): the key is a literal
+# followed by "," or ")", so say("hint_" + hint) (a key built at run time) is not one.
+# MESSAGES["key"] likewise, and not MESSAGES["hint_" + hint].
+KEY_PATTERNS = (re.compile(r"""\bsay\(\s*(["'])(\w+)\1\s*[,)]"""),
+                re.compile(r"""\bMESSAGES\[\s*(["'])(\w+)\1\s*\]"""))
+
+
+def message_keys(text):
+    """[(key, line)] for each message key named literally in text (Python, or shell with
+    Python inside)."""
+    return [(m.group(2), text.count("\n", 0, m.start()) + 1) for p in KEY_PATTERNS for m in p.finditer(text)]
+
+
+def _strings(node):
+    """The string literals an expression may give: "a", "a" if c else "b", x or "a"."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        yield node
+    elif isinstance(node, ast.IfExp):
+        yield from _strings(node.body)
+        yield from _strings(node.orelse)
+    elif isinstance(node, ast.BoolOp):
+        for value in node.values:
+            yield from _strings(value)
+
+
+def _pairs(node):
+    """The hint ids of a literal list of classic mistakes: [(hint id, outputs), ...]."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        for elt in node.elts:
+            if isinstance(elt, ast.Tuple) and len(elt.elts) == 2:
+                yield from _strings(elt.elts[0])
+
+
+def _name(func):
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _arg(call, index, keyword):
+    if len(call.args) > index:
+        return call.args[index]
+    return next((k.value for k in call.keywords if k.arg == keyword), None)
+
+
+def hint_ids(source):
+    """[(id, line)] for each hint id named literally in Python source; its message key is
+    "hint_" + id (checks.with_hint). Hint ids are:
+    - with_hint(message, "id"), and what a variable named `hint` is set to;
+    - what a function named *_hint returns (checks._shape_hint, checks.error_hint), and
+      what its result is compared with (error_hint(text) == "id");
+    - the first item of each (id, outputs) pair in a list of classic mistakes: in a
+      function named *_mistakes (reference/mistakes.py), or given to hinted(got, want,
+      mistakes) directly or through a variable (starter/selfcheck.py)."""
+    tree = ast.parse(source)
+    found, mistake_lists = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) == "with_hint":
+            found += _strings(_arg(node, 1, "hint"))
+        elif isinstance(node, ast.Call) and _name(node.func) == "hinted":
+            mistakes = _arg(node, 2, "mistakes")
+            found += _pairs(mistakes)
+            if isinstance(mistakes, ast.Name):
+                mistake_lists.add(mistakes.id)
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "hint" for t in node.targets):
+            found += _strings(node.value)
+        elif (isinstance(node, ast.Compare) and isinstance(node.left, ast.Call)
+              and _name(node.left.func).endswith("_hint")):
+            for value in node.comparators:
+                found += _strings(value)
+        elif isinstance(node, ast.FunctionDef) and node.name.endswith("_hint"):
+            found += (s for r in ast.walk(node) if isinstance(r, ast.Return) for s in _strings(r.value))
+        elif isinstance(node, ast.FunctionDef) and node.name.endswith("_mistakes"):
+            found += (s for n in ast.walk(node) for s in _pairs(n) if isinstance(n, ast.List))
+    for node in ast.walk(tree):   # mistakes = [(id, outputs), ...]; hinted(got, want, mistakes)
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in mistake_lists
+                                                for t in node.targets):
+            found += _pairs(node.value)
+    return sorted({(s.value, s.lineno) for s in found}, key=lambda x: (x[1], x[0]))
+
+
+def used_keys(root=ROOT, folders=SCANNED):
+    """{message key: ["path:line", ...]} for every key named in the scanned files."""
+    used = {}
+    for folder in folders:
+        base = Path(root) / folder
+        files = sorted(base.rglob("*.py")) + sorted(base.glob("*.sh"))
+        for path in files:
+            text = path.read_text(encoding="utf-8")
+            keys = message_keys(text)
+            if path.suffix == ".py":
+                keys += [("hint_" + hint, line) for hint, line in hint_ids(text)]
+            for key, line in keys:
+                used.setdefault(key, []).append(f"{path.relative_to(root)}:{line}")
+    return used
+
+
+def missing_keys(used):
+    """The keys of used that MESSAGES lacks, or has without a text in every language."""
+    return {key: where for key, where in sorted(used.items())
+            if not all(MESSAGES.get(key, {}).get(lang) for lang in LANGUAGES)}
+
+
+def describe_missing(missing):
+    return "message keys missing from autograder/messages.py (or without zh and en):\n" + "\n".join(
+        f"  {key}: used at {', '.join(where)}" for key, where in missing.items())
+
+
+def test_the_scanner_finds_literal_keys_and_hint_ids():
+    text = '''say("plain", x=1)
+checks.say('quoted')
+messages.say(
+    "next_line", fn=fn)
+text = MESSAGES["indexed"]["en"]
+say("hint_" + hint, **fields)
+MESSAGES["what_" + detail]
+'''
+    assert message_keys(text) == [("plain", 1), ("quoted", 2), ("next_line", 3), ("indexed", 5)]
+    source = '''def forward_mistakes(ref, X):
+    return [("no_bias", X), (X, "not_an_id")]
+
+def _shape_hint(name):
+    return "transposed" if name else None
+
+def check(got, want, c):
+    raise Mismatch(with_hint(message, "wrong_dtype", name=name))
+    hint = "clamp32" if c else "clamp"
+    scaled = [("missing_mean", want), ("double_mean", want)]
+    with checks.hinted(got, want, scaled, m=m):
+        pass
+    with hinted(got, want, [("summed", want)]):
+        pass
+    ok = error_hint(str(exc)) == "numpy"
+    steps = [("forward", check), ("loss", check)]
+'''
+    assert hint_ids(source) == [("no_bias", 2), ("transposed", 5), ("wrong_dtype", 8), ("clamp", 9),
+                                ("clamp32", 9), ("double_mean", 10), ("missing_mean", 10), ("summed", 13),
+                                ("numpy", 15)]
+
+
+def test_a_key_missing_from_messages_is_reported_with_where_it_is_used(tmp_path):
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "bench" / "check.sh").write_text('python - <<EOF\nprint(MESSAGES["internal_error"]["en"])\nEOF\n')
+    (tmp_path / "bench" / "x.py").write_text('say("seed", seed=1)\n\nsay("no_such_key")\n'
+                                             'with_hint(m, "no_such_hint")\n')
+    missing = missing_keys(used_keys(tmp_path, ["bench"]))
+    assert missing == {"hint_no_such_hint": ["bench/x.py:4"], "internal_error": ["bench/check.sh:2"],
+                       "no_such_key": ["bench/x.py:3"]}
+    assert "  no_such_key: used at bench/x.py:3" in describe_missing(missing)
+
+
+def test_every_message_key_named_in_the_code_exists_in_both_languages():
+    used = used_keys()
+    # The scanner sees the code: a key from each kind of use.
+    for key in ("seed", "grader_failed", "hint", "hint_numpy_on_device", "hint_grad_missing_mean",
+                "hint_grad_transposed", "hint_float32_clamp", "hint_loss_summed", "hint_sgd_unchanged"):
+        assert key in used, key
+    missing = missing_keys(used)
+    assert not missing, describe_missing(missing)

@@ -94,9 +94,15 @@ def _same(got, want):
 NUMPY_ON_DEVICE = re.compile(r"can't convert \S+ device type tensor to numpy")
 
 
+# torch's allocators and Python's own, when the worker reaches the memory it is given
+OUT_OF_MEMORY = re.compile(r"can't allocate memory|^MemoryError\b|CUDA out of memory", re.M)
+
+
 def error_hint(error):
     """The hint id for an error text from the student's code, or None."""
-    return "numpy_on_device" if NUMPY_ON_DEVICE.search(error) else None
+    if NUMPY_ON_DEVICE.search(error):
+        return "numpy_on_device"
+    return "out_of_memory" if OUT_OF_MEMORY.search(error) else None
 
 
 def _to_meta(value):

@@ -352,6 +352,10 @@ MESSAGES = {
         "en": "{fn}: your code converts tensors to NumPy (.numpy()), which works only for tensors on the CPU, and the grader runs some tests on a GPU. Keep every step in torch operations. Reread §6.",
         "zh": "{fn}：你的代码把张量转换成了 NumPy（.numpy()），这只对 CPU 上的张量有效，而评分器有些测试在 GPU 上运行。请全程使用 torch 运算。请重读 §6。",
     },
+    "hint_out_of_memory": {
+        "en": "{fn}: your code ran out of the memory the grading machine gives it. A correct solution needs only a few MB here: look for tensors kept between calls (a list or a global that grows on every call) or a tensor far larger than the inputs. Reread §6.",
+        "zh": "{fn}：你的代码用完了评分机器分配给它的内存。正确的实现在这里只需要几 MB：检查是否有在多次调用之间保留的张量（每次调用都在变大的列表或全局变量），或远大于输入的张量。请重读 §6。",
+    },
     # -- the self-check ------------------------------------------------------
     "selfcheck_forward": {
         "en": "forward: shapes, dtypes and values",

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from autograder import container, messages, sandbox
-from conftest import ROOT, grade, needs_root
+from conftest import ROOT, by_tag, grade, lost, needs_root, outputs
 
 MB = 1 << 20
 
@@ -142,6 +142,42 @@ def test_in_a_small_container_the_worker_gets_what_is_left(tmp_path):
     assert adj == 1000
     assert limit - size < 768 * MB - sandbox.GRADER_RESERVE, (limit, size)
     assert limit < sandbox.Limits.memory_bytes
+
+
+def grade_in_cgroup(path, tmp_path, limit):
+    out = tmp_path / "results.json"
+    with memory_cgroup(limit) as join:
+        def enter():
+            with open(join, "w") as f:
+                f.write(str(os.getpid()))
+
+        proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--out", str(out),
+                               "--seed", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              preexec_fn=enter, env={**os.environ, "AUTOGRADER_LANGUAGE": "en"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text())
+
+
+@needs_root
+def test_memory_that_creeps_in_a_small_container_costs_forward_and_says_why(tmp_path):
+    """forward keeps 50 MB more on every call (2.5 GB in all): in Gradescope's 768 MB the
+    worker reaches what it is given, the grader survives, the other functions keep their
+    points, and the student reads that the code ran out of memory."""
+    data = grade_in_cgroup(ROOT / "tests" / "submissions" / "hostile" / "memory_creep.py", tmp_path, 768 * MB)
+    sums = by_tag(data)
+    assert all(sums[f][0] == sums[f][1] for f in ("loss", "backward", "sgd_step")), lost(data)
+    assert sums["forward"][0] < sums["forward"][1], lost(data)
+    hint = messages.MESSAGES["hint_out_of_memory"]["en"].format(fn="forward")
+    assert hint in outputs(data), lost(data)
+
+
+def test_an_allocation_that_fails_is_named():
+    from autograder.checks import error_hint
+
+    assert error_hint("RuntimeError: [enforce fail at alloc_cpu.cpp:121] data. DefaultCPUAllocator: "
+                      "can't allocate memory: you tried to allocate 52428800 bytes. Error code 12") == "out_of_memory"
+    assert error_hint('File "mlp.py", line 9, in forward\nMemoryError') == "out_of_memory"
+    assert error_hint("ValueError: shapes do not match") is None
 
 
 def test_limits_follow_the_settings_file():

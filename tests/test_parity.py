@@ -22,6 +22,7 @@ NOT_RUN = {
     "infinite_loop": "the self-check has no time limit; the student sees it hang",
     "leave_process": "would leave a process running on this machine",
     "memory_hog": "would take this machine's memory; the self-check sets no limits",
+    "memory_creep": "keeps 2.5 GB; the grader's verdict depends on the machine's memory, the self-check sets no limits",
     "os_exit_backward": "os._exit ends the self-check's process with status 0 mid-run",
     "print_flood": "prints without end; the self-check does not truncate a student's own output",
     "monkeypatch_torch": "patches torch in the self-check's own process, so it can fool the "

@@ -15,7 +15,8 @@ UNLIMITED = 1 << 60   # cgroup v1 writes "no limit" as a number near 2**63
 @dataclass
 class Memory:
     limit: int       # bytes the control group may use
-    used: int        # bytes in use now, less the page cache the kernel can drop
+    used: int        # bytes the kernel cannot take back: anonymous memory and tmpfs, not
+                     # the page cache (the libraries torch maps are evicted under pressure)
     oom_kills: int   # processes the kernel has killed in it for lack of memory, so far
 
 
@@ -64,9 +65,8 @@ def memory(root="/"):
     if "v1" in groups and os.path.exists(os.path.join(cgroup, "memory", "memory.limit_in_bytes")):
         folders = _folders(os.path.join(cgroup, "memory"), groups["v1"])
         limits = [_read(os.path.join(f, "memory.limit_in_bytes")) for f in folders]
-        usage = _read(os.path.join(folders[0], "memory.usage_in_bytes"))
         stat = _fields(_read(os.path.join(folders[0], "memory.stat")))
-        cache = stat.get("total_inactive_file", stat.get("inactive_file", 0))
+        used = stat.get("total_rss", stat.get("rss")), stat.get("total_shmem", stat.get("shmem", 0))
         kills = _fields(_read(os.path.join(folders[0], "memory.oom_control"))).get("oom_kill", 0)
     elif "v2" in groups:
         mount = next((m for m in (cgroup, os.path.join(cgroup, "unified"))
@@ -75,13 +75,13 @@ def memory(root="/"):
             return None
         folders = _folders(mount, groups["v2"])
         limits = [_read(os.path.join(f, "memory.max")) for f in folders]
-        usage = _read(os.path.join(folders[0], "memory.current"))
-        cache = _fields(_read(os.path.join(folders[0], "memory.stat"))).get("inactive_file", 0)
+        stat = _fields(_read(os.path.join(folders[0], "memory.stat")))
+        used = stat.get("anon"), stat.get("shmem", 0)
         kills = _fields(_read(os.path.join(folders[0], "memory.events"))).get("oom_kill", 0)
     else:
         return None
     numbers = [int(t) for t in (s.strip() for s in limits if s) if t.isdigit()]
     limit = min(numbers, default=UNLIMITED)
-    if limit >= UNLIMITED or usage is None or not usage.strip().isdigit():
+    if limit >= UNLIMITED or used[0] is None:
         return None
-    return Memory(limit=limit, used=max(0, int(usage) - cache), oom_kills=kills)
+    return Memory(limit=limit, used=sum(used), oom_kills=kills)

@@ -57,9 +57,12 @@ class Limits:
 
 
 # Memory a worker leaves to the grader's own processes in a container (the trusted side's
-# comparisons and the results), and the least it is given however full the machine is.
+# comparisons and the results). The address-space limit counts reservations that use no
+# memory (a thread's stack and malloc arena reserve tens of MB each), so the worker also
+# gets this much address space beyond the memory left; past the memory itself the kernel
+# stops it (oom_score_adj), and the student is told so either way.
 GRADER_RESERVE = 64 << 20
-WORKER_FLOOR = 128 << 20
+ADDRESS_SLACK = 256 << 20
 
 
 class InstallationError(Exception):
@@ -392,10 +395,11 @@ class Worker:
         self.memory = container.memory()
         room = None
         if self.memory:
-            room = max(WORKER_FLOOR, self.memory.limit - self.memory.used - GRADER_RESERVE)
-            if room == WORKER_FLOOR:
+            left = self.memory.limit - self.memory.used - GRADER_RESERVE
+            if left < 64 << 20:
                 _warn_once(f"the machine's memory limit ({self.memory.limit >> 20} MB) leaves almost nothing "
                            "for student code: raise the container's memory")
+            room = max(0, left) + ADDRESS_SLACK
         spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
                 "rlimits": self._rlimits(gpu_possible), "memory_room": room, "oom_score_adj": 1000,
                 "env": env, "scratch": self.scratch,

@@ -8,10 +8,14 @@
   function, the classic mistakes the grader recognised and who made them, and the
   submissions that timed out, crashed their worker, or could not be graded.
 """
+import contextlib
 import csv
 import html
+import io
 import json
+import os
 import string
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -55,6 +59,22 @@ TEXT = {
 }
 
 
+def replace_file(path, data):
+    """Write bytes to path through a temporary file and a rename: a kill at any moment
+    leaves the old file or the new one, never part of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def _t(key, lang, **fields):
     return TEXT[key][lang].format(**fields)
 
@@ -92,7 +112,7 @@ def status_of(sub, data):
 
 def write_csv(subs, results, path):
     numbers = test_numbers(results)
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+    with io.StringIO(newline="") as f:
         out = csv.writer(f)
         out.writerow(["name", "sid", "email", "submission", "score", "max_score", *numbers, "status", "seed"])
         for sub in subs:
@@ -106,6 +126,7 @@ def write_csv(subs, results, path):
                 out.writerow([person["name"], person["sid"], person["email"], sub.name, score, top,
                               *(f"{by_number[n]:g}" if n in by_number else "" for n in numbers),
                               status_of(sub, data), seed])
+        replace_file(path, f.getvalue().encode("utf-8-sig"))
 
 
 def _svg_histogram(scores, lang):
@@ -239,7 +260,7 @@ def write_html(summary, path, lang):
     else:
         out.append(f"<p>{_t('none', lang)}</p>")
     out.append("</body></html>\n")
-    Path(path).write_text("".join(out), encoding="utf-8")
+    replace_file(path, "".join(out).encode("utf-8"))
 
 
 def write_reports(subs, out_dir, lang):

@@ -1,17 +1,24 @@
-"""Grade a class: `python -m autograder grade-all SOURCE --out DIR [--jobs N] [--seed S] [--force]`.
+"""Grade a class: `python -m autograder grade-all SOURCE --out DIR [--jobs N] [--seed S]
+[--force] [--shard K/N|auto]`, and `python -m autograder merge DIR [DIR ...] --out DIR`.
 
 SOURCE is a Gradescope export (zip or folder) or a plain folder (export.py reads it).
-One zygote (the pre-warmed worker pool) serves every job. The trusted side imports
-torch, pytest and the grading tests once, then forks --jobs grading processes; each one
-holds a worker account of its own for its whole life and grades submission after
-submission exactly as `grade` would (grade.grade_one), so a submission gets the same
-results.json in a batch as alone with the same seed.
+The trusted side imports torch, pytest and the grading tests once, then forks --jobs
+grading processes (jobs) under a supervisor. Each job holds a worker account of its own
+for its whole life and a control socket of a zygote (the pre-warmed worker pool), and
+grades one submission at a time exactly as `grade` would (grade.grade_one), so a
+submission gets the same results.json in a batch as alone with the same seed. A job that
+dies loses only the submission it was grading: that one is graded once more on a fresh
+job, and after a second death it is recorded as a grader error, for it alone.
 
 DIR holds run.json (the run's seed), results/<name>.json (one per graded submission,
-written as soon as it is graded), grades.csv and report.html (report.py, rewritten from
-every result at the end of each run, even an interrupted one). A rerun regrades only the
-submissions whose fingerprint changed: their content, the grader's code and settings, or
-their seed.
+written whole as soon as it is graded: a grade is written under .partial/ and renamed),
+grades.csv and report.html (report.py, rewritten from every result at the end of each
+run, even an interrupted one). A rerun regrades only the submissions whose fingerprint
+changed: their content, the grader's code and settings, or their seed.
+
+With --shard K/N a run grades only the submissions whose name falls in part K (a digest
+of the name), and writes parts/K-of-N.json (the class as it read it) instead of the
+report; `merge` gathers the parts into the grades.csv and report.html one run would write.
 """
 import contextlib
 import fcntl
@@ -135,14 +142,16 @@ def _part_label(shard):
     return f"{shard[0]}-of-{shard[1]}" if shard else "all"
 
 
-def write_manifest(out_dir, subs, seed, shard):
+def write_manifest(out_dir, subs, seed, shard, complete):
     """DIR/parts/<K>-of-<N>.json: the whole class as this part read it (every part reads
-    the same source), so that `merge` can list every submission in the order of one run."""
+    the same source), so that `merge` can list every submission in the order of one run.
+    Written when the part starts, and again when it ends; complete: every submission of
+    the part that can be graded has a result."""
     folder = out_dir / "parts"
     folder.mkdir(exist_ok=True)
     listing = [{"name": s.name, "status": s.status, "detail": s.detail, "submitters": s.submitters,
                 "created_at": s.created_at} for s in subs]
-    data = {"part": shard[0], "parts": shard[1], "seed": seed, "submissions": listing}
+    data = {"part": shard[0], "parts": shard[1], "seed": seed, "complete": complete, "submissions": listing}
     replace_file(folder / f"{_part_label(shard)}.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
 
 
@@ -220,14 +229,13 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
                   file=sys.stderr)
         seed0 = run_seed(out_dir, seed)
         if shard:
-            write_manifest(out_dir, subs, seed0, shard)
+            write_manifest(out_dir, subs, seed0, shard, complete=False)
         mine = [s for s in subs if shard is None or shard_of(s.name, shard[1]) == shard[0]]
         tasks = _tasks(mine, seed0, grader_fingerprint(reference), results_dir, partial, force)
-        part = f"part {shard[0]} of {shard[1]} (0 to {shard[1] - 1}): {len(mine)} of " if shard else ""
-        print(f"{part}{len(subs)} submissions: {len(tasks)} to grade, {len(mine) - len(tasks)} unchanged since the "
-              f"last run or not gradable (run seed {seed0}; --force regrades all)"
-              if shard else f"{len(subs)} submissions: {len(tasks)} to grade, "
-              f"{sum(s.status in GRADED_STATUSES for s in subs) - len(tasks)} unchanged since the last run "
+        gradable = sum(s.status in GRADED_STATUSES for s in mine)
+        print((f"part {shard[0]} of {shard[1]} (0 to {shard[1] - 1}): {len(mine)} of the {len(subs)} submissions; "
+               if shard else f"{len(subs)} submissions: ")
+              + f"{len(tasks)} to grade, {gradable - len(tasks)} unchanged since the last run "
               f"(run seed {seed0}; --force regrades all)", file=sys.stderr)
         try:
             if tasks:
@@ -237,7 +245,9 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
 
             shutil.rmtree(partial, ignore_errors=True)
             if shard:
-                results = {n: d for n, d in load_results(mine, out_dir).items()}
+                results = load_results(mine, out_dir)
+                write_manifest(out_dir, subs, seed0, shard, complete=all(
+                    s.name in results for s in mine if s.status in GRADED_STATUSES))
             else:
                 results = write_reports(subs, out_dir, conf["language"])
     finally:
@@ -513,6 +523,10 @@ def merge(dirs, out_dir):
         if data["seed"] != first["seed"] or data["submissions"] != first["submissions"]:
             raise SourceError(f"part {k} in {d} graded another class or seed than part 0; grade every part "
                               "from the same source with the same --seed")
+    for (k, _), (d, data) in sorted(found.items()):
+        if not data.get("complete"):
+            print(f"merge: part {k} of {count} has not finished grading (still running, or interrupted): "
+                  "what it has not graded is listed as not graded yet", file=sys.stderr)
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)

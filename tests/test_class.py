@@ -247,3 +247,81 @@ def test_ctrl_c_keeps_what_was_graded(tmp_path):
     assert len(rows(out)) == 24 and sum(r["score"] == "100" for r in rows(out)) == len(done)
     rest = grade_class(source, out)
     assert f"{24 - len(done)} to grade, {len(done)} unchanged" in rest.stderr, rest.stderr
+
+
+# -- parts of a class: --shard K/N and merge --------------------------------------
+def test_the_partition_depends_only_on_the_name():
+    """A digest of the name (never Python's hash(), which changes from one process to the
+    next): the same part in every process, on every machine; every name in one part."""
+    from autograder.batch import shard_of
+
+    assert [shard_of(n, 3) for n in ("submission_1", "submission_2", "王小明")] == [
+        int.from_bytes(hashlib.sha256(n.encode()).digest()[:8], "big") % 3 for n in ("submission_1", "submission_2", "王小明")]
+    code = "from autograder.batch import shard_of; print([shard_of(f's{i}', 5) for i in range(50)])"
+    runs = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                           env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(runs) == 1
+    parts = json.loads(runs.pop())
+    assert sorted(set(parts)) == [0, 1, 2, 3, 4] and max(parts.count(k) for k in range(5)) < 20
+
+
+def test_shard_auto_reads_the_scheduler():
+    from autograder.batch import parse_shard
+
+    assert parse_shard("2/3") == (2, 3)
+    slurm = {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "3"}
+    assert parse_shard("auto", slurm) == (1, 3)   # an array 4-6 is parts 0 to 2
+    assert parse_shard("auto", {"JOB_COMPLETION_INDEX": "0", "JOB_COMPLETION_COUNT": "4"}) == (0, 4)
+    assert parse_shard("auto", {"JOB_COMPLETION_INDEX": "3"}, count=4) == (3, 4)
+    for text, env, why in [("3/3", {}, "K must be from 0 to 2"), ("1", {}, "expected K/N"),
+                           ("auto", {}, "neither SLURM_ARRAY_TASK_ID"),
+                           ("auto", {"JOB_COMPLETION_INDEX": "1"}, "the number of parts is unknown")]:
+        with pytest.raises(export.SourceError, match=why):
+            parse_shard(text, env)
+
+
+def merge_class(*dirs, out):
+    return subprocess.run([sys.executable, "-m", "autograder", "merge", *map(str, dirs), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"})
+
+
+def essence(data):
+    return {k: v for k, v in data.items() if k != "execution_time"}
+
+
+def test_three_parts_merge_to_one_run(exported, first_run, tmp_path):
+    """The class in 3 parts, graded at once as separate processes (parts 0 and 1 share a
+    folder, part 2 has its own), then merged: grades.csv and report.html are byte for
+    byte those of one run with the same seed, and so is every result but its timing."""
+    one, _ = first_run
+    shared, alone = tmp_path / "shared", tmp_path / "alone"
+    procs = [subprocess.Popen([sys.executable, "-m", "autograder", "grade-all", str(exported), "--out", str(out),
+                               "--jobs", "1", "--seed", "77", "--shard", f"{k}/3"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"})
+             for k, out in enumerate([shared, shared, alone])]
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        assert "run merge" in out
+    assert not (shared / "grades.csv").exists()   # the merge writes it
+    early = merge_class(shared, out=tmp_path / "early")
+    assert early.returncode == 1 and "part 2 of 3 (0 to 2) is missing" in early.stderr, early.stderr
+    merged = tmp_path / "merged"
+    proc = merge_class(shared, alone, out=merged)
+    assert proc.returncode == 0, proc.stderr
+    assert (merged / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()
+    assert (merged / "report.html").read_bytes() == (one / "report.html").read_bytes()
+    names = sorted(p.name for p in (one / "results").glob("*.json"))
+    assert sorted(p.name for p in (merged / "results").glob("*.json")) == names
+    for name in names:
+        assert essence(json.loads((merged / "results" / name).read_text())) == \
+            essence(json.loads((one / "results" / name).read_text())), name
+    # merged into a folder a part wrote to: the same files
+    assert merge_class(shared, alone, out=alone).returncode == 0
+    assert (alone / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()
+
+
+def test_a_part_needs_the_seed(exported, tmp_path):
+    proc = grade_class(exported, tmp_path / "out", "--shard", "0/2")
+    assert proc.returncode == 1 and "--shard needs --seed" in proc.stderr, proc.stderr

@@ -41,7 +41,7 @@ from . import config as settings
 from . import messages
 from .export import GRADED_STATUSES, SourceError, read_source
 from .grade import grade_one
-from .report import replace_file
+from .report import changes, load_results, replace_file, write_reports
 from .sandbox import InstallationError, Zygote, lock_down, take_account
 
 
@@ -142,7 +142,7 @@ def _part_label(shard):
     return f"{shard[0]}-of-{shard[1]}" if shard else "all"
 
 
-def write_manifest(out_dir, subs, seed, shard, complete):
+def write_manifest(out_dir, subs, seed, shard, complete, changed=()):
     """DIR/parts/<K>-of-<N>.json: the whole class as this part read it (every part reads
     the same source), so that `merge` can list every submission in the order of one run.
     Written when the part starts, and again when it ends; complete: every submission of
@@ -151,7 +151,8 @@ def write_manifest(out_dir, subs, seed, shard, complete):
     folder.mkdir(exist_ok=True)
     listing = [{"name": s.name, "status": s.status, "detail": s.detail, "submitters": s.submitters,
                 "created_at": s.created_at} for s in subs]
-    data = {"part": shard[0], "parts": shard[1], "seed": seed, "complete": complete, "submissions": listing}
+    data = {"part": shard[0], "parts": shard[1], "seed": seed, "complete": complete, "changes": list(changed),
+            "submissions": listing}
     replace_file(folder / f"{_part_label(shard)}.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
 
 
@@ -237,25 +238,36 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
                if shard else f"{len(subs)} submissions: ")
               + f"{len(tasks)} to grade, {gradable - len(tasks)} unchanged since the last run "
               f"(run seed {seed0}; --force regrades all)", file=sys.stderr)
+        regraded = [s for s in mine if s.name in {t[0] for t in tasks}]
+        before = load_results(regraded, out_dir)   # for what changed since the last run
         try:
             if tasks:
                 _grade_tasks(tasks, jobs, conf, reference)
         finally:   # even when interrupted: the report covers every result in DIR
-            from .report import load_results, write_reports
-
             shutil.rmtree(partial, ignore_errors=True)
+            changed = changes(before, load_results(regraded, out_dir))
+            _say_changes(changed)
             if shard:
                 results = load_results(mine, out_dir)
                 write_manifest(out_dir, subs, seed0, shard, complete=all(
-                    s.name in results for s in mine if s.status in GRADED_STATUSES))
+                    s.name in results for s in mine if s.status in GRADED_STATUSES), changed=changed)
             else:
-                results = write_reports(subs, out_dir, conf["language"])
+                results = write_reports(subs, out_dir, conf["language"], changed)
     finally:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, previous)
         for fd in lock:
             os.close(fd)
     return (mine if shard else subs), results
+
+
+def _say_changes(changed):
+    """Old → new score of each regraded submission whose grade changed, with its tests."""
+    if changed:
+        print(f"grades changed since the last run: {len(changed)}", file=sys.stderr)
+    for c in changed:
+        tests = ", ".join(f"{n}: {old:g} → {new:g}" for n, _, old, new in c["tests"])
+        print(f"  {c['name']}: {c['old']:g} → {c['new']:g}" + (f" (tests {tests})" if tests else ""), file=sys.stderr)
 
 
 def _tasks(subs, seed0, grader, results_dir, partial, force):
@@ -491,7 +503,6 @@ def merge(dirs, out_dir):
     as one run over everything with the same seed. Returns (submissions, results).
     Raises SourceError when a part is missing or the parts disagree."""
     from .export import Submission
-    from .report import write_reports
 
     conf = settings.load()
     messages.set_language(conf["language"])
@@ -547,7 +558,8 @@ def merge(dirs, out_dir):
                 replace_file(target, source.read_bytes())
             elif target.exists():   # not graded in its part: no older grade stands in for it
                 target.unlink()
-        return subs, write_reports(subs, out_dir, conf["language"])
+        changed = [c for _, (_, data) in sorted(found.items()) for c in data.get("changes", [])]
+        return subs, write_reports(subs, out_dir, conf["language"], changed)
     finally:
         for fd in lock:
             os.close(fd)

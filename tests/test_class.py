@@ -3,11 +3,13 @@ every kind of bad input), grades.csv, results and report.html out; seeds kept; r
 regrade only what changed; the source is never modified."""
 import csv
 import hashlib
+import html
 import json
 import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -165,6 +167,35 @@ def test_report_shows_where_the_class_went_wrong(first_run):
     assert page.count("<rect") == 11   # the histogram's bins, inline
 
 
+def test_each_student_feedback_is_one_click_away(first_run):
+    """Every name in the report's tables links to a page of what that student read:
+    each test, its score and its message, as Gradescope shows them; offline too."""
+    out, _ = first_run
+    page = report_text(out)
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
+    assert {name for _, name in links} == set(EXPECTED)
+    for href, name in links:
+        assert urllib.parse.unquote(href) == f"feedback/{name}.html"
+        assert (out / "feedback" / f"{name}.html").is_file(), name
+    mistakes = re.search("<table id='mistakes'>(.*?)</table>", page, re.S).group(1)
+    assert 'href="feedback/submission_2.html"' in mistakes
+    everyone = {r.split(" ", 1)[0]: r for r in table(page, "everyone")}
+    assert everyone["submission_2"] == f"submission_2 王小明, Bob Li {rows(out)[1]['score']} graded"
+    group = (out / "feedback" / "submission_2.html").read_text(encoding="utf-8")
+    assert "<script" not in group and "http" not in group and 'href="../report.html"' in group
+    text = re.sub(r"<[^>]+>", " ", group)
+    data = json.loads((out / "results" / "submission_2.json").read_text())
+    assert f"total: {data['score']:g}/100" in text and "王小明 (1002), Bob Li (1003)" in text
+    for t in data["tests"]:   # every test, its score, and what the student read
+        assert f"{t['number']} {html.escape(t['name'])} · {t['score']:g}/{t['max_score']:g}" in text, t["name"]
+        for line in t.get("output", "").splitlines():
+            if line.strip() and not line.startswith("```"):
+                assert html.escape(line.strip()) in group, line
+    assert "1/m" in text   # the hint of its mistake
+    missing = (out / "feedback" / "submission_7.html").read_text(encoding="utf-8")
+    assert "This submission has no result yet." in missing
+
+
 def test_the_zip_gives_the_same_grades(exported, first_run, tmp_path):
     out, _ = first_run
     archive = tmp_path / "export.zip"
@@ -189,11 +220,18 @@ def test_rerun_regrades_only_what_changed(exported, tmp_path):
     assert "0 to grade, 8 unchanged" in again.stderr, again.stderr
     fixed = source / "assignment_42_export" / "submission_3" / "mlp.py"
     fixed.write_bytes((ROOT / "reference" / "mlp.py").read_bytes())
+    before = {r["submission"]: r["score"] for r in rows(out)}["submission_3"]
     third = grade_class(source, out)
     assert "1 to grade, 7 unchanged" in third.stderr, third.stderr
     assert {r["submission"]: r["score"] for r in rows(out)}["submission_3"] == "100"
+    # what changed since the last run: in the command's output and in the report
+    assert f"submission_3: {before} → 100 (tests 2.2: 0 → 5" in third.stderr, third.stderr
+    changes = table(report_text(out), "changes")
+    assert len(changes) == 1 and changes[0].startswith(f"submission_3 {before} → 100 2.2 bce_loss"), changes
+    assert len(rows(out)) == 11   # the current grades only: one row per submitter (a group of two)
     forced = grade_class(source, out, "--force")
     assert "8 to grade, 0 unchanged" in forced.stderr, forced.stderr
+    assert "grades changed" not in forced.stderr and "<table id='changes'>" not in report_text(out)
 
 
 def test_a_corrupt_zip_is_refused_clearly(tmp_path):
@@ -312,6 +350,10 @@ def test_three_parts_merge_to_one_run(exported, first_run, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (merged / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()
     assert (merged / "report.html").read_bytes() == (one / "report.html").read_bytes()
+    pages = sorted(p.name for p in (one / "feedback").iterdir())
+    assert len(pages) == 10 and sorted(p.name for p in (merged / "feedback").iterdir()) == pages
+    for name in pages:
+        assert (merged / "feedback" / name).read_bytes() == (one / "feedback" / name).read_bytes(), name
     names = sorted(p.name for p in (one / "results").glob("*.json"))
     assert sorted(p.name for p in (merged / "results").glob("*.json")) == names
     for name in names:

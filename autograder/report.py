@@ -288,9 +288,9 @@ def write_html(summary, path, lang):
         out.append(f"<table id='changes'><tr><th>{_t('submission', lang)}</th><th>{_t('old_new', lang)}</th>"
                    f"<th>{_t('changed_tests', lang)}</th></tr>")
         for change in summary["changes"]:
-            tests = "; ".join(f"{n} {name}: {old:g} → {new:g}" for n, name, old, new in change["tests"])
+            tests = "<br>".join(e(f"{n} {name}: {old:g} → {new:g}") for n, name, old, new in change["tests"])
             out.append(f"<tr><td>{_link(change['name'])}</td><td>{change['old']:g} → {change['new']:g}</td>"
-                       f"<td>{e(tests)}</td></tr>")
+                       f"<td>{tests}</td></tr>")
         out.append("</table>")
     else:
         out.append(f"<p>{_t('none', lang)}</p>")

@@ -367,3 +367,38 @@ def test_three_parts_merge_to_one_run(exported, first_run, tmp_path):
 def test_a_part_needs_the_seed(exported, tmp_path):
     proc = grade_class(exported, tmp_path / "out", "--shard", "0/2")
     assert proc.returncode == 1 and "--shard needs --seed" in proc.stderr, proc.stderr
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.skipif(chromium() is None, reason="no Chromium here (apt-get install chromium) to open the report in")
+def test_the_report_opens_offline_in_a_browser(first_run, tmp_path):
+    """Headless Chromium, without a network where one can be taken away (unshare --net),
+    opens report.html and a feedback page: the page it renders shows the class's numbers,
+    and its screenshot is a picture, not an empty page."""
+    out, _ = first_run
+    offline = ["unshare", "--net"] if shutil.which("unshare") and subprocess.run(
+        ["unshare", "--net", "true"], capture_output=True).returncode == 0 else []
+
+    def browse(page, *what):
+        return subprocess.run([*offline, chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                               "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+                               "--window-size=1000,3000", *what, page.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+
+    dom = browse(out / "report.html", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom.stdout))
+    assert "8 of 10 submissions graded" in text and "full marks 3" in text, text[:2000]
+    assert "submission_4 its worker crashed in tests 3." in text
+    shot = tmp_path / "report.png"
+    proc = browse(out / "report.html", f"--screenshot={shot}")
+    assert proc.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", proc.stderr[-2000:]
+    assert shot.stat().st_size > 20_000   # bars, a histogram and tables, not a blank page
+    page = browse(out / "feedback" / "submission_1.html", "--dump-dom")
+    assert "total: 100/100" in re.sub(r"<[^>]+>", " ", page.stdout)

@@ -107,12 +107,11 @@ class Slurm:
         conf.write_text(SLURM_CONF.format(ctld_port=_free_port(), d_port=_free_port(), state=self.state,
                                           cpus=os.cpu_count() or 2))
         self.env = {**ENV, "SLURM_CONF": str(conf)}
-        for daemon in ("slurmctld", "slurmd"):
+        for daemon in ("slurmctld", "slurmd"):   # each forks into the background and writes its pid
             proc = subprocess.run([daemon, "-f", str(conf)], env=self.env, capture_output=True, text=True, timeout=60)
+            self._remember(self.state / f"{daemon}.pid")
             if proc.returncode != 0:
                 return f"{daemon} did not start: {proc.stderr.strip()[-300:]}"
-        self._remember(self.state / "slurmctld.pid")
-        self._remember(self.state / "slurmd.pid")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             info = subprocess.run(["sinfo", "-h", "-o", "%t"], env=self.env, capture_output=True, text=True)

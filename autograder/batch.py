@@ -42,7 +42,7 @@ from . import messages
 from .export import GRADED_STATUSES, SourceError, read_source
 from .grade import grade_one
 from .report import changes, load_results, replace_file, write_reports
-from .sandbox import InstallationError, Zygote, lock_down, take_account
+from .sandbox import InstallationError, Zygote, _lock_folder, kill_user_processes, lock_down, take_account
 
 
 def submission_seed(run_seed, name):
@@ -335,6 +335,8 @@ def _job_main(conn, others, zygote, index, zygotes, conf, reference):
         account = take_account(conf["limits"])
     except InstallationError as exc:
         broken = exc
+    if account:   # so that the supervisor can clear up after us if we die
+        conn.send(("account", account.uid, account.name))
     while True:
         try:
             task = conn.recv()
@@ -350,7 +352,23 @@ def _job_main(conn, others, zygote, index, zygotes, conf, reference):
 
 class _Job:
     def __init__(self, proc, conn):
-        self.proc, self.conn, self.task = proc, conn, None
+        self.proc, self.conn, self.task, self.account = proc, conn, None, None
+
+
+def _clear_account(account):
+    """After a job died: kill what its worker left running (student code nobody watches
+    any more), unless another session has taken the account since (taking it killed them)."""
+    if account is None:
+        return
+    uid, name = account
+    fd = os.open(_lock_folder() / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        kill_user_processes(uid)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
 
 
 class Supervisor:
@@ -393,6 +411,9 @@ class Supervisor:
             if job.proc.exitcode is None:
                 job.proc.kill()
                 job.proc.join()
+            if job.proc.exitcode != 0:   # killed: what its worker was running is left to us
+                _receive(job)
+                _clear_account(job.account)
             job.conn.close()
         self.running = []
         for zygote in self.zygotes:
@@ -407,9 +428,14 @@ def _died(proc):
 def _receive(job):
     """The job's answer if one is waiting, else None (also when the job broke off)."""
     try:
-        return job.conn.recv() if job.conn.poll() else None
+        while job.conn.poll():
+            message = job.conn.recv()
+            if message[0] != "account":
+                return message
+            job.account = message[1:]
     except (OSError, EOFError, ValueError, pickle.UnpicklingError):
-        return None
+        pass
+    return None
 
 
 def _grade_tasks(tasks, jobs, conf, reference):
@@ -443,7 +469,7 @@ def _grade_tasks(tasks, jobs, conf, reference):
                             job.conn.send(job.task)
                 wait([j.conn for j in supervisor.running] + [j.proc.sentinel for j in supervisor.running])
                 for job in list(supervisor.running):
-                    answer = _receive(job) if job.task else None
+                    answer = _receive(job)
                     if answer:
                         name, score, failed, _ = answer
                         job.task = None
@@ -459,6 +485,7 @@ def _grade_tasks(tasks, jobs, conf, reference):
                         job.conn.close()
                         continue
                     job.conn.close()
+                    _clear_account(job.account)
                     if job.task is None:
                         idle_deaths += 1
                         print(f"a grading job ended unexpectedly ({_died(job.proc)}) while idle", file=sys.stderr)

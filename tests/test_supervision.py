@@ -136,6 +136,26 @@ def test_sigterm_writes_the_report_and_a_rerun_completes(undisturbed, tmp_path):
     assert grades(out) == expected
 
 
+def test_the_command_killed_takes_its_jobs_along(undisturbed, tmp_path):
+    """kill -9 of grade-all itself (nothing can be written then): its jobs end with it
+    instead of grading on unseen, the lock is free, and a rerun grades the rest."""
+    source, expected = undisturbed
+    out = tmp_path / "out"
+    proc = start(source, out)
+    wait_for_results(out, 2, proc)
+    proc.kill()
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while left_running(out) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left_running(out), "a job outlived the command"
+    rest = start(source, out)
+    _, err = rest.communicate(timeout=600)
+    assert rest.returncode == 0, err
+    assert grades(out) == expected
+    assert not list((out / ".partial").rglob("*"))
+
+
 def fake_grade_one(marks):
     """A stand-in for grade.grade_one, run in the jobs (forked from this process): it
     kills its own job for "doomed" (every time) and "once" (the first time), and fails

@@ -1,6 +1,7 @@
 """Command line: python -m autograder grade|build ..."""
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def main(argv=None):
         print(f"results written to {args.out}")
         return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command in ("grade-all", "merge"):
-        from .batch import grade_all, merge, parse_shard
+        from .batch import Interrupted, grade_all, merge, parse_shard
         from .export import GRADED_STATUSES, SourceError
         try:
             if args.command == "merge":
@@ -57,10 +58,11 @@ def main(argv=None):
             print(f"{args.command}: {exc}", file=sys.stderr)
             return 1
         except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM (batch.Interrupted)
-            print(f"interrupted ({getattr(exc, 'signum', None) and 'SIGTERM' or 'Ctrl-C'}): what was graded is "
-                  f"kept in {args.out}, and grades.csv and report.html cover it; run the same command again "
-                  "to grade the rest", file=sys.stderr)
-            return 128 + getattr(exc, "signum", 2)
+            covered = "" if getattr(args, "shard", None) or args.command == "merge" else \
+                ", and grades.csv and report.html cover it"
+            print(f"interrupted ({'SIGTERM' if isinstance(exc, Interrupted) else 'Ctrl-C'}): what was graded is "
+                  f"kept in {args.out}{covered}; run the same command again to grade the rest", file=sys.stderr)
+            return 128 + int(exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
         failed = [name for name, data in results.items() if data["extra_data"].get("grader_error")]
         pending = [s.name for s in subs if s.status in GRADED_STATUSES and s.name not in results]
         written = "its part of results/ (run merge for grades.csv and report.html)" if getattr(args, "shard", None) \

@@ -245,6 +245,8 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
                 _grade_tasks(tasks, jobs, conf, reference)
         finally:   # even when interrupted: the report covers every result in DIR
             shutil.rmtree(partial, ignore_errors=True)
+            with contextlib.suppress(OSError):   # unless another part is still writing there
+                partial.parent.rmdir()
             changed = changes(before, load_results(regraded, out_dir))
             _say_changes(changed)
             if shard:

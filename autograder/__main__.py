@@ -1,6 +1,7 @@
 """Command line: python -m autograder grade|build ..."""
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -23,6 +24,13 @@ def main(argv=None):
     ga.add_argument("--seed", type=int, help="the run's seed (kept in OUT/run.json); each submission's "
                                              "seed is derived from it and its name")
     ga.add_argument("--force", action="store_true", help="regrade everything, changed or not")
+    ga.add_argument("--shard", help="grade only part K of N (K from 0 to N-1), by a digest of each name; "
+                                    "auto: from a Slurm array or a Kubernetes Indexed Job. Then run merge")
+    ga.add_argument("--shard-count", type=int, help="with --shard auto: the number of parts, where the "
+                                                    "scheduler does not say it (Kubernetes)")
+    m = sub.add_parser("merge", help="grades.csv and report.html from the parts of a class graded with --shard")
+    m.add_argument("dirs", nargs="+", metavar="DIR", help="the folders the parts wrote to")
+    m.add_argument("--out", required=True, help="where to write results/, grades.csv and report.html")
     gs = sub.add_parser("gradescope", help="what run_autograder runs on Gradescope")
     gs.add_argument("--root", default="/autograder")
     b = sub.add_parser("build", help="write autograder.zip and handout.zip")
@@ -36,22 +44,32 @@ def main(argv=None):
         print_table(data)
         print(f"results written to {args.out}")
         return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
-    elif args.command == "grade-all":
-        from .batch import grade_all
-        from .export import SourceError
+    elif args.command in ("grade-all", "merge"):
+        from .batch import Interrupted, grade_all, merge, parse_shard
+        from .export import GRADED_STATUSES, SourceError
         try:
-            subs, results = grade_all(args.source, args.out, jobs=args.jobs, seed=args.seed, force=args.force)
+            if args.command == "merge":
+                subs, results = merge(args.dirs, args.out)
+            else:
+                shard = parse_shard(args.shard, count=args.shard_count) if args.shard else None
+                subs, results = grade_all(args.source, args.out, jobs=args.jobs, seed=args.seed, force=args.force,
+                                          shard=shard)
         except SourceError as exc:
-            print(f"grade-all: {exc}", file=sys.stderr)
+            print(f"{args.command}: {exc}", file=sys.stderr)
             return 1
-        except KeyboardInterrupt:
-            print(f"interrupted: what was graded is kept in {args.out}, and grades.csv and report.html "
-                  "cover it; run the same command again to grade the rest", file=sys.stderr)
-            return 130
+        except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM (batch.Interrupted)
+            covered = "" if getattr(args, "shard", None) or args.command == "merge" else \
+                ", and grades.csv and report.html cover it"
+            print(f"interrupted ({'SIGTERM' if isinstance(exc, Interrupted) else 'Ctrl-C'}): what was graded is "
+                  f"kept in {args.out}{covered}; run the same command again to grade the rest", file=sys.stderr)
+            return 128 + int(exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
         failed = [name for name, data in results.items() if data["extra_data"].get("grader_error")]
-        print(f"{len(results)} of {len(subs)} submissions graded ({len(failed)} by a failing grader); "
-              f"see {Path(args.out) / 'grades.csv'} and {Path(args.out) / 'report.html'}")
-        return GRADER_FAILED if failed else 0
+        pending = [s.name for s in subs if s.status in GRADED_STATUSES and s.name not in results]
+        written = "its part of results/ (run merge for grades.csv and report.html)" if getattr(args, "shard", None) \
+            else f"{Path(args.out) / 'grades.csv'} and {Path(args.out) / 'report.html'}"
+        print(f"{len(results)} of {len(subs)} submissions graded ({len(failed)} by a failing grader"
+              + (f", {len(pending)} not graded yet" if pending else "") + f"); see {written}")
+        return GRADER_FAILED if failed or (pending and args.command == "grade-all") else 0
     elif args.command == "gradescope":
         from .grade import grade, print_table
         root = Path(args.root)

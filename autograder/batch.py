@@ -1,35 +1,48 @@
-"""Grade a class: `python -m autograder grade-all SOURCE --out DIR [--jobs N] [--seed S] [--force]`.
+"""Grade a class: `python -m autograder grade-all SOURCE --out DIR [--jobs N] [--seed S]
+[--force] [--shard K/N|auto]`, and `python -m autograder merge DIR [DIR ...] --out DIR`.
 
 SOURCE is a Gradescope export (zip or folder) or a plain folder (export.py reads it).
-One zygote (the pre-warmed worker pool) serves every job. The trusted side imports
-torch, pytest and the grading tests once, then forks --jobs grading processes; each one
-holds a worker account of its own for its whole life and grades submission after
-submission exactly as `grade` would (grade.grade_one), so a submission gets the same
-results.json in a batch as alone with the same seed.
+The trusted side imports torch, pytest and the grading tests once, then forks --jobs
+grading processes (jobs) under a supervisor. Each job holds a worker account of its own
+for its whole life and a control socket of a zygote (the pre-warmed worker pool), and
+grades one submission at a time exactly as `grade` would (grade.grade_one), so a
+submission gets the same results.json in a batch as alone with the same seed. A job that
+dies loses only the submission it was grading: that one is graded once more on a fresh
+job, and after a second death it is recorded as a grader error, for it alone.
 
 DIR holds run.json (the run's seed), results/<name>.json (one per graded submission,
-written as soon as it is graded), grades.csv and report.html (report.py, rewritten from
-every result at the end of each run, even an interrupted one). A rerun regrades only the
-submissions whose fingerprint changed: their content, the grader's code and settings, or
-their seed.
+written whole as soon as it is graded: a grade is written under .partial/ and renamed),
+grades.csv and report.html (report.py, rewritten from every result at the end of each
+run, even an interrupted one). A rerun regrades only the submissions whose fingerprint
+changed: their content, the grader's code and settings, or their seed.
+
+With --shard K/N a run grades only the submissions whose name falls in part K (a digest
+of the name), and writes parts/K-of-N.json (the class as it read it) instead of the
+report; `merge` gathers the parts into the grades.csv and report.html one run would write.
 """
+import contextlib
 import fcntl
 import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import secrets
 import shutil
 import signal
 import sys
+import threading
 import time
+import traceback
+from collections import Counter, deque
 from pathlib import Path
 
 from . import config as settings
 from . import messages
 from .export import GRADED_STATUSES, SourceError, read_source
 from .grade import grade_one
-from .sandbox import InstallationError, Zygote, lock_down, take_account
+from .report import changes, load_results, replace_file, write_reports
+from .sandbox import InstallationError, Zygote, _lock_folder, kill_user_processes, lock_down, take_account
 
 
 def submission_seed(run_seed, name):
@@ -75,7 +88,7 @@ def run_seed(out_dir, seed):
     kept = json.loads(path.read_text())["seed"] if path.exists() else None
     chosen = int(seed) if seed is not None else kept if kept is not None else secrets.randbelow(2**31)
     if chosen != kept:
-        path.write_text(json.dumps({"seed": chosen}) + "\n")
+        replace_file(path, (json.dumps({"seed": chosen}) + "\n").encode())
     return chosen
 
 
@@ -87,41 +100,79 @@ def up_to_date(results_path, fp):
     return extra.get("fingerprint") == fp and not extra.get("grader_error")
 
 
-# -- one grading process --------------------------------------------------------
-_job = {}
+# -- parts of a class (--shard K/N) ---------------------------------------------
+def shard_of(name, count):
+    """The part (0 .. count-1) a submission belongs to: a digest of its name alone, so
+    that every task of an array computes the same partition on its own."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
 
 
-def _start_job(zygote, slots, conf, reference):
-    # Ctrl-C reaches the whole process group: the main process stops the jobs itself
-    # (terminate), so that no job writes a results.json for a grade cut short.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    i = slots.get()
-    zygote.keep_only(i)
-    messages.set_language(conf["language"])
-    _job.update(client=zygote.client(i), conf=conf, reference=reference, account=None)
+def parse_shard(text, environ=os.environ, count=None):
+    """(K, N) from "K/N", or from the scheduler's environment for "auto": Slurm's
+    SLURM_ARRAY_TASK_ID (less SLURM_ARRAY_TASK_MIN) and SLURM_ARRAY_TASK_COUNT, or
+    Kubernetes' JOB_COMPLETION_INDEX with the count from JOB_COMPLETION_COUNT (Kubernetes
+    sets only the index: the Job sets the count, or --shard-count). Raises SourceError."""
+    if text == "auto":
+        if "SLURM_ARRAY_TASK_ID" in environ:
+            k = int(environ["SLURM_ARRAY_TASK_ID"]) - int(environ.get("SLURM_ARRAY_TASK_MIN", 0))
+            n = count or environ.get("SLURM_ARRAY_TASK_COUNT")
+        elif "JOB_COMPLETION_INDEX" in environ:
+            k, n = int(environ["JOB_COMPLETION_INDEX"]), count or environ.get("JOB_COMPLETION_COUNT")
+        else:
+            raise SourceError("--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm array) nor "
+                              "JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set")
+        if n is None:
+            raise SourceError("--shard auto: the number of parts is unknown; set JOB_COMPLETION_COUNT "
+                              "(or SLURM_ARRAY_TASK_COUNT) or give --shard-count")
+    else:
+        k, sep, n = text.partition("/")
+        if not sep:
+            raise SourceError(f"--shard {text}: expected K/N (part K of N, K from 0 to N-1) or auto")
     try:
-        _job["account"] = take_account(conf["limits"])
-    except InstallationError as exc:
-        _job["broken"] = exc
+        k, n = int(k), int(n)
+    except ValueError:
+        raise SourceError(f"--shard {text}: K and N must be whole numbers") from None
+    if not 0 <= k < n:
+        raise SourceError(f"--shard {k}/{n}: K must be from 0 to {n - 1}")
+    return k, n
 
 
-def _grade(task):
-    name, path, seed, out, extra = task
-    start = time.monotonic()
-    data = grade_one(path, out, seed, _job["conf"], _job["client"], _job["account"], _job["reference"],
-                     broken=_job.get("broken"), extra=extra)
-    return name, data, time.monotonic() - start
+def _part_label(shard):
+    return f"{shard[0]}-of-{shard[1]}" if shard else "all"
 
 
-def _hold(out_dir):
+def write_manifest(out_dir, subs, seed, shard, complete, changed=()):
+    """DIR/parts/<K>-of-<N>.json: the whole class as this part read it (every part reads
+    the same source), so that `merge` can list every submission in the order of one run.
+    Written when the part starts, and again when it ends; complete: every submission of
+    the part that can be graded has a result."""
+    folder = out_dir / "parts"
+    folder.mkdir(exist_ok=True)
+    listing = [{"name": s.name, "status": s.status, "detail": s.detail, "submitters": s.submitters,
+                "created_at": s.created_at} for s in subs]
+    data = {"part": shard[0], "parts": shard[1], "seed": seed, "complete": complete, "changes": list(changed),
+            "submissions": listing}
+    replace_file(folder / f"{_part_label(shard)}.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
+
+
+def _hold(out_dir, shard=None):
     """One run at a time writes to a DIR: a second one is refused, not interleaved. The
-    lock lasts as long as this process."""
-    fd = os.open(out_dir / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        raise SourceError(f"another grade-all is writing to {out_dir}; wait for it to finish") from None
-    return fd
+    parts of a class may share a DIR: each holds .lock shared and its own .lock-K-of-N.
+    The locks last as long as this process."""
+    fds = []
+    wanted = [(".lock", fcntl.LOCK_EX)] if shard is None else [(".lock", fcntl.LOCK_SH),
+                                                                 (f".lock-{_part_label(shard)}", fcntl.LOCK_EX)]
+    for name, kind in wanted:
+        fd = os.open(out_dir / name, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fds.append(fd)
+        try:
+            fcntl.flock(fd, kind | fcntl.LOCK_NB)
+        except BlockingIOError:
+            for f in fds:
+                os.close(f)
+            raise SourceError(f"another grade-all is writing to {out_dir}; wait for it to finish") from None
+    return fds
 
 
 def _progress(total):
@@ -132,29 +183,99 @@ def _progress(total):
                 bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]")
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (a scheduler ending the task, `timeout`, a container stopping), handled
+    as Ctrl-C is: signum says which, for the exit status (128 + signum)."""
+
+    def __init__(self, signum):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _on_sigterm(signum, frame):
+    raise Interrupted(signum)
+
+
 # -- the command ----------------------------------------------------------------
-def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=settings.REFERENCE):
-    """Grade every submission of source into out_dir; write grades.csv and report.html.
-    Returns (submissions, {name: results dict}). Raises SourceError if source is unreadable."""
+def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=settings.REFERENCE, shard=None):
+    """Grade every submission of source (or, with shard=(K, N), those of part K) into
+    out_dir; write grades.csv and report.html (a part writes its manifest instead: the
+    merge writes them). Returns (submissions, {name: results dict}). Raises SourceError
+    if source is unreadable, Interrupted on SIGTERM and KeyboardInterrupt on Ctrl-C."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: fork-safe, one thread each
     conf = settings.load()
     messages.set_language(conf["language"])
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
-    lock = _hold(out_dir)
-    unpacked = out_dir / "source"   # where a zip is unpacked; the source itself is never touched
-    shutil.rmtree(unpacked, ignore_errors=True)
-    unpacked.mkdir()
-    lock_down(reference.parent, reference.parent.parent / ".git", results_dir, unpacked)
-    skipped = []
-    subs = read_source(source, unpacked, skipped)
-    for member in skipped:
-        print(f"skipped zip member {member!r}: it would land outside {unpacked}, or it is a link",
-              file=sys.stderr)
-    seed0 = run_seed(out_dir, seed)
-    grader = grader_fingerprint(reference)
-    tasks, kept = [], 0
+    if shard and seed is None and not (out_dir / "run.json").exists():
+        raise SourceError("--shard needs --seed: every part of the class must use the same seed")
+    lock = _hold(out_dir, shard)
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    label = _part_label(shard)
+    # Where a zip is unpacked (one per part: parts may share DIR); the source itself is never touched.
+    unpacked = out_dir / ("source" if shard is None else f"source-{label}")
+    partial = out_dir / ".partial" / label   # grades being written; renamed into results/ once whole
+    try:
+        for folder in (unpacked, partial):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        lock_down(reference.parent, reference.parent.parent / ".git", results_dir, unpacked, out_dir / ".partial")
+        skipped = []
+        subs = read_source(source, unpacked, skipped)
+        for member in skipped:
+            print(f"skipped zip member {member!r}: it would land outside {unpacked}, or it is a link",
+                  file=sys.stderr)
+        seed0 = run_seed(out_dir, seed)
+        if shard:
+            write_manifest(out_dir, subs, seed0, shard, complete=False)
+        mine = [s for s in subs if shard is None or shard_of(s.name, shard[1]) == shard[0]]
+        tasks = _tasks(mine, seed0, grader_fingerprint(reference), results_dir, partial, force)
+        gradable = sum(s.status in GRADED_STATUSES for s in mine)
+        print((f"part {shard[0]} of {shard[1]} (0 to {shard[1] - 1}): {len(mine)} of the {len(subs)} submissions; "
+               if shard else f"{len(subs)} submissions: ")
+              + f"{len(tasks)} to grade, {gradable - len(tasks)} unchanged since the last run "
+              f"(run seed {seed0}; --force regrades all)", file=sys.stderr)
+        regraded = [s for s in mine if s.name in {t[0] for t in tasks}]
+        before = load_results(regraded, out_dir)   # for what changed since the last run
+        try:
+            if tasks:
+                _grade_tasks(tasks, jobs, conf, reference)
+        finally:   # even when interrupted: the report covers every result in DIR
+            shutil.rmtree(partial, ignore_errors=True)
+            with contextlib.suppress(OSError):   # unless another part is still writing there
+                partial.parent.rmdir()
+            changed = changes(before, load_results(regraded, out_dir))
+            _say_changes(changed)
+            if shard:
+                results = load_results(mine, out_dir)
+                write_manifest(out_dir, subs, seed0, shard, complete=all(
+                    s.name in results for s in mine if s.status in GRADED_STATUSES), changed=changed)
+            else:
+                results = write_reports(subs, out_dir, conf["language"], changed)
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+        for fd in lock:
+            os.close(fd)
+    return (mine if shard else subs), results
+
+
+def _say_changes(changed):
+    """Old → new score of each regraded submission whose grade changed, with its tests."""
+    if changed:
+        print(f"grades changed since the last run: {len(changed)}", file=sys.stderr)
+    for c in changed:
+        tests = ", ".join(f"{n}: {old:g} → {new:g}" for n, _, old, new in c["tests"])
+        print(f"  {c['name']}: {c['old']:g} → {c['new']:g}" + (f" (tests {tests})" if tests else ""), file=sys.stderr)
+
+
+def _tasks(subs, seed0, grader, results_dir, partial, force):
+    """What to grade: (name, path, seed, out, partial out, extra) for each submission
+    whose result is missing or out of date."""
+    tasks = []
     for sub in subs:
         if sub.status not in GRADED_STATUSES:
             print(f"skipped {sub.name}: {sub.status} ({sub.detail})", file=sys.stderr)
@@ -163,41 +284,311 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
         fp = fingerprint(sub, s, grader)
         out = results_dir / f"{sub.name}.json"
         if not force and up_to_date(out, fp):
-            kept += 1
             continue
-        tasks.append((sub.name, str(sub.path), s, str(out), {"fingerprint": fp, "submission": sub.name}))
-    print(f"{len(subs)} submissions: {len(tasks)} to grade, {kept} unchanged since the last run "
-          f"(run seed {seed0}; --force regrades all)", file=sys.stderr)
-    try:
-        if tasks:
-            _grade_tasks(tasks, jobs, conf, reference)
-    finally:   # even when interrupted: the report covers every result in DIR
-        from .report import write_reports
+        tasks.append((sub.name, str(sub.path), s, str(out), str(partial / f"{sub.name}.json"),
+                      {"fingerprint": fp, "submission": sub.name}))
+    return tasks
 
-        results = write_reports(subs, out_dir, conf["language"])
-        os.close(lock)
-    return subs, results
+
+# -- the jobs: grading processes under a supervisor -------------------------------
+def _die_with_parent():
+    """A job ends when the command does, even if the command was killed (kill -9)."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
+
+
+def _grade(task, client, account, broken, conf, reference):
+    """Grade one submission into its partial file, then rename it into results/. Any
+    failure of the grader here is this submission's grader error alone."""
+    from . import results
+
+    name, path, seed, out, partial, extra = task
+    start = time.monotonic()
+    try:
+        data = grade_one(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra)
+    except Exception:   # a bug of ours: this grade is withheld, the batch goes on
+        error = f"the grader failed while grading {name}:\n{traceback.format_exc()}"
+        print(f"autograder error: {error}", file=sys.stderr, flush=True)
+        data = results.failed_results([error], {"seed": seed, "language": conf["language"], **extra})
+        results.write_json(partial, data)
+    os.replace(partial, out)
+    return name, data["score"], bool(data["extra_data"].get("grader_error")), time.monotonic() - start
+
+
+def _job_main(conn, others, zygote, index, zygotes, conf, reference):
+    """A job: take an account, then grade what the supervisor sends, one at a time."""
+    # Ctrl-C reaches the whole process group, and a scheduler's SIGTERM may too: the
+    # supervisor stops the jobs itself (SIGKILL), so that no job writes a grade cut short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
+    for c in others:   # the supervisor's ends of every pipe, ours included
+        c.close()
+    for z in zygotes:
+        if z is not zygote:
+            z.keep_only(-1)
+    zygote.keep_only(index)
+    messages.set_language(conf["language"])
+    client = zygote.client(index)
+    account, broken = None, None
+    try:
+        account = take_account(conf["limits"])
+    except InstallationError as exc:
+        broken = exc
+    if account:   # so that the supervisor can clear up after us if we die
+        conn.send(("account", account.uid, account.name))
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            task = None
+        if task is None:
+            break
+        conn.send(_grade(task, client, account, broken, conf, reference))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+class _Job:
+    def __init__(self, proc, conn):
+        self.proc, self.conn, self.task, self.account = proc, conn, None, None
+
+
+def _clear_account(account):
+    """After a job died: kill what its worker left running (student code nobody watches
+    any more), unless another session has taken the account since (taking it killed them)."""
+    if account is None:
+        return
+    uid, name = account
+    fd = os.open(_lock_folder() / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        kill_user_processes(uid)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class Supervisor:
+    """Starts the jobs and replaces any that dies. Each job needs a control socket of
+    the zygote, which cannot be given one later: the zygote is started with spare
+    sockets (as many as jobs), and when those are used up another zygote is started."""
+
+    def __init__(self, jobs, conf, reference):
+        self.jobs, self.conf, self.reference = jobs, conf, reference
+        self.ctx = multiprocessing.get_context("fork")
+        self.zygotes, self.free, self.running = [], [], []
+        self._more_sockets(2 * jobs)
+
+    def _more_sockets(self, count):
+        zygote = Zygote.start(count)   # imports torch while we do
+        self.zygotes.append(zygote)
+        self.free.extend((zygote, i) for i in range(count))
+
+    def start_job(self):
+        if not self.free:
+            self._more_sockets(self.jobs)
+        zygote, index = self.free.pop(0)
+        ours, theirs = self.ctx.Pipe()
+        others = [j.conn for j in self.running] + [ours]
+        proc = self.ctx.Process(target=_job_main, daemon=True,
+                                args=(theirs, others, zygote, index, self.zygotes, self.conf, self.reference))
+        proc.start()
+        theirs.close()
+        zygote.sockets[index].close()   # the job holds its own copy now
+        self.running.append(_Job(proc, ours))
+
+    def stop(self, kill=False):
+        """Ask the jobs to finish (or kill them: an interrupted run), then let the
+        zygotes go."""
+        for job in self.running:
+            with contextlib.suppress(OSError):
+                job.proc.kill() if kill else job.conn.send(None)
+        for job in self.running:
+            job.proc.join(None if kill else 30)
+            if job.proc.exitcode is None:
+                job.proc.kill()
+                job.proc.join()
+            if job.proc.exitcode != 0:   # killed: what its worker was running is left to us
+                _receive(job)
+                _clear_account(job.account)
+            job.conn.close()
+        self.running = []
+        for zygote in self.zygotes:
+            zygote.stop()
+
+
+def _died(proc):
+    code = proc.exitcode
+    return f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
+
+
+def _receive(job):
+    """The job's answer if one is waiting, else None (also when the job broke off)."""
+    try:
+        while job.conn.poll():
+            message = job.conn.recv()
+            if message[0] != "account":
+                return message
+            job.account = message[1:]
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+        pass
+    return None
 
 
 def _grade_tasks(tasks, jobs, conf, reference):
+    """Grade every task on `jobs` supervised jobs, one task per job at a time, so that a
+    job that dies loses exactly the submission it was grading: that one is graded once
+    more on a fresh job and, if that job dies too, recorded as a grader error for it
+    alone. Returns {"retried": [names], "failed": [names]}."""
+    from multiprocessing.connection import wait
+
+    from . import results
+
     jobs = max(1, min(jobs, len(tasks)))
-    zygote = Zygote.start(jobs)   # imports torch while we do
+    queue, deaths, idle_deaths = deque(tasks), Counter(), 0
+    said = {"retried": [], "failed": [], "ungraded": []}
+    supervisor = Supervisor(jobs, conf, reference)
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
-    from . import checks, results  # noqa: F401  (loaded once, before the jobs are forked)
+    from . import checks  # noqa: F401  (loaded once, before the jobs are forked)
 
-    ctx = multiprocessing.get_context("fork")
-    slots = ctx.SimpleQueue()
-    for i in range(jobs):
-        slots.put(i)
+    interrupted = True
     try:
-        with ctx.Pool(jobs, initializer=_start_job, initargs=(zygote, slots, conf, reference)) as pool, \
-                _progress(len(tasks)) as bar:
-            for sock in zygote.sockets:   # the jobs hold their own copies now
-                sock.close()
-            for name, data, seconds in pool.imap_unordered(_grade, tasks):
-                bar.set_postfix_str(f"{name}: {data['score']:g}", refresh=False)
-                bar.update()
+        for _ in range(jobs):
+            supervisor.start_job()
+        with _progress(len(tasks)) as bar:
+            while supervisor.running:
+                for job in supervisor.running:
+                    if job.task is None and queue:
+                        job.task = queue.popleft()
+                        with contextlib.suppress(OSError):   # a job that died is seen below
+                            job.conn.send(job.task)
+                wait([j.conn for j in supervisor.running] + [j.proc.sentinel for j in supervisor.running])
+                for job in list(supervisor.running):
+                    answer = _receive(job)
+                    if answer:
+                        name, score, failed, _ = answer
+                        job.task = None
+                        bar.set_postfix_str(f"{name}: {'grader error' if failed else f'{score:g}'}", refresh=False)
+                        bar.update()
+                    if job.proc.exitcode is None and (job.task or queue):
+                        continue
+                    supervisor.running.remove(job)
+                    if job.proc.exitcode is None:   # nothing left for it to do
+                        with contextlib.suppress(OSError):
+                            job.conn.send(None)
+                        job.proc.join(30)
+                        job.conn.close()
+                        continue
+                    job.conn.close()
+                    _clear_account(job.account)
+                    if job.task is None:
+                        idle_deaths += 1
+                        print(f"a grading job ended unexpectedly ({_died(job.proc)}) while idle", file=sys.stderr)
+                        if idle_deaths > jobs + 2:   # something is wrong with the machine, not a submission
+                            print(f"grading jobs keep ending before they grade anything; {len(queue)} "
+                                  "submissions are left ungraded", file=sys.stderr)
+                            said["ungraded"] = [t[0] for t in queue]
+                            queue.clear()
+                        if queue:
+                            supervisor.start_job()
+                        continue
+                    deaths[job.task[0]] += 1
+                    if deaths[job.task[0]] == 1:
+                        print(f"the job grading {job.task[0]} died ({_died(job.proc)}); grading it once more "
+                              "on a fresh job", file=sys.stderr, flush=True)
+                        said["retried"].append(job.task[0])
+                        queue.appendleft(job.task)
+                    else:
+                        name, _, seed, out, _, extra = job.task
+                        print(f"the job grading {name} died again ({_died(job.proc)}): recorded as a grader "
+                              "error for it alone", file=sys.stderr, flush=True)
+                        said["failed"].append(name)
+                        results.write_json(out, results.failed_results(
+                            [f"the grading process died twice while grading this submission "
+                             f"(last: {_died(job.proc)})"], {"seed": seed, "language": conf["language"], **extra}))
+                        bar.update()
+                    if queue:
+                        supervisor.start_job()
+        interrupted = False
     finally:
-        zygote.stop()
+        supervisor.stop(kill=interrupted)
+    if said["retried"]:
+        print(f"graded again after their job died: {', '.join(said['retried'])}; recorded as grader errors "
+              f"after a second death: {', '.join(said['failed']) or 'none'}", file=sys.stderr)
+    return said
+
+
+# -- merging the parts ----------------------------------------------------------
+def merge(dirs, out_dir):
+    """Gather the parts of a class (their results/ and parts/*.json, in one DIR or
+    several) into out_dir, and write grades.csv and report.html there: the same files
+    as one run over everything with the same seed. Returns (submissions, results).
+    Raises SourceError when a part is missing or the parts disagree."""
+    from .export import Submission
+
+    conf = settings.load()
+    messages.set_language(conf["language"])
+    found = {}   # (part, parts) -> (dir, manifest)
+    for d in map(Path, dirs):
+        if not d.is_dir():
+            raise SourceError(f"{d} does not exist")
+        for path in sorted((d / "parts").glob("*-of-*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                key = (int(data["part"]), int(data["parts"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                raise SourceError(f"{path} cannot be read") from None
+            found.setdefault(key, (d, data))
+    if not found:
+        raise SourceError(f"no part of a class in {', '.join(map(str, dirs))} (no parts/K-of-N.json: was it "
+                          "graded with --shard?)")
+    splits = sorted({n for _, n in found})
+    if len(splits) > 1:
+        raise SourceError(f"these folders hold parts of different splits ({' and '.join(map(str, splits))} parts); "
+                          "remove parts/ of the old one")
+    count = splits[0]
+    missing = [k for k in range(count) if (k, count) not in found]
+    if missing:
+        raise SourceError(f"part {', '.join(map(str, missing))} of {count} (0 to {count - 1}) is missing: "
+                          "it has not started, or wrote to another folder")
+    first = found[(0, count)][1]
+    for (k, _), (d, data) in sorted(found.items()):
+        if data["seed"] != first["seed"] or data["submissions"] != first["submissions"]:
+            raise SourceError(f"part {k} in {d} graded another class or seed than part 0; grade every part "
+                              "from the same source with the same --seed")
+    for (k, _), (d, data) in sorted(found.items()):
+        if not data.get("complete"):
+            print(f"merge: part {k} of {count} has not finished grading (still running, or interrupted): "
+                  "what it has not graded is listed as not graded yet", file=sys.stderr)
+    out_dir = Path(out_dir)
+    results_dir = out_dir / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    lock = _hold(out_dir)
+    try:
+        lock_down(results_dir)
+        run_seed(out_dir, first["seed"])
+        subs = [Submission(s["name"], None, s["status"], s["detail"], s["submitters"], s["created_at"])
+                for s in first["submissions"]]
+        for sub in subs:
+            if sub.status not in GRADED_STATUSES:
+                continue
+            source = found[(shard_of(sub.name, count), count)][0] / "results" / f"{sub.name}.json"
+            target = results_dir / f"{sub.name}.json"
+            if source.resolve() == target.resolve():
+                continue
+            if source.is_file():
+                replace_file(target, source.read_bytes())
+            elif target.exists():   # not graded in its part: no older grade stands in for it
+                target.unlink()
+        changed = [c for _, (_, data) in sorted(found.items()) for c in data.get("changes", [])]
+        return subs, write_reports(subs, out_dir, conf["language"], changed)
+    finally:
+        for fd in lock:
+            os.close(fd)

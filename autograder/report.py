@@ -8,10 +8,16 @@
   function, the classic mistakes the grader recognised and who made them, and the
   submissions that timed out, crashed their worker, or could not be graded.
 """
+import contextlib
 import csv
 import html
+import io
 import json
+import os
+import re
 import string
+import tempfile
+import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -52,7 +58,42 @@ TEXT = {
                      "zh": "评分程序出错（不是学生的问题）：{detail}"},
     "not_graded": {"en": "not graded: {status} ({detail})", "zh": "未评分：{status}（{detail}）"},
     "pending": {"en": "not graded yet (interrupted run?)", "zh": "尚未评分（运行被中断？）"},
+    "everyone": {"en": "Every submission (click a name for what the student read)",
+                 "zh": "全部提交（点击名称查看学生看到的反馈）"},
+    "who_submitted": {"en": "submitted by", "zh": "提交者"},
+    "score": {"en": "score", "zh": "分数"},
+    "status": {"en": "status", "zh": "状态"},
+    "changes": {"en": "Changes since the last run", "zh": "与上次运行相比的变化"},
+    "old_new": {"en": "score: before → now", "zh": "分数：之前 → 现在"},
+    "changed_tests": {"en": "tests that changed", "zh": "变化的测试"},
+    "feedback_title": {"en": "Feedback for {name}", "zh": "{name} 的反馈"},
+    "back": {"en": "back to the class report", "zh": "返回全班报告"},
+    "total": {"en": "total", "zh": "总分"},
+    "hidden": {"en": "hidden from the student", "zh": "学生看不到"},
+    "not_yet": {"en": "This submission has no result yet.", "zh": "这份提交还没有评分结果。"},
 }
+STYLE = ("<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+         "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #ddd;"
+         "padding:.25em .6em;text-align:left;vertical-align:top}.bar{display:inline-block;width:12em;"
+         "height:.8em;background:#eee;margin-right:.5em}.bar div{height:100%;background:#4a7ab5}"
+         "small{color:#555}pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap}"
+         ".failed{color:#a00}.passed{color:#070}</style>")
+
+
+def replace_file(path, data):
+    """Write bytes to path through a temporary file and a rename: a kill at any moment
+    leaves the old file or the new one, never part of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _t(key, lang, **fields):
@@ -92,7 +133,7 @@ def status_of(sub, data):
 
 def write_csv(subs, results, path):
     numbers = test_numbers(results)
-    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+    with io.StringIO(newline="") as f:
         out = csv.writer(f)
         out.writerow(["name", "sid", "email", "submission", "score", "max_score", *numbers, "status", "seed"])
         for sub in subs:
@@ -106,6 +147,7 @@ def write_csv(subs, results, path):
                 out.writerow([person["name"], person["sid"], person["email"], sub.name, score, top,
                               *(f"{by_number[n]:g}" if n in by_number else "" for n in numbers),
                               status_of(sub, data), seed])
+        replace_file(path, f.getvalue().encode("utf-8-sig"))
 
 
 def _svg_histogram(scores, lang):
@@ -171,11 +213,18 @@ def summarise(subs, results):
             problems[sub.name].append(("not_graded", (STATUS.get(sub.status, sub.status), sub.detail)))
         elif sub.name not in results:
             problems[sub.name].append(("pending", ""))
+    everyone = []
+    for sub in subs:
+        data = results.get(sub.name)
+        scored = data is not None and not data["extra_data"].get("grader_error")
+        everyone.append({"name": sub.name, "status": status_of(sub, data),
+                         "who": ", ".join(p["name"] for p in sub.submitters),
+                         "score": f'{data["score"]:g}' if scored else ""})
     ranked = sorted(mistakes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     return {"total": len(subs), "graded": len(graded), "scores": scores,
             "tests": dict(sorted(tests.items(), key=lambda kv: _number_key(kv[0]))),
             "functions": functions, "mistakes": [(h, sorted(n)) for h, n in ranked],
-            "problems": dict(sorted(problems.items()))}
+            "problems": dict(sorted(problems.items())), "everyone": everyone, "changes": []}
 
 
 def _hint_text(hint, lang):
@@ -193,11 +242,7 @@ def write_html(summary, path, lang):
     mean = sum(scores) / len(scores) if scores else 0
     full = sum(1 for s in scores if s == 100)
     out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{_t("title", lang)}</title>',
-           "<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
-           "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #ddd;"
-           "padding:.25em .6em;text-align:left;vertical-align:top}.bar{display:inline-block;width:12em;"
-           "height:.8em;background:#eee;margin-right:.5em}.bar div{height:100%;background:#4a7ab5}"
-           "small{color:#555}</style></head><body>",
+           STYLE, "</head><body>",
            f"<h1>{_t('title', lang)}</h1>",
            f'<p id="summary">{e(_t("summary", lang, graded=summary["graded"], total=summary["total"], mean=mean, median=median, full=full))}</p>',
            f"<h2>{_t('histogram', lang)}</h2>", _svg_histogram(scores, lang),
@@ -216,7 +261,7 @@ def write_html(summary, path, lang):
                    f"<th>{_t('who', lang)}</th></tr>")
         for hint, names in summary["mistakes"]:
             out.append(f"<tr><td>{e(_hint_text(hint, lang))} <small>({e(hint)})</small></td><td>{len(names)}</td>"
-                       f"<td>{e(', '.join(names))}</td></tr>")
+                       f"<td>{', '.join(map(_link, names))}</td></tr>")
         out.append("</table>")
     else:
         out.append(f"<p>{_t('none', lang)}</p>")
@@ -234,17 +279,104 @@ def write_html(summary, path, lang):
                     said.append(_t(kind, lang, status=detail[0], detail=detail[1]))
                 else:
                     said.append(_t("pending", lang))
-            out.append(f"<tr><td>{e(name)}</td><td>{e('; '.join(said))}</td></tr>")
+            out.append(f"<tr><td>{_link(name)}</td><td>{e('; '.join(said))}</td></tr>")
         out.append("</table>")
     else:
         out.append(f"<p>{_t('none', lang)}</p>")
+    out.append(f"<h2>{_t('changes', lang)}</h2>")
+    if summary["changes"]:
+        out.append(f"<table id='changes'><tr><th>{_t('submission', lang)}</th><th>{_t('old_new', lang)}</th>"
+                   f"<th>{_t('changed_tests', lang)}</th></tr>")
+        for change in summary["changes"]:
+            tests = "<br>".join(e(f"{n} {name}: {old:g} → {new:g}") for n, name, old, new in change["tests"])
+            out.append(f"<tr><td>{_link(change['name'])}</td><td>{change['old']:g} → {change['new']:g}</td>"
+                       f"<td>{tests}</td></tr>")
+        out.append("</table>")
+    else:
+        out.append(f"<p>{_t('none', lang)}</p>")
+    out.append(f"<h2>{_t('everyone', lang)}</h2><table id='everyone'><tr><th>{_t('submission', lang)}</th>"
+               f"<th>{_t('who_submitted', lang)}</th><th>{_t('score', lang)}</th><th>{_t('status', lang)}</th></tr>")
+    for row in summary["everyone"]:
+        out.append(f"<tr><td>{_link(row['name'])}</td><td>{e(row['who'])}</td>"
+                   f"<td>{e(row['score'])}</td><td>{e(row['status'])}</td></tr>")
+    out.append("</table></body></html>\n")
+    replace_file(path, "".join(out).encode("utf-8"))
+
+
+def feedback_path(name):
+    """Where a submission's feedback page is, relative to DIR."""
+    return f"feedback/{name}.html"
+
+
+def _link(name):
+    return f'<a href="{html.escape(urllib.parse.quote(feedback_path(name)))}">{html.escape(name)}</a>'
+
+
+def _markdown(text):
+    """What Gradescope shows of a test's output (markdown): fenced blocks as code, the
+    rest as text with its line breaks; nothing is interpreted as HTML."""
+    parts, code = [], False
+    for chunk in re.split(r"^(`{3,})[^\n]*\n?", text or "", flags=re.M):
+        if re.fullmatch(r"`{3,}", chunk or ""):
+            code = not code
+            continue
+        if chunk.strip():
+            tag = "pre" if code else 'p style="white-space:pre-wrap"'
+            parts.append(f"<{tag}>{html.escape(chunk.strip(chr(10)))}</{tag.split()[0]}>")
+    return "".join(parts)
+
+
+def write_feedback(sub, data, path, lang):
+    """One submission's page: every test with its score and what the student read, as
+    Gradescope shows them; self-contained like the report."""
+    e = html.escape
+    title = _t("feedback_title", lang, name=sub.name)
+    out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)}</title>', STYLE,
+           f'</head><body><p><a href="../report.html">{_t("back", lang)}</a></p><h1>{e(title)}</h1>']
+    who = ", ".join(f'{p["name"]} ({p["sid"]})' if p.get("sid") else p["name"] for p in sub.submitters)
+    if who:
+        out.append(f"<p>{_t('who_submitted', lang)}: {e(who)}</p>")
+    if data is None:
+        out.append(f"<p>{_t('not_yet', lang)}</p>")
+    else:
+        top = sum(t["max_score"] for t in data["tests"])
+        out.append(f'<p id="total"><b>{_t("total", lang)}: {data["score"]:g}/{top:g}</b></p>')
+        out.append(_markdown(data.get("output", "")))
+        for t in data["tests"]:
+            hidden = f' <small>({_t("hidden", lang)})</small>' if t.get("visibility") == "hidden" else ""
+            out.append(f'<h3 class="{e(t.get("status", ""))}">{e(str(t.get("number", "")))} {e(t["name"])} · '
+                       f'{t["score"]:g}/{t["max_score"]:g}{hidden}</h3>{_markdown(t.get("output", ""))}')
     out.append("</body></html>\n")
-    Path(path).write_text("".join(out), encoding="utf-8")
+    replace_file(path, "".join(out).encode("utf-8"))
 
 
-def write_reports(subs, out_dir, lang):
-    """Write grades.csv and report.html from every result in out_dir; returns the results."""
+def changes(old, new):
+    """How a regrade changed each submission's grade: [{"name", "old", "new", "tests":
+    [(number, test name, old score, new score)]}] for those whose score or any test's
+    score changed. old, new: {name: results dict}; grader errors are left out."""
+    found = []
+    for name, before in old.items():
+        after = new.get(name)
+        if not after or before["extra_data"].get("grader_error") or after["extra_data"].get("grader_error"):
+            continue
+        was = {t.get("number", t["name"]): t["score"] for t in before["tests"]}
+        tests = [(t.get("number", t["name"]), t["name"], was.get(t.get("number", t["name"]), 0.0), t["score"])
+                 for t in after["tests"] if was.get(t.get("number", t["name"])) != t["score"]]
+        if tests or before["score"] != after["score"]:
+            found.append({"name": name, "old": before["score"], "new": after["score"], "tests": tests})
+    return found
+
+
+def write_reports(subs, out_dir, lang, changed=()):
+    """Write grades.csv, report.html and feedback/<name>.html from every result in
+    out_dir; changed: what this run's regrades changed (changes()). Returns the results."""
     results = load_results(subs, out_dir)
     write_csv(subs, results, Path(out_dir) / "grades.csv")
-    write_html(summarise(subs, results), Path(out_dir) / "report.html", lang)
+    (Path(out_dir) / "feedback").mkdir(exist_ok=True)
+    for sub in subs:
+        write_feedback(sub, results.get(sub.name), Path(out_dir) / feedback_path(sub.name), lang)
+    summary = summarise(subs, results)
+    order = {sub.name: i for i, sub in enumerate(subs)}
+    summary["changes"] = sorted(changed, key=lambda c: order.get(c["name"], len(order)))
+    write_html(summary, Path(out_dir) / "report.html", lang)
     return results

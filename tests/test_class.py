@@ -3,11 +3,13 @@ every kind of bad input), grades.csv, results and report.html out; seeds kept; r
 regrade only what changed; the source is never modified."""
 import csv
 import hashlib
+import html
 import json
 import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -165,6 +167,35 @@ def test_report_shows_where_the_class_went_wrong(first_run):
     assert page.count("<rect") == 11   # the histogram's bins, inline
 
 
+def test_each_student_feedback_is_one_click_away(first_run):
+    """Every name in the report's tables links to a page of what that student read:
+    each test, its score and its message, as Gradescope shows them; offline too."""
+    out, _ = first_run
+    page = report_text(out)
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
+    assert {name for _, name in links} == set(EXPECTED)
+    for href, name in links:
+        assert urllib.parse.unquote(href) == f"feedback/{name}.html"
+        assert (out / "feedback" / f"{name}.html").is_file(), name
+    mistakes = re.search("<table id='mistakes'>(.*?)</table>", page, re.S).group(1)
+    assert 'href="feedback/submission_2.html"' in mistakes
+    everyone = {r.split(" ", 1)[0]: r for r in table(page, "everyone")}
+    assert everyone["submission_2"] == f"submission_2 王小明, Bob Li {rows(out)[1]['score']} graded"
+    group = (out / "feedback" / "submission_2.html").read_text(encoding="utf-8")
+    assert "<script" not in group and "http" not in group and 'href="../report.html"' in group
+    text = re.sub(r"<[^>]+>", " ", group)
+    data = json.loads((out / "results" / "submission_2.json").read_text())
+    assert f"total: {data['score']:g}/100" in text and "王小明 (1002), Bob Li (1003)" in text
+    for t in data["tests"]:   # every test, its score, and what the student read
+        assert f"{t['number']} {html.escape(t['name'])} · {t['score']:g}/{t['max_score']:g}" in text, t["name"]
+        for line in t.get("output", "").splitlines():
+            if line.strip() and not line.startswith("```"):
+                assert html.escape(line.strip()) in group, line
+    assert "1/m" in text   # the hint of its mistake
+    missing = (out / "feedback" / "submission_7.html").read_text(encoding="utf-8")
+    assert "This submission has no result yet." in missing
+
+
 def test_the_zip_gives_the_same_grades(exported, first_run, tmp_path):
     out, _ = first_run
     archive = tmp_path / "export.zip"
@@ -189,11 +220,18 @@ def test_rerun_regrades_only_what_changed(exported, tmp_path):
     assert "0 to grade, 8 unchanged" in again.stderr, again.stderr
     fixed = source / "assignment_42_export" / "submission_3" / "mlp.py"
     fixed.write_bytes((ROOT / "reference" / "mlp.py").read_bytes())
+    before = {r["submission"]: r["score"] for r in rows(out)}["submission_3"]
     third = grade_class(source, out)
     assert "1 to grade, 7 unchanged" in third.stderr, third.stderr
     assert {r["submission"]: r["score"] for r in rows(out)}["submission_3"] == "100"
+    # what changed since the last run: in the command's output and in the report
+    assert f"submission_3: {before} → 100 (tests 2.2: 0 → 5" in third.stderr, third.stderr
+    changes = table(report_text(out), "changes")
+    assert len(changes) == 1 and changes[0].startswith(f"submission_3 {before} → 100 2.2 bce_loss"), changes
+    assert len(rows(out)) == 11   # the current grades only: one row per submitter (a group of two)
     forced = grade_class(source, out, "--force")
     assert "8 to grade, 0 unchanged" in forced.stderr, forced.stderr
+    assert "grades changed" not in forced.stderr and "<table id='changes'>" not in report_text(out)
 
 
 def test_a_corrupt_zip_is_refused_clearly(tmp_path):
@@ -247,3 +285,120 @@ def test_ctrl_c_keeps_what_was_graded(tmp_path):
     assert len(rows(out)) == 24 and sum(r["score"] == "100" for r in rows(out)) == len(done)
     rest = grade_class(source, out)
     assert f"{24 - len(done)} to grade, {len(done)} unchanged" in rest.stderr, rest.stderr
+
+
+# -- parts of a class: --shard K/N and merge --------------------------------------
+def test_the_partition_depends_only_on_the_name():
+    """A digest of the name (never Python's hash(), which changes from one process to the
+    next): the same part in every process, on every machine; every name in one part."""
+    from autograder.batch import shard_of
+
+    assert [shard_of(n, 3) for n in ("submission_1", "submission_2", "王小明")] == [
+        int.from_bytes(hashlib.sha256(n.encode()).digest()[:8], "big") % 3 for n in ("submission_1", "submission_2", "王小明")]
+    code = "from autograder.batch import shard_of; print([shard_of(f's{i}', 5) for i in range(50)])"
+    runs = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                           env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(runs) == 1
+    parts = json.loads(runs.pop())
+    assert sorted(set(parts)) == [0, 1, 2, 3, 4] and max(parts.count(k) for k in range(5)) < 20
+
+
+def test_shard_auto_reads_the_scheduler():
+    from autograder.batch import parse_shard
+
+    assert parse_shard("2/3") == (2, 3)
+    slurm = {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "3"}
+    assert parse_shard("auto", slurm) == (1, 3)   # an array 4-6 is parts 0 to 2
+    assert parse_shard("auto", {"JOB_COMPLETION_INDEX": "0", "JOB_COMPLETION_COUNT": "4"}) == (0, 4)
+    assert parse_shard("auto", {"JOB_COMPLETION_INDEX": "3"}, count=4) == (3, 4)
+    for text, env, why in [("3/3", {}, "K must be from 0 to 2"), ("1", {}, "expected K/N"),
+                           ("auto", {}, "neither SLURM_ARRAY_TASK_ID"),
+                           ("auto", {"JOB_COMPLETION_INDEX": "1"}, "the number of parts is unknown")]:
+        with pytest.raises(export.SourceError, match=why):
+            parse_shard(text, env)
+
+
+def merge_class(*dirs, out):
+    return subprocess.run([sys.executable, "-m", "autograder", "merge", *map(str, dirs), "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"})
+
+
+def essence(data):
+    return {k: v for k, v in data.items() if k != "execution_time"}
+
+
+def test_three_parts_merge_to_one_run(exported, first_run, tmp_path):
+    """The class in 3 parts, graded at once as separate processes (parts 0 and 1 share a
+    folder, part 2 has its own), then merged: grades.csv and report.html are byte for
+    byte those of one run with the same seed, and so is every result but its timing."""
+    one, _ = first_run
+    shared, alone = tmp_path / "shared", tmp_path / "alone"
+    procs = [subprocess.Popen([sys.executable, "-m", "autograder", "grade-all", str(exported), "--out", str(out),
+                               "--jobs", "1", "--seed", "77", "--shard", f"{k}/3"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"})
+             for k, out in enumerate([shared, shared, alone])]
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
+        assert "run merge" in out
+    assert not (shared / "grades.csv").exists()   # the merge writes it
+    early = merge_class(shared, out=tmp_path / "early")
+    assert early.returncode == 1 and "part 2 of 3 (0 to 2) is missing" in early.stderr, early.stderr
+    merged = tmp_path / "merged"
+    proc = merge_class(shared, alone, out=merged)
+    assert proc.returncode == 0, proc.stderr
+    assert (merged / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()
+    assert (merged / "report.html").read_bytes() == (one / "report.html").read_bytes()
+    pages = sorted(p.name for p in (one / "feedback").iterdir())
+    assert len(pages) == 10 and sorted(p.name for p in (merged / "feedback").iterdir()) == pages
+    for name in pages:
+        assert (merged / "feedback" / name).read_bytes() == (one / "feedback" / name).read_bytes(), name
+    names = sorted(p.name for p in (one / "results").glob("*.json"))
+    assert sorted(p.name for p in (merged / "results").glob("*.json")) == names
+    for name in names:
+        assert essence(json.loads((merged / "results" / name).read_text())) == \
+            essence(json.loads((one / "results" / name).read_text())), name
+    # merged into a folder a part wrote to: the same files
+    assert merge_class(shared, alone, out=alone).returncode == 0
+    assert (alone / "grades.csv").read_bytes() == (one / "grades.csv").read_bytes()
+
+
+def test_a_part_needs_the_seed(exported, tmp_path):
+    proc = grade_class(exported, tmp_path / "out", "--shard", "0/2")
+    assert proc.returncode == 1 and "--shard needs --seed" in proc.stderr, proc.stderr
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.skipif(chromium() is None, reason="no Chromium here (apt-get install chromium) to open the report in")
+def test_the_report_opens_offline_in_a_browser(first_run, tmp_path):
+    """Headless Chromium, without a network where one can be taken away (unshare --net),
+    opens report.html and a feedback page: the page it renders shows the class's numbers,
+    and its screenshot is a picture, not an empty page."""
+    out, _ = first_run
+    offline = ["unshare", "--net"] if shutil.which("unshare") and subprocess.run(
+        ["unshare", "--net", "true"], capture_output=True).returncode == 0 else []
+
+    def browse(page, *what):
+        return subprocess.run([*offline, chromium(), "--headless", "--no-sandbox", "--disable-gpu",
+                               "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+                               "--window-size=1000,3000", *what, page.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+
+    dom = browse(out / "report.html", "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom.stdout))
+    assert "8 of 10 submissions graded" in text and "full marks 3" in text, text[:2000]
+    assert "submission_4 its worker crashed in tests 3." in text
+    shot = tmp_path / "report.png"
+    proc = browse(out / "report.html", f"--screenshot={shot}")
+    assert proc.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", proc.stderr[-2000:]
+    assert shot.stat().st_size > 20_000   # bars, a histogram and tables, not a blank page
+    page = browse(out / "feedback" / "submission_1.html", "--dump-dom")
+    assert "total: 100/100" in re.sub(r"<[^>]+>", " ", page.stdout)

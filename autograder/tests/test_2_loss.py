@@ -2,8 +2,8 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import (DTYPES, SATURATED_WEIGHT, SIZES, TYPE_SIZES, case_text, check_loss_result, check_saturated_loss,
-                               expect_close, hinted, make_case, saturated_case)
+from autograder.checks import (DTYPES, SATURATED_WEIGHT, SIZES, TYPE_SIZES, case_text, check_loss_result,
+                               check_saturated_loss, expect_close, hinted, make_case, saturated_case)
 
 
 @weight(4)

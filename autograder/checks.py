@@ -21,7 +21,10 @@ FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
 PARAMS = ("W1", "b1", "W2", "b2")
 GRADS = ("dW1", "db1", "dW2", "db2")
 CACHE = ("Z1", "A1", "Z2", "A2")
-SIZES = [(7, 5, 3), (1, 4, 6), (16, 3, 8), (33, 10, 4)]   # (batch, input, hidden), batch 1 included
+# (batch, input, hidden): batch 1 included, then one input feature, one hidden unit and both,
+# where a squeeze() drops a dimension that the parameters keep (dW1 (6,) for (6, 1)).
+SIZES = [(7, 5, 3), (1, 4, 6), (16, 3, 8), (33, 10, 4), (6, 1, 4), (5, 6, 1), (8, 1, 1)]
+TYPE_SIZES = SIZES[:1] + SIZES[4:]                         # the type tests: one ordinary size and those
 DTYPES = (torch.float64, torch.float32)                    # every check runs in both
 
 
@@ -164,9 +167,21 @@ def hinted(got, want, mistakes, **fields):
         raise
 
 
+def _lost_size_one(got, want):
+    """A dimension of size one in want is gone from got (a squeeze, a sum over every axis),
+    or became another size (a squeezed vector that broadcast against an (m, 1) column)."""
+    if got == tuple(d for d in want if d != 1):
+        return True
+    return len(got) == len(want) and all(g == w or w == 1 for g, w in zip(got, want))
+
+
 def _shape_hint(name, got, want):
     if len(want) == 2 and tuple(got) == tuple(reversed(want)):
         return "grad_transposed" if name.startswith("d") else None
+    # A bias gradient of another length but the right rank is a sum over the wrong axis (below).
+    if name.startswith("d") and 1 in want and _lost_size_one(tuple(got), tuple(want)) \
+            and not (name in ("db1", "db2") and len(got) == len(want)):
+        return "grad_size_one"
     if name in ("db1", "db2"):
         return "bias_grad_2d" if len(got) == 2 and 1 in got else "bias_grad_wrong_axis"
     return None
@@ -255,19 +270,27 @@ def expect_close(name, got, want, case="", atol=None):
 SATURATED_WEIGHT = 3.0
 
 
+NEAR_SATURATION = 1e-5   # how far from 0 and 1 the all but certain predictions are
+
+
 def saturated_case(ref, gen, dtype):
     """A2 (made by a reference forward) with its first rows set to their labels: right
-    and certain there, ordinary elsewhere; and Y."""
+    and certain there; two rows wrong and all but certain, NEAR_SATURATION from 0 and from
+    1 (a clamp up to 1e-6 leaves them alone, a constant added inside the logs does not);
+    ordinary elsewhere; and Y."""
     X, Y, params = make_case(gen, 8, 4, 5, dtype)
     A2, _ = ref.forward(X, params)
     A2[:3] = Y[:3]
+    A2[3], Y[3] = NEAR_SATURATION, 1
+    A2[4], Y[4] = 1 - NEAR_SATURATION, 0
     return A2, Y
 
 
-def check_saturated_loss(bce_loss, cases):
-    """bce_loss stays finite, and right, when predictions are exactly 0 or 1, and is large
-    when they are certain and wrong. cases: [(A2, Y, want)] from saturated_case, float64
-    first; want is the expected loss with pos_weight SATURATED_WEIGHT."""
+def check_saturated_loss(bce_loss, cases, mistakes=None):
+    """bce_loss stays finite, and right, when predictions are exactly 0 or 1 or all but
+    certain, and is large when they are certain and wrong. cases: [(A2, Y, want)] from
+    saturated_case, float64 first; want is the expected loss with pos_weight
+    SATURATED_WEIGHT. mistakes: for hinted, one list per case (the grader's)."""
     finite_in = set()
 
     def finite(got, dtype):
@@ -278,18 +301,93 @@ def check_saturated_loss(bce_loss, cases):
         hint = "float32_clamp" if dtype == "float32" and "float64" in finite_in else "loss_clamp"
         raise Mismatch(with_hint(message, hint, fn="bce_loss"))
 
-    for A2, Y, want in cases:
+    for (A2, Y, want), wrong in zip(cases, mistakes or [[]] * len(cases)):
         dtype = str(A2.dtype)[6:]
         got = check_loss_result(bce_loss(A2, Y, SATURATED_WEIGHT), A2)
         finite(got, dtype)
         # Any clamp up to eps ~ 1e-6 is correct, so compare loosely here.
-        expect_close("loss", got, want, say("in_dtype", dtype=dtype), atol=1e-5)
+        with hinted(got, want, wrong, m=A2.shape[0], w=SATURATED_WEIGHT, fn="bce_loss"):
+            expect_close("loss", got, want, say("in_dtype", dtype=dtype), atol=1e-5)
         wrong_Y = torch.tensor([[1.0], [0.0]], dtype=A2.dtype, device=A2.device)
         got = check_loss_result(bce_loss(1 - wrong_Y, wrong_Y, 1.0), wrong_Y)
         finite(got, dtype)
         if float(got) < 5:
             raise Mismatch(say("loss_confident_wrong", value=float(got)))
         finite_in.add(dtype)
+
+
+# -- backward at predictions of exactly 0 and 1 (grader test 3.7 and the self-check) --
+SATURATED_ROWS = 6   # the first rows of a saturated backward case, scaled up; 4 ordinary rows follow
+
+
+def saturated_backward_case(ref, gen, dtype):
+    """X, Y, params and the cache of a reference forward where A2 is exactly 0 or 1 on the
+    first SATURATED_ROWS examples (X scaled up there, so |Z2| is in the thousands: exp(-Z2)
+    overflows and A2(1 - A2) is 0, in float32 and float64), at least two of each value, one
+    right and one wrong, and ordinary on the others."""
+    while True:
+        X, Y, params = make_case(gen, SATURATED_ROWS + 4, 4, 5, dtype)
+        X[:SATURATED_ROWS] *= 1e4
+        A2, cache = ref.forward(X, params)
+        top, rest = A2[:SATURATED_ROWS, 0], A2[SATURATED_ROWS:, 0]
+        ones, zeros = (top == 1).nonzero()[:, 0], (top == 0).nonzero()[:, 0]
+        if len(ones) >= 2 and len(zeros) >= 2 and len(ones) + len(zeros) == SATURATED_ROWS \
+                and bool(((rest > 1e-3) & (rest < 1 - 1e-3)).all()):
+            break
+    Y[ones], Y[zeros] = 0, 1                       # wrong and certain ...
+    Y[ones[0]], Y[zeros[0]] = 1, 0                 # ... but for one of each: right and certain
+    Y[SATURATED_ROWS], Y[SATURATED_ROWS + 1] = 1, 0   # both classes among the ordinary rows
+    return X, Y, params, cache
+
+
+def saturated_alternatives(backward, X, Y, params, cache, pos_weight):
+    """The two gradients accepted when some A2 are exactly 0 or 1, from a trusted backward:
+    the closed form everywhere (dZ2 = A2 - Y, weighted), and dZ2 = 0 at those examples, the
+    derivative of a clamped loss (flat there), as a chain rule that clamps A2 gives. With a
+    zero dZ2 an example adds nothing to any gradient: the gradients are the sums over the
+    other examples, still divided by the whole batch's m."""
+    closed = backward(X, Y, params, cache, pos_weight)
+    keep = ((cache["A2"] > 0) & (cache["A2"] < 1))[:, 0]
+    kept = backward(X[keep], Y[keep], params, {k: cache[k][keep] for k in CACHE}, pos_weight)
+    share = int(keep.sum()) / X.shape[0]           # that backward divided by its own batch size
+    return [closed, {g: v * share for g, v in kept.items()}]
+
+
+def check_saturated_backward(backward, cases):
+    """backward stays finite when A2 holds exact 0s and 1s, and equals one of the accepted
+    gradients there (saturated_alternatives). cases: [(X, Y, params, cache, accepted,
+    mistakes)] from saturated_backward_case, float64 first; pos_weight SATURATED_WEIGHT;
+    mistakes as for hinted (may be empty)."""
+    finite_in = set()
+    for X, Y, params, cache, accepted, mistakes in cases:
+        dtype = str(X.dtype)[6:]
+        case = say("saturated_case", dtype=dtype, w=SATURATED_WEIGHT)
+        got = check_grads_result(backward(X, Y, params, cache, SATURATED_WEIGHT), params)
+        for g in GRADS:
+            finite = torch.isfinite(got[g].detach())
+            if not bool(finite.all()):
+                message = say("nonfinite", name=g, bad=int((~finite).sum()), total=finite.numel(), case=case)
+                # Finite in float64 but not in float32: a bound that rounds away in float32.
+                hint = "float32_clamp" if dtype == "float32" and "float64" in finite_in else "backward_saturated"
+                raise Mismatch(with_hint(message, hint, fn="backward"))
+        finite_in.add(dtype)
+        failures = []
+        for want in accepted:
+            try:
+                for g in GRADS:
+                    # float32: the saturated rows' terms are ~1e4 and may cancel; a correct
+                    # sum in another order differs by the rounding of those terms.
+                    rtol, atol = tolerance(X.dtype)
+                    if dtype == "float32":
+                        atol = max(atol, rtol * float(want[g].abs().max()))
+                    expect_close(g, got[g], want[g], case, atol=atol)
+            except Mismatch as exc:
+                failures.append(exc)
+            else:
+                break
+        else:
+            with hinted(got, accepted[0], mistakes, m=X.shape[0], w=SATURATED_WEIGHT, fn="backward"):
+                raise failures[0]
 
 
 # -- inputs -------------------------------------------------------------------

@@ -38,6 +38,15 @@ def build_fixtures(seed=2024):
         name = str(dtype)[6:]
         t.update({f"saturated.{name}.A2": A2, f"saturated.{name}.Y": Y,
                   f"saturated.{name}.loss": ref.bce_loss(A2, Y, checks.SATURATED_WEIGHT)})
+    for dtype in checks.DTYPES:   # backward where A2 is exactly 0 or 1, and what is accepted there
+        X, Y, params, cache = checks.saturated_backward_case(ref, gen, dtype)
+        name = str(dtype)[6:]
+        accepted = checks.saturated_alternatives(ref.backward, X, Y, params, cache, checks.SATURATED_WEIGHT)
+        t.update({f"saturated_backward.{name}.X": X, f"saturated_backward.{name}.Y": Y,
+                  **{f"saturated_backward.{name}.{k}": v for k, v in params.items()},
+                  **{f"saturated_backward.{name}.cache.{k}": v for k, v in cache.items()},
+                  **{f"saturated_backward.{name}.accepted.{i}.{k}": v
+                     for i, grads in enumerate(accepted) for k, v in grads.items()}})
     meta = {"cases": len(checks.SIZES), "weights": list(WEIGHTS), "lr": LR}
     return {k: v.contiguous() for k, v in t.items()}, meta
 

@@ -113,6 +113,10 @@ MESSAGES = {
         "zh": "在 {dtype} 下，当 A2 中有恰好为 0 或 1 的值时，bce_loss 返回了 {value}：结果必须是有限值",
     },
     "in_dtype": {"en": " [in {dtype}]", "zh": " [{dtype}]"},
+    "saturated_case": {
+        "en": " [A2 exactly 0 or 1 on some examples, in {dtype}, pos_weight {w:g}]",
+        "zh": " [部分样本的 A2 恰为 0 或 1，{dtype}，pos_weight {w:g}]",
+    },
     "loss_confident_wrong": {
         "en": "bce_loss returned {value:.4g} for confidently wrong predictions (A2 = 0 where y = 1 "
               "and A2 = 1 where y = 0); expected a large positive loss",
@@ -272,6 +276,14 @@ MESSAGES = {
         "en": "{name} is still 2-D: a bias gradient has the bias's shape, so sum without keepdim. Reread §3.2 and §6.",
         "zh": "{name} 仍然是二维的：偏置梯度的形状应与偏置相同，求和时不要 keepdim。请重读 §3.2 和 §6。",
     },
+    "hint_grad_size_one": {
+        "en": "{name} does not keep a dimension of size one that its parameter has (one input feature or one hidden unit): .squeeze() (or a sum over every axis) drops every dimension of size 1, and a vector of shape (m,) left by it broadcasts against an (m, 1) column into (m, m). Keep every intermediate 2-D and squeeze nothing. Reread §1 and §6.",
+        "zh": "{name} 没有保留其参数所具有的大小为 1 的维度（输入只有一个特征或隐藏层只有一个单元）：.squeeze()（或对所有维求和）会去掉所有大小为 1 的维度，留下的形状为 (m,) 的向量再与 (m, 1) 的列相乘时会广播成 (m, m)。所有中间结果都保持二维，不要 squeeze。请重读 §1 和 §6。",
+    },
+    "hint_backward_saturated": {
+        "en": "backward: your gradients are NaN or infinite where A2 is exactly 0 or 1. Dividing by A2 or 1 − A2 (dL/dA2 of the chain rule, then times A2(1 − A2)) gives 0/0 or ∞·0 there, and a sigmoid derivative recomputed from Z2 with exp overflows. On paper the factor A2(1 − A2) cancels: use the simplified dZ2, which is finite everywhere (or clamp A2 before dividing). Reread §3.1 (predictions of exactly 0 or 1).",
+        "zh": "backward：在 A2 恰为 0 或 1 的地方，你的梯度是 NaN 或无穷大。除以 A2 或 1 − A2（链式法则中的 dL/dA2，再乘以 A2(1 − A2)）在那里得到 0/0 或 ∞·0，而用 exp 从 Z2 重新计算 sigmoid 的导数会溢出。推导中 A2(1 − A2) 这个因子被约掉了：请使用化简后的 dZ2，它处处有限（或在相除前先 clamp A2）。请重读 §3.1（预测恰为 0 或 1 的情形）。",
+    },
     "hint_weighted_grad_ignores_weight": {
         "en": "backward: with pos_weight = {w:g} your gradients equal those for pos_weight = 1, so dZ2 = A2 - Y ignores the weight. Redo the derivation with w. Reread §3.1.",
         "zh": "backward：pos_weight = {w:g} 时你的梯度与 pos_weight = 1 时相同，说明 dZ2 = A2 - Y 忽略了权重。请带着 w 重新推导，重读 §3.1。",
@@ -324,6 +336,10 @@ MESSAGES = {
               "会被舍入掉（1 - 1e-12 在 float32 中恰好等于 1.0）；随 dtype 变化的界限 "
               "torch.finfo(A2.dtype).eps 不会。请重读 §2。",
     },
+    "hint_loss_additive_eps": {
+        "en": "{fn}: your loss matches a constant added inside the logs, log(A2 + eps): that shifts every term, by about eps / A2 (a thousandth at A2 = 1e-5 with eps = 1e-8), not only where A2 is 0 or 1. Clamp A2 into [eps, 1 - eps] instead, which changes nothing where A2 is not within eps of 0 or 1. Reread §2.",
+        "zh": "{fn}：你的损失相当于在对数里加了一个常数，log(A2 + eps)：这会让每一项都偏移约 eps / A2（eps = 1e-8、A2 = 1e-5 时约为千分之一），而不只是 A2 为 0 或 1 的地方。请改为把 A2 clamp 到 [eps, 1 - eps]，这样 A2 离 0 和 1 超过 eps 时数值完全不变。请重读 §2。",
+    },
     "hint_loss_summed": {
         "en": "bce_loss: your loss is exactly m = {m} times the expected one: take the mean over the batch, not the sum. Reread §2.",
         "zh": "bce_loss：你的损失恰好是期望值的 m = {m} 倍：应对 batch 取平均，而不是求和。请重读 §2。",
@@ -366,8 +382,8 @@ MESSAGES = {
         "zh": "bce_loss：pos_weight 为 1、3、0.5 时的数值，以及预测恰为 0/1 的情形",
     },
     "selfcheck_backward": {
-        "en": "backward: gradients, ReLU'(0) = 0, use of the given cache",
-        "zh": "backward：梯度、ReLU'(0) = 0、使用传入的 cache",
+        "en": "backward: gradients, ReLU'(0) = 0, predictions exactly 0 or 1, use of the given cache",
+        "zh": "backward：梯度、ReLU'(0) = 0、预测恰为 0 或 1 的情形、使用传入的 cache",
     },
     "selfcheck_gradcheck": {
         "en": "backward: numerical gradient check (your own loss, eps = 1e-5)",

@@ -43,6 +43,12 @@ def load_fixtures():
                       "sgd": get("sgd.", PARAMS)})
     meta["saturated"] = [(t[f"saturated.{d}.A2"], t[f"saturated.{d}.Y"], t[f"saturated.{d}.loss"])
                          for d in ("float64", "float32")]
+    meta["saturated_backward"] = []
+    for d in ("float64", "float32"):
+        get = lambda prefix, keys: {k: t[f"saturated_backward.{d}.{prefix}{k}"] for k in keys}  # noqa: E731
+        accepted = [get(f"accepted.{i}.", GRADS) for i in range(2)]
+        meta["saturated_backward"].append((t[f"saturated_backward.{d}.X"], t[f"saturated_backward.{d}.Y"],
+                                           get("", PARAMS), get("cache.", checks.CACHE), accepted, []))
     return cases, meta
 
 
@@ -105,6 +111,7 @@ def check_backward(mlp, cases, meta):
                     checks.expect_close(g, got[g], want[g], size(c))
         p32 = as32(c["params"])
         checks.check_grads_result(backward(mlp, as32(c["X"]), as32(c["Y"]), p32, as32(c["cache"]), 1.0), p32)
+    checks.check_saturated_backward(lambda *args: backward(mlp, *args), meta["saturated_backward"])
     c, other = cases[2], cases[3]
     mlp.forward(other["X"], other["params"])   # backward must not depend on this later call
     for _ in range(2):                         # and must give the same answer twice

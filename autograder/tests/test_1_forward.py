@@ -2,7 +2,7 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import CACHE, SIZES, case_text, check_forward_result, expect_close, hinted, make_case
+from autograder.checks import CACHE, SIZES, TYPE_SIZES, case_text, check_forward_result, expect_close, hinted, make_case
 
 
 @weight(5)
@@ -13,9 +13,10 @@ def test_forward_types(student, gen, device):
     zh: forward：A2 和 cache 的形状、dtype、设备正确
     """
     for dtype in (torch.float64, torch.float32):
-        X, _, params = make_case(gen, 7, 5, 3, dtype)
-        X, params = X.to(device), {k: v.to(device) for k, v in params.items()}
-        check_forward_result(student.forward(X, params), X, params)
+        for m, n, h in TYPE_SIZES:
+            X, _, params = make_case(gen, m, n, h, dtype)
+            X, params = X.to(device), {k: v.to(device) for k, v in params.items()}
+            check_forward_result(student.forward(X, params), X, params)
 
 
 def _compare(student, ref, mistakes, gen, dtype):

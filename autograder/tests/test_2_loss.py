@@ -2,8 +2,8 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import (DTYPES, SATURATED_WEIGHT, SIZES, case_text, check_loss_result, check_saturated_loss,
-                               expect_close, hinted, make_case, saturated_case)
+from autograder.checks import (DTYPES, SATURATED_WEIGHT, SIZES, TYPE_SIZES, case_text, check_loss_result,
+                               check_saturated_loss, expect_close, hinted, make_case, saturated_case)
 
 
 @weight(4)
@@ -14,10 +14,11 @@ def test_loss_types(student, ref, gen, device):
     zh: bce_loss：返回与 A2 的 dtype、设备相同的 0 维张量
     """
     for dtype in (torch.float64, torch.float32):
-        X, Y, params = make_case(gen, 7, 5, 3, dtype)
-        A2, _ = ref.forward(X, params)
-        A2, Y = A2.to(device), Y.to(device)
-        check_loss_result(student.bce_loss(A2, Y, 1.0), A2)
+        for m, n, h in TYPE_SIZES:
+            X, Y, params = make_case(gen, m, n, h, dtype)
+            A2, _ = ref.forward(X, params)
+            A2, Y = A2.to(device), Y.to(device)
+            check_loss_result(student.bce_loss(A2, Y, 1.0), A2)
 
 
 def _compare(student, ref, mistakes, gen, pos_weight):
@@ -63,9 +64,10 @@ def test_loss_other_weight(student, ref, mistakes, gen):
 @weight(3)
 @number("2.5")
 @tags("loss")
-def test_loss_saturated_predictions(student, ref, gen):
-    """bce_loss: stays finite when predictions are exactly 0 or 1
-    zh: bce_loss：预测恰为 0 或 1 时仍是有限值
+def test_loss_saturated_predictions(student, ref, mistakes, gen):
+    """bce_loss: stays finite when predictions are exactly 0 or 1, and right when they are all but certain
+    zh: bce_loss：预测恰为 0 或 1 时仍是有限值，预测几乎确定时数值正确
     """
-    check_saturated_loss(student.bce_loss, [(A2, Y, ref.bce_loss(A2, Y, SATURATED_WEIGHT))
-                                            for A2, Y in (saturated_case(ref, gen, d) for d in DTYPES)])
+    cases = [saturated_case(ref, gen, d) for d in DTYPES]
+    check_saturated_loss(student.bce_loss, [(A2, Y, ref.bce_loss(A2, Y, SATURATED_WEIGHT)) for A2, Y in cases],
+                         [mistakes.loss_mistakes(ref, A2, Y, SATURATED_WEIGHT) for A2, Y in cases])

@@ -2,7 +2,7 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import PARAMS, SIZES, case_text, check_params_result, expect_close, hinted, make_case
+from autograder.checks import PARAMS, SIZES, TYPE_SIZES, case_text, check_params_result, expect_close, hinted, make_case
 
 
 @weight(3)
@@ -13,10 +13,11 @@ def test_sgd_types(student, ref, gen, device):
     zh: sgd_step：返回形状、dtype、设备正确的 W1、b1、W2、b2
     """
     for dtype in (torch.float64, torch.float32):
-        X, Y, params = make_case(gen, 7, 5, 3, dtype)
-        X, Y, params = X.to(device), Y.to(device), {k: v.to(device) for k, v in params.items()}
-        grads = ref.backward(X, Y, params, ref.forward(X, params)[1])
-        check_params_result(student.sgd_step(params, grads, 0.1), params)
+        for m, n, h in TYPE_SIZES:
+            X, Y, params = make_case(gen, m, n, h, dtype)
+            X, Y, params = X.to(device), Y.to(device), {k: v.to(device) for k, v in params.items()}
+            grads = ref.backward(X, Y, params, ref.forward(X, params)[1])
+            check_params_result(student.sgd_step(params, grads, 0.1), params)
 
 
 @weight(7)
@@ -26,7 +27,7 @@ def test_sgd_values(student, ref, mistakes, gen):
     """sgd_step: the updated parameters match the reference
     zh: sgd_step：更新后的参数与参考答案一致
     """
-    for (m, n, h), lr in zip(SIZES, (0.1, 0.5, 0.01, 1.0)):
+    for (m, n, h), lr in zip(SIZES, (0.1, 0.5, 0.01, 1.0, 0.3, 2.0, 0.05), strict=True):
         X, Y, params = make_case(gen, m, n, h)
         grads = ref.backward(X, Y, params, ref.forward(X, params)[1], 3.0)
         want = ref.sgd_step(params, grads, lr)

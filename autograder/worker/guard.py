@@ -37,9 +37,8 @@ ENTRY_POINTS = [
     *[("torch.autograd.functional", f, f"torch.autograd.functional.{f}()")
       for f in ("vjp", "jvp", "jacobian", "hessian", "hvp", "vhp")],
     *[("torch.autograd.forward_ad", f, f"forward-mode AD (torch.autograd.forward_ad.{f})")
-      for f in ("make_dual", "unpack_dual", "dual_level", "enter_dual_level", "exit_dual_level")],
+      for f in ("make_dual", "dual_level", "enter_dual_level")],
     ("torch", "_make_dual", "forward-mode AD (torch._make_dual)"),
-    ("torch", "_unpack_dual", "forward-mode AD (torch._unpack_dual)"),
     ("torch._C", "_enter_dual_level", "forward-mode AD (torch._C._enter_dual_level)"),
     *[(module, f, f"torch.func.{f}()")
       for module in ("torch.func", "torch._functorch.apis", "torch._functorch.eager_transforms")
@@ -49,9 +48,9 @@ ENTRY_POINTS = [
 # Switches that are refused only when they turn something on.
 SWITCHES = [("_set_grad_enabled", "torch.enable_grad()"),
             ("_set_fwd_grad_enabled", "forward-mode AD (torch._C._set_fwd_grad_enabled)")]
-# Tensor functions the function mode refuses whatever they are called through.
-REFUSED_BY_NAME = {"_make_dual": "forward-mode AD (torch._make_dual)",
-                   "_unpack_dual": "forward-mode AD (torch._unpack_dual)"}
+# Tensor functions the function mode refuses whatever they are called through. (Not
+# unpack_dual: printing a tensor calls it, and without make_dual there is nothing to unpack.)
+REFUSED_BY_NAME = {"_make_dual": "forward-mode AD (torch._make_dual)"}
 REQUIRES_GRAD = "a tensor that requires grad (autograd)"
 COMPLEX = "complex numbers (complex-step differentiation)"
 SWITCHED_OFF = "code that switched the autograd guard off"
@@ -191,7 +190,8 @@ def _mode_class(torch):
             guard.inspect(args)
             guard.inspect(kwargs.values())
             out = func(*args, **kwargs)
-            guard.inspect((out,))
+            # The result, and the tensor the call was made on (requires_grad_, setters, x.add_).
+            guard.inspect((out, args[0] if args else None))
             return out
 
     return Watch

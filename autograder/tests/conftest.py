@@ -13,7 +13,6 @@ import torch
 from autograder.checks import Mismatch, autograd_mismatch, error_hint, make_case, modified_mismatch, with_hint
 from autograder.config import load_reference
 from autograder.grade import GradingSession
-from autograder.messages import say
 from autograder.sandbox import StudentCodeError
 
 

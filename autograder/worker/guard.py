@@ -21,7 +21,10 @@ What this cannot promise: student code runs in this very process, so code writte
 defeat the guard (switching torch function modes off, starting a thread, which has its
 own grad mode and mode stack, walking autograd's graph node by node, reaching the
 guard's own objects through the interpreter) can get past it. The sandbox contains such
-code; it does not make it honest.
+code; it does not make it honest. Real-valued finite differences (calling forward and
+the loss many times) use only ordinary tensor operations and are not detected at all.
+The stubs and switches hold at import too: an mlp.py that differentiates at its top
+level does not import.
 
 Inputs keeps copies of the tensors given to a call, to tell afterwards which it changed.
 

@@ -1,4 +1,4 @@
-"""Command line: python -m autograder grade|build ..."""
+"""Command line: python -m autograder grade|grade-all|build|fixtures|audit ..."""
 import argparse
 import os
 import signal
@@ -36,6 +36,11 @@ def main(argv=None):
     b = sub.add_parser("build", help="write autograder.zip and handout.zip")
     b.add_argument("--out", default="dist")
     sub.add_parser("fixtures", help="regenerate the self-check fixtures from the reference")
+    au = sub.add_parser("audit", help="mutation analysis: do the grading tests tell wrong from right?")
+    au.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants graded at once")
+    au.add_argument("--function", action="append", choices=("forward", "bce_loss", "backward", "sgd_step"),
+                    help="audit only this function (repeatable; default: all four)")
+    au.add_argument("--json", help="also write every mutant and its verdict to this file")
     args = parser.parse_args(argv)
 
     if args.command == "grade":
@@ -82,6 +87,9 @@ def main(argv=None):
         from .build import build
         for path in build(Path(args.out)):
             print(f"wrote {path}")
+    elif args.command == "audit":
+        from .audit import TAGS, main as audit_main
+        return audit_main(args.jobs, 1, tuple(args.function or TAGS), args.json)
     elif args.command == "fixtures":
         from .fixtures import write_fixtures
         print(f"wrote {write_fixtures()}")

@@ -175,6 +175,19 @@ def _lost_size_one(got, want):
     return len(got) == len(want) and all(g == w or w == 1 for g, w in zip(got, want))
 
 
+def autograd_mismatch(fn, used):
+    """The Mismatch for a call of fn that used what guard.py refuses (autograd, forward
+    AD, complex numbers, or switching the guard off): used names it."""
+    if fn == "backward":
+        return Mismatch(with_hint(say("autograd", what=used), "autograd_used"))
+    return Mismatch(with_hint(say("autograd_in", fn=fn, what=used), "autograd_outside_backward", fn=fn))
+
+
+def modified_mismatch(fn, names):
+    """The Mismatch for a call of fn that changed the inputs named (guard.Inputs)."""
+    return Mismatch(with_hint(say("modified_input", fn=fn, name=", ".join(names[:8])), "modified_input", fn=fn))
+
+
 def _shape_hint(name, got, want):
     if len(want) == 2 and tuple(got) == tuple(reversed(want)):
         return "grad_transposed" if name.startswith("d") else None
@@ -264,6 +277,23 @@ def expect_close(name, got, want, case="", atol=None):
         index = "[" + ", ".join(map(str, unravel(int(torch.argmax(diff)), want.shape))) + "]"
         raise Mismatch(say("values", name=name, bad=int(bad.sum()), total=total,
                            diff=float(diff.max()), index=index, case=case))
+
+
+# -- the contract's default pos_weight=1.0 (grader tests 2.2 and 3.2, and the self-check)
+def default_case(m, n, h):
+    """The case text of a call that leaves pos_weight out."""
+    return say("case", m=m, n=n, h=h, extra=say("default_weight"))
+
+
+@contextmanager
+def default_left_out(fn):
+    """Around the comparison of a call without pos_weight with the expected values for
+    pos_weight = 1, made after the same call with pos_weight = 1 passed: a Mismatch here
+    can only come from a changed default."""
+    try:
+        yield
+    except Mismatch as exc:
+        raise Mismatch(with_hint(str(exc), "pos_weight_default", fn=fn)) from None
 
 
 # -- predictions of exactly 0 and 1 (grader test 2.5 and the self-check) ------
@@ -487,9 +517,24 @@ def make_training_data(gen, device="cpu", dtype=torch.float32):
 RECORD_EVERY = 2   # steps between two points of the loss curve
 
 
+def expect_update(new, params, grads, lr):
+    """new must be params - lr * grads: the step of gradient descent on the gradients the
+    student's own backward returned (training), so that the run shows their functions
+    learning and nothing else (parameters trained beforehand, gradients found elsewhere).
+    Non-finite gradients are left to the loss curve, which they ruin anyway."""
+    if not all(bool(torch.isfinite(grads[g]).all()) for g in GRADS):
+        return
+    try:
+        for p in PARAMS:
+            expect_close(p, new[p], params[p] - lr * grads["d" + p], say("training_update"))
+    except Mismatch as exc:
+        raise Mismatch(with_hint(str(exc), "training_own_update")) from None
+
+
 def train(fns, X, Y, params, loss_of, record_every=RECORD_EVERY):
     """The grader's own loop: fns.forward/bce_loss/backward/sgd_step are the student's.
-    loss_of(params) is the trusted loss. Returns the recorded loss curve."""
+    loss_of(params) is the trusted loss. Every step's sgd_step must return params - lr *
+    grads of the grads its backward returned (expect_update). Returns the loss curve."""
     c = TRAINING
     curve = [float(loss_of(params))]
     for step in range(1, c["steps"] + 1):
@@ -497,8 +542,12 @@ def train(fns, X, Y, params, loss_of, record_every=RECORD_EVERY):
             A2, cache = check_forward_result(fns.forward(X, params), X, params)
             check_loss_result(fns.bce_loss(A2, Y, c["pos_weight"]), X)
             grads = check_grads_result(fns.backward(X, Y, params, cache, c["pos_weight"]), params)
-            params = {k: v for k, v in check_params_result(fns.sgd_step(params, grads, c["lr"]), params).items()
-                      if k in PARAMS}
+            # Copies: in the self-check the student's code holds these very tensors.
+            old = {k: params[k].detach().clone() for k in PARAMS}
+            given = {k: grads[k].detach().clone() for k in GRADS}
+            new = check_params_result(fns.sgd_step(params, grads, c["lr"]), params)
+            expect_update(new, old, given, c["lr"])
+            params = {k: v for k, v in new.items() if k in PARAMS}
         except Mismatch as exc:
             raise Mismatch(say("training_step", step=step, problem=exc)) from None
         if step % record_every == 0 or step == c["steps"]:

@@ -128,6 +128,19 @@ MESSAGES = {
               "test scores 0.",
         "zh": "backward 使用了 {what}。梯度必须手工推导计算（§6），因此所有 backward 测试均为 0 分。",
     },
+    "autograd_in": {
+        "en": "{fn} used {what}. No function may differentiate for you: gradients are computed by "
+              "hand, in backward (§6), so this test scores 0.",
+        "zh": "{fn} 使用了 {what}。任何函数都不能替你求导：梯度必须在 backward 中手工计算（§6），因此该测试为 0 分。",
+    },
+    "default_weight": {
+        "en": ", pos_weight left out (its default)",
+        "zh": "，未传入 pos_weight（使用默认值）",
+    },
+    "training_update": {
+        "en": " [sgd_step against params - lr * grads, with the grads your backward returned at this step]",
+        "zh": " [将 sgd_step 的结果与 params - lr * grads 比较，grads 为你的 backward 在这一步返回的梯度]",
+    },
     "not_repeatable": {
         "en": "backward returned different values when called twice with the same arguments "
               "({name} changed): does it keep state between calls or modify its inputs?",
@@ -359,6 +372,22 @@ MESSAGES = {
     "hint_autograd_used": {
         "en": "backward must apply the chain rule by hand, step by step, from the cache. Reread §3 and §6.",
         "zh": "backward 需要根据 cache 手工逐步应用链式法则。请重读 §3 和 §6。",
+    },
+    "hint_autograd_outside_backward": {
+        "en": "{fn}: no function may use autograd, forward-mode AD or complex numbers: backward computes the gradients by hand, and sgd_step only applies the gradients it is given. Reread §4 and §6.",
+        "zh": "{fn}：任何函数都不能使用 autograd、前向模式自动微分或复数：梯度由 backward 手工计算，sgd_step 只应用传给它的梯度。请重读 §4 和 §6。",
+    },
+    "hint_modified_input": {
+        "en": "{fn}: in-place operations (methods ending in _, such as clamp_ or sub_, slice assignment, out=) change the caller's tensors. Compute new tensors instead. Reread §6.",
+        "zh": "{fn}：原地操作（以 _ 结尾的方法，如 clamp_、sub_，切片赋值，out=）会改动调用者的张量。请计算新的张量。请重读 §6。",
+    },
+    "hint_pos_weight_default": {
+        "en": "{fn}: called without pos_weight, your function does not give what it gives with pos_weight = 1: its signature must keep the default pos_weight=1.0. Keep the signatures unchanged (§7).",
+        "zh": "{fn}：不传 pos_weight 时，你的函数给出的结果与 pos_weight = 1 时不同：函数签名中的默认值必须保持 pos_weight=1.0。请不要修改函数签名（§7）。",
+    },
+    "hint_training_own_update": {
+        "en": "training: sgd_step did not return params − lr·grads for the gradients your backward gave at this step, so the run does not show your functions learning. sgd_step must apply the gradients it is given, nothing else. Reread §4.",
+        "zh": "训练：sgd_step 返回的不是 params − lr·grads（grads 为你的 backward 在这一步给出的梯度），因此这次训练不能说明你的函数在学习。sgd_step 只能应用传给它的梯度。请重读 §4。",
     },
     "hint_stale_state": {
         "en": "backward is right only when forward has just run on the same inputs: it reads state left by forward instead of its cache argument. Reread §6.",

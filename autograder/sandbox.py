@@ -85,7 +85,8 @@ class StudentCodeError(Exception):
 class Reply:
     value: object          # decoded by wire.decode: plain tensors, numbers, dicts, Foreign
     output: str            # what the student printed during the call (truncated)
-    autograd: str | None   # which autograd entry point backward used, if any
+    autograd: str | None   # what the call used to differentiate (worker/guard.py), if anything
+    modified: list = ()    # the inputs the call changed in place (their contract names)
 
 
 @dataclass
@@ -582,7 +583,8 @@ class Worker:
         if not header.get("ok"):
             raise StudentCodeError(say("raised", fn=fn, error=self.scrub(header.get("error", ""))), output,
                                    autograd=header.get("autograd"))
-        return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"))
+        return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"),
+                     header.get("modified") or [])
 
     def close(self):
         """Kill the worker and everything it started; remove its scratch folder."""

@@ -27,7 +27,14 @@ import torch  # noqa: E402
 import checks  # noqa: E402
 import messages  # noqa: E402
 from checks import FUNCTIONS, GRADS, PARAMS, Mismatch  # noqa: E402
-from guard import AutogradGuard  # noqa: E402
+from guard import Guard, Inputs  # noqa: E402
+
+# Refuses autograd, forward AD and complex numbers in the student's code, as the grader's
+# worker does: installed before mlp.py is imported (main), so that names it binds at import
+# are caught too.
+GUARD = Guard(torch)
+# The arguments whose tensors a call must leave as they were (handout §6).
+INPUTS = {"forward": ("X", "params"), "bce_loss": ("A2", "Y"), "backward": ("X", "Y", "params", "cache")}
 
 
 def load_fixtures():
@@ -59,22 +66,50 @@ def as32(value):
     return value.float()
 
 
-def backward(mlp, *args):
-    """The student's backward, refusing autograd as the grader's worker does."""
-    with AutogradGuard(torch) as guard:
+class Student:
+    """The student's four functions, called as the grader's worker calls them: under the
+    guard, and (unless inputs_must_stay is False, as in training) refusing a call that
+    changes its inputs. Each raises Mismatch when a rule is broken."""
+
+    def __init__(self, mlp, inputs_must_stay=True):
+        self.mlp, self.inputs_must_stay = mlp, inputs_must_stay
+
+    def _call(self, fn, *args, **kwargs):
+        names = INPUTS.get(fn, ()) if self.inputs_must_stay else ()
+        inputs = Inputs(torch, list(zip(names, args)) + [(k, v) for k, v in kwargs.items() if k in names])
         try:
-            value = mlp.backward(*args)
+            value = GUARD.call(getattr(self.mlp, fn), *args, **kwargs)
         except Exception:
-            if not guard.used:
+            if not GUARD.used:
                 raise
-    if guard.used:
-        raise Mismatch(checks.with_hint(messages.say("autograd", what=guard.used), "autograd_used"))
-    return value
+        if GUARD.used:
+            raise checks.autograd_mismatch(fn, GUARD.used)
+        changed = inputs.changed()
+        if changed:
+            raise checks.modified_mismatch(fn, changed)
+        return value
+
+    def forward(self, *args, **kwargs):
+        return self._call("forward", *args, **kwargs)
+
+    def bce_loss(self, *args, **kwargs):
+        return self._call("bce_loss", *args, **kwargs)
+
+    def backward(self, *args, **kwargs):
+        return self._call("backward", *args, **kwargs)
+
+    def sgd_step(self, *args, **kwargs):
+        return self._call("sgd_step", *args, **kwargs)
 
 
 def size(case):
     m, n = case["X"].shape
     return checks.case_text(m, n, case["params"]["W1"].shape[1])
+
+
+def default_size(case):
+    m, n = case["X"].shape
+    return checks.default_case(m, n, case["params"]["W1"].shape[1])
 
 
 def check_forward(mlp, cases, meta):
@@ -94,6 +129,9 @@ def check_loss(mlp, cases, meta):
             got = checks.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"], w), c["X"])
             with checks.hinted(got, c["loss"][w], [("loss_summed", c["loss"][w] * m)], m=m):
                 checks.expect_close("loss", got, c["loss"][w], size(c))
+        got = checks.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"]), c["X"])   # the default
+        with checks.default_left_out("bce_loss"):
+            checks.expect_close("loss", got, c["loss"][1.0], default_size(c))
         A2 = as32(c["cache"]["A2"])
         checks.check_loss_result(mlp.bce_loss(A2, as32(c["Y"]), 1.0), A2)
     checks.check_saturated_loss(mlp.bce_loss, meta["saturated"])
@@ -102,20 +140,27 @@ def check_loss(mlp, cases, meta):
 def check_backward(mlp, cases, meta):
     for c in cases:
         for w in meta["weights"]:
-            got = checks.check_grads_result(backward(mlp, c["X"], c["Y"], c["params"], c["cache"], w), c["params"])
+            got = checks.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"], w), c["params"])
             want, m = c["grads"][w], c["X"].shape[0]
             scaled = [("grad_missing_mean", {k: v * m for k, v in want.items()}),
                       ("grad_double_mean", {k: v / m for k, v in want.items()})]
             with checks.hinted(got, want, scaled, m=m):
                 for g in GRADS:
                     checks.expect_close(g, got[g], want[g], size(c))
+        got = checks.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"]), c["params"])
+        with checks.default_left_out("backward"):   # pos_weight left out: its default, 1.0
+            for g in GRADS:
+                checks.expect_close(g, got[g], c["grads"][1.0][g], default_size(c))
         p32 = as32(c["params"])
-        checks.check_grads_result(backward(mlp, as32(c["X"]), as32(c["Y"]), p32, as32(c["cache"]), 1.0), p32)
-    checks.check_saturated_backward(lambda *args: backward(mlp, *args), meta["saturated_backward"])
+        checks.check_grads_result(mlp.backward(as32(c["X"]), as32(c["Y"]), p32, as32(c["cache"]), 1.0), p32)
+    checks.check_saturated_backward(lambda *args: mlp.backward(*args), meta["saturated_backward"])
     c, other = cases[2], cases[3]
-    mlp.forward(other["X"], other["params"])   # backward must not depend on this later call
+    try:   # backward must not depend on this later call; forward's own bugs cost nothing here
+        mlp.forward(other["X"], other["params"])
+    except Mismatch:
+        pass
     for _ in range(2):                         # and must give the same answer twice
-        got = backward(mlp, c["X"], c["Y"], c["params"], c["cache"], 3.0)
+        got = mlp.backward(c["X"], c["Y"], c["params"], c["cache"], 3.0)
         for g in GRADS:
             checks.expect_close(g, got[g], c["grads"][3.0][g], size(c))
 
@@ -125,7 +170,7 @@ def check_gradients(mlp, cases, meta):
     for w in (1.0, 3.0):
         X, Y, params = checks.make_case(gen, 6, 4, 3, kink_margin=1e-3)
         _, cache = mlp.forward(X, params)
-        got = checks.check_grads_result(backward(mlp, X, Y, params, cache, w), params)
+        got = checks.check_grads_result(mlp.backward(X, Y, params, cache, w), params)
         numeric = checks.numerical_gradient(lambda p: mlp.bce_loss(mlp.forward(X, p)[0], Y, w),
                                             {k: v.clone() for k, v in params.items()})
         checks.gradient_check(got, numeric)
@@ -145,19 +190,13 @@ def check_sgd(mlp, cases, meta):
         checks.check_params_result(mlp.sgd_step(p32, as32(c["grads"][1.0]), meta["lr"]), p32)
 
 
-class Guarded:
-    """The student's functions, with backward refusing autograd (for the training loop)."""
-
-    def __init__(self, mlp):
-        self.forward, self.bce_loss, self.sgd_step = mlp.forward, mlp.bce_loss, mlp.sgd_step
-        self.backward = lambda *args: backward(mlp, *args)
-
-
 def check_training(mlp, cases, meta):
     X, Y, params = checks.training_data()   # the very task the grader trains on
-    loss_of = lambda p: mlp.bce_loss(mlp.forward(X.double(), {k: v.double() for k, v in p.items()})[0],  # noqa: E731
+    # In training, changed inputs cost nothing: that rule is checked in each function's own step.
+    fns = Student(mlp.mlp, inputs_must_stay=False)
+    loss_of = lambda p: fns.bce_loss(fns.forward(X.double(), {k: v.double() for k, v in p.items()})[0],  # noqa: E731
                                      Y.double(), checks.TRAINING["pos_weight"])
-    curve = checks.train(Guarded(mlp), X, Y, params, loss_of)
+    curve = checks.train(fns, X, Y, params, loss_of)
     return checks.training_verdict(curve, "cpu"), curve
 
 
@@ -200,18 +239,20 @@ def main(argv=None):
         print(messages.say("selfcheck_no_mlp"))
         return 1
     spec = importlib.util.spec_from_file_location("mlp", path)
-    mlp = importlib.util.module_from_spec(spec)
+    module = importlib.util.module_from_spec(spec)
+    GUARD.install()   # before mlp.py binds any name of torch's
     try:
-        spec.loader.exec_module(mlp)
+        spec.loader.exec_module(module)
     except BaseException as exc:   # SystemExit included: the grader would score this 0
         print(messages.say("import_failed", error=f"{type(exc).__name__}: {exc}"))
         return 1
-    missing = [f for f in FUNCTIONS if not callable(getattr(mlp, f, None))]
+    missing = [f for f in FUNCTIONS if not callable(getattr(module, f, None))]
     if missing:
         print(messages.say("missing_functions", names=", ".join(missing)))
         return 1
     cases, meta = load_fixtures()
-    warn_about_numpy(mlp, cases[0])
+    warn_about_numpy(module, cases[0])
+    mlp = Student(module)
     steps = [("forward", check_forward), ("loss", check_loss), ("backward", check_backward),
              ("gradcheck", check_gradients), ("sgd_step", check_sgd), ("training", check_training)]
     passed = 0

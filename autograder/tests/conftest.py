@@ -10,10 +10,9 @@ import hashlib
 import pytest
 import torch
 
-from autograder.checks import Mismatch, error_hint, make_case, with_hint
+from autograder.checks import Mismatch, autograd_mismatch, error_hint, make_case, modified_mismatch, with_hint
 from autograder.config import load_reference
 from autograder.grade import GradingSession
-from autograder.messages import say
 from autograder.sandbox import StudentCodeError
 
 
@@ -41,15 +40,21 @@ def runner(request):
     return _session(request.config).runner
 
 
+LEFT_OUT = object()   # an argument the grader leaves out, so that its default is used
+
+
 class Student:
     """The student's four functions, called in the sandbox. Each returns the decoded value;
-    a failure of the student's code raises StudentCodeError."""
+    a failure of the student's code raises StudentCodeError. A call that changed one of its
+    inputs in place raises Mismatch, unless inputs_must_stay is False (training)."""
 
     def __init__(self, runner):
         self.runner = runner
         self.autograd = None   # what the last backward call used of autograd, if anything
+        self.inputs_must_stay = True
 
     def _call(self, fn, *args, **kwargs):
+        kwargs = {k: v for k, v in kwargs.items() if v is not LEFT_OUT}
         first = next((a for a in args if isinstance(a, torch.Tensor)), None)
         device = str(first.device) if first is not None else "cpu"
         try:
@@ -62,21 +67,25 @@ class Student:
                     raise StudentCodeError(with_hint(str(exc), hint, fn=fn), exc.output,
                                            exc.worker_lost, exc.autograd) from None
                 raise
+            modified = []
         else:
             used = reply.autograd
+            modified = reply.modified if isinstance(reply.modified, list) else []
         if fn == "backward":
             self.autograd = used
         if used:
-            raise Mismatch(with_hint(say("autograd", what=used), "autograd_used"))
+            raise autograd_mismatch(fn, str(used))
+        if modified and self.inputs_must_stay:
+            raise modified_mismatch(fn, [str(name) for name in modified])
         return reply.value
 
     def forward(self, X, params):
         return self._call("forward", X, params)
 
-    def bce_loss(self, A2, Y, pos_weight=1.0):
+    def bce_loss(self, A2, Y, pos_weight=LEFT_OUT):
         return self._call("bce_loss", A2, Y, pos_weight=pos_weight)
 
-    def backward(self, X, Y, params, cache, pos_weight=1.0):
+    def backward(self, X, Y, params, cache, pos_weight=LEFT_OUT):
         return self._call("backward", X, Y, params, cache, pos_weight=pos_weight)
 
     def sgd_step(self, params, grads, lr):
@@ -121,7 +130,7 @@ def autograd_use(student, ref):
     X, Y, params = make_case(gen, 4, 3, 2)
     _, cache = ref.forward(X, params)
     try:
-        student.backward(X, Y, params, cache)
+        student.backward(X, Y, params, cache, 1.0)
     except (Mismatch, StudentCodeError):
         pass
     return student.autograd

@@ -3,7 +3,8 @@ import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.checks import (DTYPES, SATURATED_WEIGHT, SIZES, TYPE_SIZES, case_text, check_loss_result,
-                               check_saturated_loss, expect_close, hinted, make_case, saturated_case)
+                               check_saturated_loss, default_case, default_left_out, expect_close, hinted, make_case,
+                               saturated_case)
 
 
 @weight(4)
@@ -29,14 +30,18 @@ def _compare(student, ref, mistakes, gen, pos_weight):
         want = ref.bce_loss(A2, Y, pos_weight)
         with hinted(got, want, mistakes.loss_mistakes(ref, A2, Y, pos_weight), m=m, w=pos_weight, fn="bce_loss"):
             expect_close("loss", got, want, case_text(m, n, h, pos_weight=pos_weight))
+        if pos_weight == 1.0:   # the contract: bce_loss(A2, Y) is bce_loss(A2, Y, 1.0)
+            got = check_loss_result(student.bce_loss(A2, Y), A2)
+            with default_left_out("bce_loss"):
+                expect_close("loss", got, want, default_case(m, n, h))
 
 
 @weight(5)
 @number("2.2")
 @tags("loss")
 def test_loss_unweighted(student, ref, mistakes, gen):
-    """bce_loss: matches the reference with pos_weight = 1
-    zh: bce_loss：pos_weight = 1 时与参考答案一致
+    """bce_loss: matches the reference with pos_weight = 1, passed or left out
+    zh: bce_loss：pos_weight = 1（传入或使用默认值）时与参考答案一致
     """
     _compare(student, ref, mistakes, gen, 1.0)
 

@@ -7,9 +7,9 @@ import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.checks import (DTYPES, GRADS, SATURATED_WEIGHT, SIZES, TYPE_SIZES, Mismatch, case_text,
-                               check_grads_result, check_saturated_backward, expect_close, gradient_check, hinted,
-                               make_case, numerical_gradient, saturated_alternatives, saturated_backward_case,
-                               with_exact_zeros, with_hint)
+                               check_grads_result, check_saturated_backward, default_case, default_left_out,
+                               expect_close, gradient_check, hinted, make_case, numerical_gradient,
+                               saturated_alternatives, saturated_backward_case, with_exact_zeros, with_hint)
 from autograder.messages import say
 from autograder.sandbox import StudentCodeError
 
@@ -50,12 +50,18 @@ def test_backward_types(student, ref, gen, device):
 @number("3.2")
 @tags("backward")
 def test_backward_unweighted(student, ref, mistakes, gen):
-    """backward: gradients match the reference with pos_weight = 1
-    zh: backward：pos_weight = 1 时梯度与参考答案一致
+    """backward: gradients match the reference with pos_weight = 1, passed or left out
+    zh: backward：pos_weight = 1（传入或使用默认值）时梯度与参考答案一致
     """
     for m, n, h in SIZES:
         X, Y, params = make_case(gen, m, n, h)
         _compare(student, ref, mistakes, X, Y, params, 1.0, case_text(m, n, h, pos_weight=1.0))
+        _, cache = ref.forward(X, params)   # the contract: pos_weight=1.0 is backward's default
+        got = check_grads_result(student.backward(X, Y, params, cache), params)
+        want = ref.backward(X, Y, params, cache, 1.0)
+        with default_left_out("backward"):
+            for g in GRADS:
+                expect_close(g, got[g], want[g], default_case(m, n, h))
 
 
 @weight(7)

@@ -6,8 +6,9 @@ account with its limits set and its environment scrubbed.
 Protocol (see wire.py): the worker first says it is ready (Python and torch work), then
 sends a hello saying whether mlp.py imported;
 then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one reply
-{"ok", "value" | "error", "autograd"}. Anything the student prints goes to fds 1 and 2,
-which the trusted side reads separately.
+{"ok", "value", "modified" | "error", "autograd"}: "autograd" names what the call used
+to differentiate (guard.py), "modified" the inputs it changed in place. Anything the
+student prints goes to fds 1 and 2, which the trusted side reads separately.
 """
 import importlib.util
 import os
@@ -16,9 +17,12 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402  (next to this file; the interpreter runs isolated)
-from guard import AutogradGuard  # noqa: E402
+from guard import Guard, Inputs  # noqa: E402
 
 FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
+# The contract's names of the arguments whose tensors a call must leave as they were
+# (handout §6; sgd_step may update params in place, §4).
+INPUTS = {"forward": ("X", "params"), "bce_loss": ("A2", "Y"), "backward": ("X", "Y", "params", "cache")}
 
 
 def student_traceback(exc, path):
@@ -48,6 +52,7 @@ def serve(request_fd, reply_fd, path, needs=(), confine=None):
     import torch
 
     torch.set_num_threads(1)
+    guard = Guard(torch).install()   # before mlp.py binds any name of torch's
 
     def send(header, tensors=None):
         sys.stdout.flush()
@@ -83,15 +88,12 @@ def serve(request_fd, reply_fd, path, needs=(), confine=None):
         call = wire.decode(request["call"], {k: v.to(device) for k, v in tensors.items()})
         args, kwargs = call["args"], call["kwargs"]
         fn = getattr(module, request["fn"], None)
-        guard = AutogradGuard(torch)
+        names = INPUTS.get(request["fn"], ())
+        inputs = Inputs(torch, list(zip(names, args)) + [(k, v) for k, v in kwargs.items() if k in names])
         try:
-            if request["fn"] == "backward":
-                with guard:
-                    value = fn(*args, **kwargs)
-            else:
-                value = fn(*args, **kwargs)
+            value = guard.call(fn, *args, **kwargs)   # no autograd in any function
             tree, out = wire.encode(value)
-            reply = {"ok": True, "value": tree}
+            reply = {"ok": True, "value": tree, "modified": inputs.changed()}
         except BaseException as exc:
             reply, out = {"ok": False, "error": student_traceback(exc, path)}, None
         reply["autograd"] = guard.used

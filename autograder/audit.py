@@ -1,0 +1,295 @@
+"""`python -m autograder audit`: can the grading tests tell a wrong solution from a right one?
+
+Mutation analysis. Each mutant is reference/mlp.py with one small change in one of the
+four functions (an arithmetic or comparison operator, a constant or a default, an axis or
+keepdim, a transpose, a dropped term or call, a swapped name, an in-place variant). Which
+mutants are equivalent to the reference is decided here, in-process and independently of
+the grading tests: the mutated function and the reference's are run on many random inputs
+with the edges (batch 1, exact zeros, predictions of exactly 0 and 1, both dtypes, every
+pos_weight and pos_weight left out, several learning rates) and compared within the
+grader's tolerance; raising, or changing an input that must stay, makes a mutant wrong.
+Every mutant is then graded by the batch engine (batch.grade_all). A wrong mutant that
+keeps full marks in its function's tests is a survivor (a hole in the tests); an equivalent
+one that loses any point is a false fail (a test that punishes a right answer).
+Run it after changing any grading test; it exits with 1 when it finds either.
+"""
+import ast
+import copy
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+from . import checks
+from . import config as settings
+
+TAGS = {"forward": "forward", "bce_loss": "loss", "backward": "backward", "sgd_step": "sgd_step"}
+OPS = [ast.Add, ast.Sub, ast.Mult, ast.Div]
+COMPARE = {ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt], ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt]}
+# Names (and dict keys) a student may confuse: each is swapped for its partners.
+CONFUSED = {"Z1": ["A1"], "A1": ["Z1", "X"], "Z2": ["A2"], "A2": ["Z2", "Y"], "Y": ["A2"], "X": ["A1"],
+            "dZ2": ["dA1"], "dA1": ["dZ2", "dZ1"], "dZ1": ["dA1"], "W1": ["W2"], "W2": ["W1"],
+            "b1": ["b2"], "b2": ["b1"], "p": ["A2"]}
+METHODS = {"mean": ["sum"], "sum": ["mean"], "clamp": ["clamp_"], "log1p": ["log"], "log": ["log1p"]}
+DROPPABLE = {"sigmoid", "clamp", "log", "log1p", "mean", "sum", "to"}
+LEFT_OUT = object()
+
+
+# -- mutants -----------------------------------------------------------------------
+def _alternatives(node):
+    """Ways to change node: functions of a copy of it that return its replacement."""
+    if isinstance(node, ast.BinOp):
+        for op in OPS:
+            if not isinstance(node.op, op):
+                yield lambda n, op=op: ast.BinOp(n.left, op(), n.right)
+        if isinstance(node.op, ast.MatMult):
+            yield lambda n: ast.BinOp(n.left, ast.Mult(), n.right)
+        yield lambda n: n.left        # a dropped term or factor
+        yield lambda n: n.right
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        yield lambda n: n.operand
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+        for op in COMPARE.get(type(node.ops[0]), []):
+            yield lambda n, op=op: ast.Compare(n.left, [op()], n.comparators)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        v = node.value
+        for w in dict.fromkeys([0, 1, -v, v + 1, 2 * v, 3, -1]):
+            if w != v:
+                yield lambda n, w=w: ast.Constant(type(v)(w))
+    elif isinstance(node, ast.Constant) and node.value in CONFUSED:
+        for w in CONFUSED[node.value]:
+            yield lambda n, w=w: ast.Constant(w)
+    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in CONFUSED:
+        for w in CONFUSED[node.id]:
+            yield lambda n, w=w: ast.Name(w, ast.Load())
+    elif isinstance(node, ast.Attribute) and node.attr == "T":
+        yield lambda n: n.value       # a transpose dropped
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        name = node.func.attr
+        for other in METHODS.get(name, []):
+            yield lambda n, other=other: ast.Call(ast.Attribute(n.func.value, other, ast.Load()), n.args, n.keywords)
+        if name in DROPPABLE:
+            receiver = node.func.value
+            if isinstance(receiver, ast.Name) and receiver.id == "torch":
+                if node.args:
+                    yield lambda n: n.args[0]   # torch.f(x) -> x
+            else:
+                yield lambda n: n.func.value    # x.f(...) -> x
+        for i, kw in enumerate(node.keywords):
+            if kw.arg == "dim":
+                yield lambda n, i=i: ast.Call(n.func, n.args, n.keywords[:i] + [
+                    ast.keyword("dim", ast.Constant(1 if n.keywords[i].value.value == 0 else 0))] + n.keywords[i + 1:])
+        if name in ("sum", "mean") and not any(kw.arg == "keepdim" for kw in node.keywords):
+            yield lambda n: ast.Call(n.func, n.args, n.keywords + [ast.keyword("keepdim", ast.Constant(True))])
+
+
+def _replace(root, old, new):
+    for parent in ast.walk(root):
+        for field, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
+            if isinstance(value, list) and any(v is old for v in value):
+                value[[i for i, v in enumerate(value) if v is old][0]] = new
+                return
+
+
+def make_mutants(source):
+    """[{"id", "fn", "line", "before", "after", "source"}] for every first-order mutant of
+    the four functions in source (a module's text)."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    out, seen = [], set()
+    for fi, func in enumerate(tree.body):
+        if not (isinstance(func, ast.FunctionDef) and func.name in TAGS):
+            continue
+        for ni, node in enumerate(ast.walk(func)):
+            for make in _alternatives(node):
+                mutant = copy.deepcopy(tree)
+                target = list(ast.walk(mutant.body[fi]))[ni]
+                _replace(mutant.body[fi], target, make(target))
+                try:
+                    text = ast.unparse(ast.fix_missing_locations(mutant))
+                    compile(text, "mutant", "exec")
+                except (SyntaxError, ValueError, TypeError):
+                    continue
+                if text in seen:
+                    continue
+                seen.add(text)
+                line = getattr(node, "lineno", func.lineno)
+                after = ast.unparse(mutant.body[fi]).splitlines()
+                before = ast.unparse(tree.body[fi]).splitlines()
+                changed = next((a for b, a in zip(before, after) if a != b), after[-1])
+                out.append({"id": f"m{len(out):03d}", "fn": func.name, "line": line,
+                            "before": lines[line - 1].split("#")[0].strip(), "after": changed.strip(), "source": text})
+    return out
+
+
+def load_source(text, name="mutant"):
+    namespace = {"__name__": name}
+    exec(compile(text, name, "exec"), namespace)
+    return namespace
+
+
+# -- equivalence, decided without the grading tests ---------------------------------
+def _cases(gen):
+    """Inputs for each function, with the edges: [(fn, args, kwargs)]."""
+    ref = load_source(settings.REFERENCE.read_text(), "reference")
+    cases = []
+    for dtype in checks.DTYPES:
+        for m, n, h in checks.SIZES + [(1, 2, 1), (2, 3, 2)]:
+            for rep in range(3):
+                X, Y, params = checks.make_case(gen, m, n, h, dtype)
+                if rep == 1:
+                    X, params = checks.with_exact_zeros(X, params)
+                if rep == 2 and m > 1:
+                    Y = torch.zeros_like(Y) if m % 2 else torch.ones_like(Y)   # one class only
+                A2, cache = ref["forward"](X, params)
+                cases.append(("forward", (X, params), {}))
+                for w in (1.0, 3.0, 0.5, LEFT_OUT):
+                    kw = {} if w is LEFT_OUT else {"pos_weight": w}
+                    cases.append(("bce_loss", (A2, Y), kw))
+                    cases.append(("backward", (X, Y, params, cache), kw))
+                grads = ref["backward"](X, Y, params, cache, 3.0)
+                for lr in (0.1, 1.0, 0.01):
+                    cases.append(("sgd_step", (params, grads, lr), {}))
+        for w in (1.0, 3.0):
+            A2, Y = checks.saturated_case(_Ref(ref), gen, dtype)
+            cases.append(("bce_loss", (A2, Y), {"pos_weight": w}))
+            wrong = torch.tensor([[1.0], [0.0]], dtype=dtype)
+            cases.append(("bce_loss", (1 - wrong, wrong), {"pos_weight": w}))
+    return ref, cases
+
+
+class _Ref:
+    def __init__(self, namespace):
+        self.forward = namespace["forward"]
+
+
+def _copy(value):
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copy(v) for v in value)
+    return value
+
+
+def _agrees(got, want):
+    if isinstance(want, torch.Tensor):
+        return type(got) is torch.Tensor and got.dtype == want.dtype and checks._same(got, want)
+    if isinstance(want, dict):
+        return isinstance(got, dict) and all(k in got and _agrees(got[k], v) for k, v in want.items())
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(_agrees, got, want))
+    return False
+
+
+def _unchanged(given, kept):
+    if isinstance(kept, torch.Tensor):
+        return given.dtype == kept.dtype and given.shape == kept.shape and torch.equal(given, kept)
+    if isinstance(kept, dict):
+        return all(_unchanged(given[k], v) for k, v in kept.items())
+    if isinstance(kept, (tuple, list)):
+        return all(map(_unchanged, given, kept))
+    return True
+
+
+def equivalent(mutant, ref, cases):
+    """True when the mutated function gives the reference's results on every case, without
+    raising and without changing an input it must leave alone."""
+    try:
+        fn = load_source(mutant["source"])[mutant["fn"]]
+    except Exception:
+        return False
+    for name, args, kwargs in cases:
+        if name != mutant["fn"]:
+            continue
+        want = ref[name](*args, **kwargs)
+        given = _copy(args)
+        try:
+            got = fn(*given, **kwargs)
+        except Exception:
+            return False
+        if name != "sgd_step" and not _unchanged(given, args):   # exactly, as the worker does
+            return False
+        if not _agrees(got, want):
+            return False
+    return True
+
+
+# -- grading and the report ----------------------------------------------------------
+def _tag_full(data, tag):
+    tests = [t for t in data["tests"] if tag in t.get("tags", [])]
+    return bool(tests) and all(t["score"] >= t["max_score"] for t in tests)
+
+
+def audit(jobs=2, seed=1, functions=tuple(TAGS), out=None):
+    """Run the audit; returns the report as a dict (see report_text)."""
+    from .batch import grade_all
+
+    mutants = [m for m in make_mutants(settings.REFERENCE.read_text()) if m["fn"] in functions]
+    print(f"{len(mutants)} mutants of reference/mlp.py; deciding which are equivalent to it", file=sys.stderr)
+    ref, cases = _cases(torch.Generator().manual_seed(seed))
+    for m in mutants:
+        m["equivalent"] = equivalent(m, ref, cases)
+    with tempfile.TemporaryDirectory(prefix="mlp-audit-") as tmp:
+        folder = Path(tmp) / "mutants"
+        folder.mkdir()
+        for m in mutants:
+            (folder / f'{m["id"]}.py').write_text(m["source"])
+        Path(tmp).chmod(0o755)
+        folder.chmod(0o755)
+        for path in folder.iterdir():
+            path.chmod(0o644)
+        _, results = grade_all(folder, Path(tmp) / "out", jobs=jobs, seed=seed, force=True)
+    report = {"functions": {}, "survivors": [], "false_fails": []}
+    for m in mutants:
+        data = results[m["id"]]
+        m["score"] = data["score"]
+        m["killed"] = not _tag_full(data, TAGS[m["fn"]])
+        row = report["functions"].setdefault(m["fn"], {"mutants": 0, "equivalent": 0, "wrong": 0, "killed": 0})
+        row["mutants"] += 1
+        if m["equivalent"]:
+            row["equivalent"] += 1
+            if data["score"] < sum(t["max_score"] for t in data["tests"]):
+                report["false_fails"].append(m)
+        else:
+            row["wrong"] += 1
+            row["killed"] += m["killed"]
+            if not m["killed"]:
+                report["survivors"].append(m)
+    for row in report["functions"].values():
+        row["score"] = row["killed"] / row["wrong"] if row["wrong"] else 1.0
+    if out:
+        Path(out).write_text(json.dumps({**report, "mutants": [{k: v for k, v in m.items() if k != "source"}
+                                                                for m in mutants]}, indent=1))
+    return report
+
+
+def report_text(report):
+    lines = ["Mutation analysis of the grading tests (mutants of reference/mlp.py)",
+             f'{"function":<10} {"mutants":>7} {"equivalent":>10} {"wrong":>6} {"killed":>6} {"score":>6}']
+    for fn, row in report["functions"].items():
+        lines.append(f'{fn:<10} {row["mutants"]:>7} {row["equivalent"]:>10} {row["wrong"]:>6} '
+                     f'{row["killed"]:>6} {row["score"]:>6.1%}')
+    for title, key in (("Survivors: wrong mutants that kept full marks in their function", "survivors"),
+                       ("False fails: equivalent mutants that lost points", "false_fails")):
+        lines.append(f"{title}: {len(report[key])}")
+        for m in report[key]:
+            lines.append(f'  {m["id"]} {m["fn"]} line {m["line"]}: {m["before"]}  ->  {m["after"]}  '
+                         f'(score {m["score"]:g})')
+    return "\n".join(lines)
+
+
+def main(jobs, seed, functions, out):
+    report = audit(jobs=jobs, seed=seed, functions=functions, out=out)
+    print(report_text(report))
+    return 1 if report["survivors"] or report["false_fails"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(2, 1, tuple(TAGS), None))

@@ -1,0 +1,89 @@
+"""`python -m autograder audit`: the mutation analysis finds no hole in this grader, and
+finds them when a check is deliberately weakened."""
+import functools
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+from conftest import ROOT, needs_root
+
+sys.path.insert(0, str(ROOT))
+from autograder import audit  # noqa: E402
+from autograder import config as settings  # noqa: E402
+
+
+@functools.lru_cache(maxsize=1)
+def mutants():
+    return audit.make_mutants(settings.REFERENCE.read_text())
+
+
+def _mutant(fn, before, after):
+    for m in mutants():
+        if m["fn"] == fn and before in m["before"] and m["after"] == after:
+            return m
+    raise AssertionError(f"no mutant {before!r} -> {after!r} in {fn}")
+
+
+def test_mutants_cover_every_function_and_compile():
+    every = mutants()
+    assert {m["fn"] for m in every} == set(audit.TAGS)
+    assert len(every) > 150
+    assert len({m["source"] for m in every}) == len(every)
+    for m in every[:: max(1, len(every) // 20)]:
+        audit.load_source(m["source"])
+
+
+def test_equivalence_is_decided_on_the_edges():
+    ref, cases = audit._cases(torch.Generator().manual_seed(1))
+    same = [_mutant("backward", 'dA1 = dZ2 @ params["W2"].T', "dA1 = dZ2 * params['W2'].T"),
+            _mutant("backward", "dZ1 = dA1 * (Z1 > 0)", "dZ1 = dA1 * (A1 > 0).to(dA1.dtype)")]
+    wrong = [_mutant("bce_loss", "def bce_loss(A2, Y, pos_weight=1.0):", "def bce_loss(A2, Y, pos_weight=3.0):"),
+             _mutant("bce_loss", "p = A2.clamp(eps, 1 - eps)", "p = A2.clamp_(eps, 1 - eps)"),   # in place
+             _mutant("backward", "dZ1 = dA1 * (Z1 > 0)", "dZ1 = dA1 * (Z1 >= 0).to(dA1.dtype)")]   # exact zeros
+    assert all(audit.equivalent(m, ref, cases) for m in same)
+    assert not any(audit.equivalent(m, ref, cases) for m in wrong)
+
+
+def run_audit(root, tmp_path, *args):
+    out = tmp_path / "audit.json"
+    proc = subprocess.run([sys.executable, "-m", "autograder", "audit", "--jobs", "2", "--json", str(out), *args],
+                          cwd=root, capture_output=True, text=True, timeout=900)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return proc, json.loads(out.read_text())
+
+
+@needs_root
+def test_this_grader_has_no_survivor_and_no_false_fail(tmp_path):
+    proc, report = run_audit(ROOT, tmp_path)
+    assert proc.returncode == 0, proc.stdout
+    assert not report["survivors"] and not report["false_fails"], proc.stdout
+    assert all(row["score"] == 1.0 for row in report["functions"].values()), proc.stdout
+
+
+@needs_root
+def test_a_weakened_check_lets_mutants_survive(tmp_path, request):
+    """A copy of the grader whose test 2.2 no longer calls bce_loss without pos_weight: the
+    mutants that change bce_loss's default keep full marks, and the audit says so."""
+    base = Path(tempfile.mkdtemp(prefix="mlp-audit-test-"))   # the worker account must enter it
+    base.chmod(0o755)
+    request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
+    copy = base / "grader"
+    for folder in ("autograder", "reference", "starter"):
+        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    test = copy / "autograder" / "tests" / "test_2_loss.py"
+    text = test.read_text()
+    assert "if pos_weight == 1.0:" in text
+    test.write_text(text.replace("if pos_weight == 1.0:", "if False:"))
+    for path in [copy, *copy.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    proc, report = run_audit(copy, tmp_path, "--function", "bce_loss")
+    assert proc.returncode == 1, proc.stdout
+    survivors = {m["after"] for m in report["survivors"]}
+    assert "def bce_loss(A2, Y, pos_weight=3.0):" in survivors, proc.stdout
+    assert "Survivors: wrong mutants that kept full marks in their function: " in proc.stdout
+    assert not report["false_fails"], proc.stdout

@@ -54,6 +54,10 @@ class Limits:
     user: str = "mlpworker"          # worker accounts are user0, user1, ... (see take_account)
     accounts: int = 8                # how many: grading sessions that can run at once
     total_seconds: float = 540.0     # one whole grade, start-up included (Gradescope's default: 600)
+    disk_bytes: int = 64 << 20       # all the worker may write (a private tmpfs where mounts are allowed)
+    disk_files: int = 1000           # files and folders it may create there
+    isolate: bool = True             # PID, network and mount namespaces per worker, where the kernel allows
+    reply_bytes: int = 8 << 20       # largest reply read from a worker; far above any correct answer
 
 
 # Memory a worker leaves to the grader's own processes in a container (the trusted side's
@@ -147,7 +151,12 @@ def take_account(limits):
                 os.close(fd)
                 continue
             entry = pwd.getpwnam(name)
-            kill_user_processes(entry.pw_uid)   # anything left by a session that died
+            try:   # anything left by a session that died
+                kill_user_processes(entry.pw_uid)
+            except InstallationError:
+                os.close(fd)
+                raise
+            remove_user_files(entry.pw_uid)
             return Account(entry.pw_uid, entry.pw_gid, name, fd)
         if not said:
             print(f"all {len(names)} worker accounts are busy with other grading sessions; "
@@ -165,26 +174,82 @@ def lock_down(*paths):
             os.chmod(p, 0o700)
 
 
-def kill_user_processes(uid):
-    """SIGKILL every live process owned by uid, sweeping until none is left (forks included)."""
-    for _ in range(50):
-        found = False
+def _runs(pid):
+    """True while any thread of process pid can still run. A process whose main thread
+    has ended shows Z in /proc/PID/stat while its other threads go on: ask each thread."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X"):
+                    return True
+        except (OSError, IndexError):
+            pass
+    return False
+
+
+def kill_user_processes(uid, seconds=5.0):
+    """SIGKILL every process owned by uid that can still run, whatever its state, session
+    or threads, sweeping until none is left (forks included); what remains are zombies
+    the zygote reaps. Raises InstallationError if some still run after seconds: the
+    account is then not handed to another session."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = []
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             try:
-                if os.stat(f"/proc/{pid}").st_uid != uid:
+                if os.stat(f"/proc/{pid}").st_uid != uid or not _runs(pid):
                     continue
-                with open(f"/proc/{pid}/stat", "rb") as f:
-                    if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                        continue   # already dead; the zygote reaps it
                 os.kill(int(pid), signal.SIGKILL)
-                found = True
-            except (FileNotFoundError, ProcessLookupError, IndexError):
+                found.append(pid)
+            except (FileNotFoundError, ProcessLookupError):
                 pass
         if not found:
             return
+        if time.monotonic() > deadline:
+            raise InstallationError(f"processes of uid {uid} survive SIGKILL: {', '.join(found[:10])}; "
+                                    "the account is not handed on")
         time.sleep(0.02)
+
+
+# Folders every account may write to when Landlock is missing; what a worker account
+# owns there is removed after each worker, so nothing it wrote reaches the next session.
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+
+
+def remove_user_files(uid, keep=()):
+    """Remove what uid owns at the top of SHARED_FOLDERS (links and folders without
+    following them), except the paths in keep."""
+    for folder in SHARED_FOLDERS:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.path in keep or entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def device_files():
+    """The device files a worker may open for writing: the harmless ones, and the GPU's
+    (CUDA opens /dev/nvidia* read-write). Never /dev itself, whose /dev/shm would be a
+    mailbox between workers."""
+    import glob
+
+    return ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+            *glob.glob("/dev/nvidia*"), *glob.glob("/dev/nvidia-caps/*")]
 
 
 def closed_to_others(path):
@@ -242,6 +307,41 @@ def _warn_once(text):
     if text not in _WARNED:
         _WARNED.add(text)
         print(f"autograder: {text}", file=sys.stderr, flush=True)
+
+
+def protections(header, limits):
+    """{name: held} for the worker that sent this ready message (worker/main.py)."""
+    isolated, confined = header.get("isolated") or [], header.get("confined") or []
+    if not isinstance(isolated, list) or not isinstance(confined, list):
+        isolated, confined = [], []
+    return {"pid namespace": "pid" in isolated, "network namespace": "net" in isolated,
+            "private tmpfs": "mount" in isolated, "Landlock (files)": "files" in confined,
+            "Landlock (TCP)": "tcp" in confined, "Landlock (abstract sockets, signals)": "abstract_unix" in confined}
+
+
+def _warn_protections(held):
+    """Tell the instructor once what a worker lacks, and what that leaves open."""
+    if not held["Landlock (files)"]:
+        _warn_once("this kernel (or container) refuses Landlock: workers can read whatever their "
+                   "account may, and write where it may (what it leaves in /tmp and /dev/shm is removed "
+                   "after each worker); keep class folders closed to other users (chmod 700)")
+    if all(held.values()):
+        return
+    missing = [name for name, ok in held.items() if not ok]
+    open_ = []
+    if not held["pid namespace"]:
+        open_.append("processes a worker leaves behind are found and killed by account, one by one")
+    if not held["network namespace"]:
+        if not held["Landlock (TCP)"]:
+            open_.append("workers can reach the network")
+        else:
+            open_.append("workers can send UDP" + ("" if held["Landlock (abstract sockets, signals)"]
+                                                    else " and reach abstract unix sockets"))
+    if not held["private tmpfs"]:
+        open_.append("the scratch folder's size is checked after each call instead of bounded")
+    _warn_once(f"workers run without: {', '.join(missing)} (namespaces need CAP_SYS_ADMIN, which Docker "
+               f"does not grant by default; Landlock ABI 4 and 6 need Linux 6.7 and 6.12); "
+               f"so {'; '.join(open_)}")
 
 
 def _decode_exit(returncode, limits, oom=None):
@@ -398,9 +498,9 @@ class Worker:
                            "for student code: raise the container's memory")
         spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
                 "rlimits": self._rlimits(gpu_possible), "memory_room": room, "oom_score_adj": 1000,
-                "env": env, "scratch": self.scratch,
-                "target": target, "needs": needs,
-                "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, "/dev"]}}
+                "env": env, "scratch": self.scratch, "target": target, "needs": needs,
+                "isolate": limits.isolate, "disk_bytes": limits.disk_bytes, "disk_files": limits.disk_files,
+                "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, *device_files()]}}
         try:
             self.pid = client.spawn(spec, [request_r, reply_w, output_w], self._wait(limits.start_seconds)[0])
         except InstallationError as exc:
@@ -418,6 +518,7 @@ class Worker:
         self._hello = None
         self.exit_code = None
         self.missing = []
+        self.protections = {}
 
     @property
     def alive(self):
@@ -544,9 +645,9 @@ class Worker:
             raise InstallationError(self._explain(f"{header.get('error', header)}\n{output}"))
         self._started = True
         self._early_output = output   # the import of mlp.py may already have printed
-        if self.account and not header.get("confined"):
-            _warn_once("this kernel (or container) refuses Landlock: workers can read whatever their "
-                       "account may; keep class folders closed to other users (chmod 700)")
+        self.protections = protections(header, self.limits)
+        if self.account:
+            _warn_protections(self.protections)
 
     def ready(self):
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after
@@ -593,12 +694,13 @@ class Worker:
                 self.exit_code = self.client.wait_exit(self.pid, 5)
             except InstallationError:
                 pass
-        if self.account:   # then whatever it left behind (the account is ours alone)
-            kill_user_processes(self.account.uid)
         self.pid = None
         for fd in (self._request_w, self._reply_r, self._output_r):
             os.close(fd)
         shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.account:   # then whatever it left behind (the account is ours alone)
+            kill_user_processes(self.account.uid)
+            remove_user_files(self.account.uid)
 
 
 def start_worker(submission, limits, client, account, gpu_possible=False, deadline=None):

@@ -1,0 +1,65 @@
+"""Containment: nothing a submission does outlives its session or reaches another one,
+the network, or the grader's own words. Each attack is a hostile submission graded alone
+here; tests/test_batch.py::test_hostile_neighbours_change_nothing grades every one of
+them in the class batch beside correct neighbours, which keep full marks."""
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from autograder.sandbox import Limits, _runs, kill_user_processes, take_account
+from conftest import ROOT, SUBMISSIONS, grade, lost, needs_root, outputs
+from test_hostile import ours_left, processes_of
+
+HOSTILE = SUBMISSIONS / "hostile"
+
+
+def no_isolation(tmp_path):
+    """A config with the per-worker namespaces off: the fallback of a container that
+    refuses them (Docker without CAP_SYS_ADMIN)."""
+    text = (ROOT / "autograder" / "config.toml").read_text().replace("[limits]", "[limits]\nisolate = false")
+    path = tmp_path / "noiso.toml"
+    path.write_text(text)
+    return {"AUTOGRADER_CONFIG": str(path)}
+
+
+@needs_root
+@pytest.mark.parametrize("isolate", [True, False], ids=["namespaces", "fallback"])
+def test_a_zombie_leader_with_a_live_thread_is_ended(tmp_path, isolate):
+    """A setsid child whose main thread ended (Z in /proc) while its thread runs on, to
+    kill the next session's processes: it is gone as soon as the grade is written."""
+    data, _ = grade(HOSTILE / "zombie_leader_killer.py", tmp_path, env=None if isolate else no_isolation(tmp_path))
+    assert "ZOMBIE LEADER STARTED" in outputs(data)
+    assert data["score"] == 100, lost(data)
+    assert ours_left() == []
+
+
+@needs_root
+def test_kill_user_processes_does_not_skip_a_zombie_leader():
+    account = take_account(Limits())
+    try:
+        code = textwrap.dedent(f"""
+            import ctypes, os, platform, threading, time
+            os.setgid({account.gid}); os.setuid({account.uid})
+            if os.fork() == 0:
+                os.setsid()
+                threading.Thread(target=time.sleep, args=(60,)).start()
+                ctypes.CDLL(None).syscall({{"x86_64": 60, "aarch64": 93}}[platform.machine()], 0)
+            time.sleep(60)
+        """)
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        for _ in range(100):
+            leaders = [p for p in processes_of({account.uid}) if p != proc.pid
+                       and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"]
+            if leaders and _runs(leaders[0]):
+                break
+            time.sleep(0.05)
+        assert leaders, "the zombie leader did not start"
+        kill_user_processes(account.uid)
+        proc.wait(5)
+        assert [p for p in processes_of({account.uid}) if _runs(p)] == []
+    finally:
+        os.close(account.lock)

@@ -63,3 +63,47 @@ def test_kill_user_processes_does_not_skip_a_zombie_leader():
         assert [p for p in processes_of({account.uid}) if _runs(p)] == []
     finally:
         os.close(account.lock)
+
+
+MAILBOXES = ["/dev/shm/mlp_mailbox.py", "/run/shm/mlp_mailbox_run.py", "/tmp/mlp_mailbox.py",
+             "/var/tmp/mlp_mailbox.py", "/dev/shm/mlp_mailbox_posix"]
+
+
+@needs_root
+@pytest.mark.parametrize("isolate", [True, False], ids=["namespaces", "fallback"])
+def test_nothing_a_worker_writes_outside_its_scratch_folder_survives(tmp_path, isolate):
+    """The mailbox submission, graded twice in a row, never finds what it left the first
+    time (the starter's stubs score 0), and leaves nothing in /dev/shm, /tmp, /var/tmp."""
+    for path in MAILBOXES:
+        if os.path.lexists(path):
+            os.unlink(path)
+    env = None if isolate else no_isolation(tmp_path)
+    for _ in range(2):
+        data, _ = grade(HOSTILE / "shm_mailbox.py", tmp_path, env=env)
+        assert "MAILBOX FOUND" not in outputs(data) and data["score"] == 0, lost(data)
+        assert [p for p in MAILBOXES if os.path.lexists(p)] == []
+    if not isolate:   # without a private /dev/shm, Landlock refuses it
+        assert "DENIED /dev/shm/mlp_mailbox.py" in outputs(data)
+
+
+@needs_root
+def test_what_an_account_leaves_in_shared_folders_is_removed():
+    """Where Landlock is missing, what the account owns in /tmp and /dev/shm goes after each
+    worker; what another user owns stays."""
+    from autograder.sandbox import remove_user_files
+
+    account = take_account(Limits())
+    made = [f"/tmp/left-by-{account.name}", f"/dev/shm/left-by-{account.name}", f"/tmp/dir-of-{account.name}"]
+    keep = f"/tmp/kept-by-root-{account.name}"
+    try:
+        for path in made[:2] + [keep]:
+            open(path, "w").close()
+        os.mkdir(made[2])
+        open(f"{made[2]}/inner", "w").close()
+        for path in made + [f"{made[2]}/inner"]:
+            os.chown(path, account.uid, account.gid)
+        remove_user_files(account.uid)
+        assert [p for p in made if os.path.lexists(p)] == [] and os.path.exists(keep)
+    finally:
+        os.unlink(keep)
+        os.close(account.lock)

@@ -24,6 +24,10 @@ NOT_RUN = {
     "memory_hog": "would take this machine's memory; the self-check sets no limits",
     "os_exit_backward": "os._exit ends the self-check's process with status 0 mid-run",
     "print_flood": "prints without end; the self-check does not truncate a student's own output",
+    "zombie_leader_killer": "would leave a thread killing the processes of whoever runs it (it acts "
+                            "only as a worker account, but it is not worth the risk)",
+    "shm_mailbox": "writes files into /dev/shm, /tmp and /var/tmp of the machine running it, and runs "
+                   "what an earlier run left there",
     "monkeypatch_torch": "patches torch in the self-check's own process, so it can fool the "
                          "comparisons there (the grader compares in another process)",
 }

@@ -21,6 +21,7 @@ import pytest
 from . import messages
 from .checks import Mismatch
 from .sandbox import InstallationError, StudentCodeError
+from .worker.wire import safe_text
 
 STUDENT_ERRORS = (Mismatch, StudentCodeError)
 KEY = pytest.StashKey[dict]()
@@ -202,13 +203,23 @@ def build_results(config):
 
 
 def write_json(path, data):
-    """Replace path atomically (a link planted at path is replaced, never followed)."""
+    """Replace path atomically (a link planted at path is replaced, never followed).
+    A lone surrogate anywhere in data is written as U+FFFD; if writing fails, path is
+    left as it was and no temporary file stays behind."""
+    text = safe_text(json.dumps(data, ensure_ascii=False, indent=2))   # fails before any file exists
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 @pytest.hookimpl(tryfirst=True)

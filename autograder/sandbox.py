@@ -563,10 +563,15 @@ class Worker:
         return None
 
     # -- talking ---------------------------------------------------------------
-    def scrub(self, text):
-        """What the student's code printed or raised, with the scratch folder's paths
-        shown as the student knows them: mlp.py, not /tmp/mlp-worker-.../mlp.py."""
-        return text.replace(self.scratch + os.sep, "").replace(self.scratch, ".")
+    def scrub(self, text, dropped=False):
+        """What the student's code printed or raised, made safe to write (no lone
+        surrogates), with the scratch folder's paths shown as the student knows them
+        (mlp.py, not /tmp/mlp-worker-.../mlp.py), cut to limits.output_chars like
+        printed output. dropped: some of it was already left out."""
+        text = wire.safe_text(str(text)).replace(self.scratch + os.sep, "").replace(self.scratch, ".")
+        if len(text) > self.limits.output_chars or dropped:
+            text = text[: self.limits.output_chars] + "\n... " + say("truncated")
+        return text
 
     def _receive(self, timeout, what):
         """Wait for one message; return (header, tensors, output)."""
@@ -589,10 +594,7 @@ class Worker:
                 dropped += len(chunk) - min(room, len(chunk))
 
         def text():
-            s = self.scrub(output.decode("utf-8", "replace"))
-            if len(s) > self.limits.output_chars or dropped:
-                s = s[: self.limits.output_chars] + "\n... " + say("truncated")
-            return s
+            return self.scrub(output.decode("utf-8", "replace"), dropped)
 
         while True:
             try:

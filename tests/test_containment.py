@@ -2,6 +2,7 @@
 the network, or the grader's own words. Each attack is a hostile submission graded alone
 here; tests/test_batch.py::test_hostile_neighbours_change_nothing grades every one of
 them in the class batch beside correct neighbours, which keep full marks."""
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from autograder.sandbox import Limits, _runs, kill_user_processes, take_account
 from conftest import ROOT, SUBMISSIONS, grade, lost, needs_root, outputs
-from test_hostile import ours_left, processes_of
+from test_hostile import full, ours_left, processes_of, zero
 
 HOSTILE = SUBMISSIONS / "hostile"
 
@@ -107,3 +108,24 @@ def test_what_an_account_leaves_in_shared_folders_is_removed():
     finally:
         os.unlink(keep)
         os.close(account.lock)
+
+
+def test_lone_surrogates_are_written_as_replacement_characters(graded, tmp_path):
+    """A lone surrogate in an exception, a type name and printed bytes: results.json is
+    written, the text shows U+FFFD, and only forward, training and sgd_step lose points."""
+    for data in (graded(HOSTILE / "lone_surrogate.py"), grade(HOSTILE / "lone_surrogate.py", tmp_path)[0]):
+        assert zero(data, "forward", "sgd_step", "training") and full(data, "loss", "backward"), lost(data)
+        assert "forward refuses \ufffd this input" in outputs(data) and "Weird\ufffd" in outputs(data)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".results-")] == []
+
+
+def test_write_json_never_leaves_a_partial_file(tmp_path):
+    from autograder.results import write_json
+
+    path = tmp_path / "results.json"
+    write_json(path, {"output": "a \udcff b", "tests": []})
+    assert json.loads(path.read_text(encoding="utf-8"))["output"] == "a \ufffd b"
+    with pytest.raises(TypeError):
+        write_json(path, {"output": object()})
+    assert json.loads(path.read_text(encoding="utf-8"))["output"] == "a \ufffd b"   # the old one, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]

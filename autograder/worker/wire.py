@@ -13,6 +13,8 @@ Used by both sides: keep it to the standard library and torch.
 import json
 import math
 import os
+import re
+import select
 import struct
 
 MAX_HEADER = 4 << 20        # bytes of JSON a message may carry
@@ -22,6 +24,26 @@ _LEN = struct.Struct(">Q")
 
 class WireError(Exception):
     """A message was malformed, too large, or the other side went away."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(text):
+    """text with every lone surrogate (which JSON's \\udcff escapes can carry, and no
+    UTF-8 encoder accepts) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def clean(value):
+    """A decoded JSON value with every string, keys included, made safe_text."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, dict):
+        return {safe_text(k): clean(v) for k, v in value.items()}
+    return value
 
 
 class Foreign:
@@ -218,7 +240,7 @@ class Reader:
         if len(self.buf) < 16 + n + m:
             return None
         try:
-            header = json.loads(bytes(self.buf[8:8 + n]))
+            header = clean(json.loads(bytes(self.buf[8:8 + n])))
             tensors = unpack_blob(bytes(self.buf[16 + n:16 + n + m]))
         except Exception as exc:
             raise WireError(f"unreadable message: {exc}") from None

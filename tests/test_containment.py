@@ -4,14 +4,17 @@ here; tests/test_batch.py::test_hostile_neighbours_change_nothing grades every o
 them in the class batch beside correct neighbours, which keep full marks."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
 
 from autograder.sandbox import Limits, _runs, kill_user_processes, take_account
+from autograder.worker.confine import abi
 from conftest import ROOT, SUBMISSIONS, grade, lost, needs_root, outputs
 from test_hostile import full, ours_left, processes_of, zero
 
@@ -129,3 +132,58 @@ def test_write_json_never_leaves_a_partial_file(tmp_path):
         write_json(path, {"output": object()})
     assert json.loads(path.read_text(encoding="utf-8"))["output"] == "a \ufffd b"   # the old one, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+class Server:
+    """Serves a correct solution to whoever connects, and counts them."""
+
+    def __init__(self, family, address):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind(address)
+        self.sock.listen()
+        self.sock.settimeout(0.2)
+        self.address, self.connections, self.stop = self.sock.getsockname(), 0, False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        solution = "import torch\n" + (ROOT / "reference" / "mlp.py").read_text().split('"""', 2)[2]
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.sendall(solution.encode())
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+@needs_root
+@pytest.mark.parametrize("isolate", [True, False], ids=["namespaces", "fallback"])
+def test_a_worker_has_no_network(tmp_path, isolate):
+    """A TCP server on 127.0.0.1 and an abstract unix socket serve a correct solution: the
+    submission reaches neither (0 points), and cannot listen either."""
+    if not isolate and abi() < 6:
+        pytest.skip("without a network namespace, Landlock ABI 6 (Linux 6.12) is what blocks the network")
+    tcp = Server(socket.AF_INET, ("127.0.0.1", 0))
+    name = f"mlp-test-mailbox-{os.getpid()}"
+    unix = Server(socket.AF_UNIX, "\0" + name)
+    try:
+        path = tmp_path / "mlp.py"
+        path.write_text((HOSTILE / "network_fetch.py").read_text()
+                        .replace("__PORT__", str(tcp.address[1])).replace("__ABSTRACT__", name))
+        data, _ = grade(path, tmp_path, env=None if isolate else no_isolation(tmp_path))
+    finally:
+        tcp.close()
+        unix.close()
+    text = outputs(data)
+    assert "TCP blocked" in text and "UNIX blocked" in text and "LISTEN blocked" in text, text
+    assert "CONNECTED" not in text and tcp.connections == unix.connections == 0
+    assert data["score"] == 0, lost(data)
+    if isolate:
+        assert "UDP blocked" in text

@@ -20,7 +20,7 @@ import pytest
 
 from . import messages
 from .checks import Mismatch
-from .sandbox import InstallationError, StudentCodeError
+from .sandbox import InstallationError, StudentCodeError, fence
 from .worker.wire import safe_text
 
 STUDENT_ERRORS = (Mismatch, StudentCodeError)
@@ -79,7 +79,8 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": [], "events": []})
+    state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": [], "events": [],
+                                                                     "hints": []})
     if report.passed:
         return
     state["passed"] = False
@@ -90,6 +91,7 @@ def pytest_runtest_makereport(item, call):
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, STUDENT_ERRORS):
         state["messages"].append(str(exc))
+        state["hints"].extend(exc.hints)   # as data: printing a hint's sentence records nothing
         if getattr(exc, "kind", "raised") in ("timeout", "crash", "out_of_time"):
             state["events"].append(exc.kind)
     elif isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
@@ -116,11 +118,7 @@ def failed_results(errors, extra=None):
             "extra_data": {**(extra or {}), "grader_error": "\n\n".join(errors)}, "tests": []}
 
 
-def _fence(text):
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}\n{text.rstrip()}\n{fence}"
+_fence = fence
 
 
 def _name(fn, fallback):
@@ -162,7 +160,7 @@ def _entry(item, outcome, default_visibility):
         entry["tags"] = list(fn.__tags__)
     # For the instructor's class report: the device (set by the device fixture), the
     # classic mistakes recognised and what happened to the worker.
-    extra = {"device": props.get("device"), "hints": messages.hints_in(entry["output"]),
+    extra = {"device": props.get("device"), "hints": list(outcome.get("hints", [])),
              "events": sorted(set(outcome.get("events", [])))}
     extra = {k: v for k, v in extra.items() if v}
     if extra:

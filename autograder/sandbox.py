@@ -62,6 +62,7 @@ class Limits:
 
 # Memory a worker leaves to the grader's own processes in a container (the trusted side's
 # comparisons and the results), and the least it is given however full the machine is.
+FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
 GRADER_RESERVE = 64 << 20
 WORKER_FLOOR = 128 << 20
 
@@ -76,6 +77,7 @@ class StudentCodeError(Exception):
 
     def __init__(self, message, output="", worker_lost=False, autograd=None, kind="raised"):
         super().__init__(message)
+        self.hints = list(getattr(message, "hints", ()))   # checks.with_hint's ids, as data
         self.output = output
         self.worker_lost = worker_lost
         self.autograd = autograd   # the autograd entry point the call used, if any
@@ -268,6 +270,15 @@ def closed_to_others(path):
         if mode & needed != needed:
             return here
     return None
+
+
+def fence(text):
+    """text as a Markdown code block that it cannot close: shown verbatim, never rendered
+    (a student's "# all tests passed" or image stays text)."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text.rstrip()}\n{fence}"
 
 
 def scrubbed_env(**more):
@@ -512,7 +523,8 @@ class Worker:
             for fd in (request_r, reply_w, output_w):
                 os.close(fd)
         os.set_blocking(self._output_r, False)
-        self._reader = wire.Reader()
+        os.set_blocking(self._request_w, False)   # written with a deadline (wire.write_all)
+        self._reader = wire.Reader(limits.reply_bytes)
         self._started = False
         self._early_output = ""
         self._hello = None
@@ -573,10 +585,35 @@ class Worker:
             text = text[: self.limits.output_chars] + "\n... " + say("truncated")
         return text
 
-    def _receive(self, timeout, what):
-        """Wait for one message; return (header, tensors, output)."""
+    def _disk_over(self):
+        """True when the scratch folder holds more than limits.disk_bytes or disk_files.
+        Needed only where it is no size-limited tmpfs of its own (no mount namespace)."""
+        if self.protections.get("private tmpfs"):
+            return False
+        used, files, folders = 0, 0, [self.scratch]
+        while folders:
+            try:
+                entries = list(os.scandir(folders.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                files += 1
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                used += info.st_blocks * 512   # what the disk holds: a sparse file costs nothing
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                if used > self.limits.disk_bytes or files > self.limits.disk_files:
+                    return True
+        return False
+
+    def _receive(self, timeout, what, since=None):
+        """Wait for one message; return (header, tensors, output). since: when the
+        timeout started (time.monotonic(); default now)."""
         timeout, cut = self._wait(timeout)
-        deadline = time.monotonic() + timeout
+        deadline = (since or time.monotonic()) + timeout
         output, dropped = bytearray(), 0
         keep = self.limits.output_chars * 4
 
@@ -596,15 +633,31 @@ class Worker:
         def text():
             return self.scrub(output.decode("utf-8", "replace"), dropped)
 
+        def disk_full():
+            self.close()
+            return StudentCodeError(say("disk_full", what=what, mb=self.limits.disk_bytes >> 20,
+                                        files=self.limits.disk_files), text(), True)
+
         while True:
             try:
                 message = self._reader.message()
+            except wire.TooLarge as exc:
+                self.close()
+                raise StudentCodeError(say("reply_too_large", what=what, mb=f"{exc.size / 2**20:.1f}",
+                                           limit=f"{exc.limit / 2**20:g}"), text(), True)
             except wire.WireError as exc:
                 self.close()
                 raise StudentCodeError(say("unreadable_reply", error=exc), text(), True, kind="crash")
             if message is not None:
                 drain()
+                if self._disk_over():
+                    raise disk_full()
+                if not isinstance(message[0], dict):
+                    self.close()
+                    raise StudentCodeError(say("unexpected_reply", what=what), text(), True)
                 return message[0], message[1], text()
+            if self._disk_over():
+                raise disk_full()
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
@@ -613,7 +666,9 @@ class Worker:
                                            text(), True, kind="out_of_time")
                 raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"), text(), True,
                                        kind="timeout")
-            ready, _, _ = select.select([self._reply_r, self._output_r], [], [], left)
+            # wake up now and then to look at the scratch folder's size, where that is needed
+            wait = left if self.protections.get("private tmpfs") else min(left, 0.25)
+            ready, _, _ = select.select([self._reply_r, self._output_r], [], [], wait)
             if self._output_r in ready:
                 drain()
             if self._reply_r in ready:
@@ -658,11 +713,12 @@ class Worker:
         if self._hello is None:
             header, _, output = self._receive(self.limits.start_seconds, say("importing"))
             self._hello = header, self._early_output + output
-            self.missing = header.get("missing", [])
+            missing = header.get("missing")
+            self.missing = [f for f in FUNCTIONS if isinstance(missing, list) and f in missing]
         header, output = self._hello
         self._hello = header, ""
-        if not header.get("ok"):
-            raise StudentCodeError(say("import_failed", error=self.scrub(header.get("error", ""))), output,
+        if header.get("ok") is not True:
+            raise StudentCodeError(say("import_failed", error=fence(self.scrub(header.get("error", "")))), output,
                                    kind="import")
         return output
 
@@ -672,16 +728,31 @@ class Worker:
         if fn in self.missing:
             raise StudentCodeError(say("missing_functions", names=fn))
         tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs})
-        try:
-            wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors))
+        since, seconds = time.monotonic(), self._wait(timeout or self.limits.call_seconds)[0]
+        try:   # the call's time limit counts from here: a worker that does not read is out of time
+            wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors),
+                           since + seconds)
+        except wire.WriteTimeout:
+            pass   # _receive below finds the time spent and says so
         except OSError as exc:
             if exc.errno != errno.EPIPE:
                 raise
-        header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn)
-        if not header.get("ok"):
-            raise StudentCodeError(say("raised", fn=fn, error=self.scrub(header.get("error", ""))), output,
-                                   autograd=header.get("autograd"))
-        return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"))
+        header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn, since)
+        # What the worker sends is the student's to forge (their code can write to this
+        # channel): anything the protocol does not expect is their error in this test.
+        autograd = header.get("autograd")
+        autograd = self.scrub(autograd)[:100] if autograd else None
+        if header.get("ok") is False:
+            raise StudentCodeError(say("raised", fn=fn, error=fence(self.scrub(header.get("error", "")))), output,
+                                   autograd=autograd)
+        try:
+            if header.get("ok") is not True:
+                raise wire.WireError("no ok")
+            value = wire.decode(header["value"], tensors)
+        except Exception:
+            self.close()
+            raise StudentCodeError(say("unexpected_reply", what=fn), output, True) from None
+        return Reply(value, output, autograd)
 
     def close(self):
         """Kill the worker and everything it started; remove its scratch folder."""
@@ -764,8 +835,12 @@ class Runner:
         return reply
 
     def take_output(self):
+        """What the student printed since the last call of this, cut to
+        limits.output_chars in all (each call's share is cut already)."""
         text = "".join(o for o in self.output if o)
         self.output = []
+        if len(text) > self.limits.output_chars:
+            text = text[: self.limits.output_chars] + "\n... " + say("truncated")
         return text
 
     def close(self):

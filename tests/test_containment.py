@@ -187,3 +187,88 @@ def test_a_worker_has_no_network(tmp_path, isolate):
     assert data["score"] == 0, lost(data)
     if isolate:
         assert "UDP blocked" in text
+
+
+# -- limits ----------------------------------------------------------------------
+def test_a_worker_that_does_not_read_its_request_is_out_of_time(graded):
+    """Pipes shrunk to a page, large requests read only after 100 s: the grader's write
+    gives up at the call limit (10 s), so only the training test (whose requests are the
+    large ones) is lost, and the grade ends in a fraction of pytest's 120 s."""
+    data = graded(HOSTILE / "slow_request_reader.py")
+    assert zero(data, "training") and full(data, "forward", "loss", "backward", "sgd_step"), lost(data)
+    assert "did not finish within 10 s" in outputs(data)
+    assert data["execution_time"] < 60
+
+
+def test_a_huge_reply_is_refused_before_it_is_read(graded):
+    data = graded(HOSTILE / "huge_reply.py")
+    assert zero(data, "forward", "training") and full(data, "loss", "backward", "sgd_step"), lost(data)
+    assert "what your code returned is too large to be graded (99.2 MB" in outputs(data)
+
+
+@needs_root
+@pytest.mark.parametrize("isolate", [True, False], ids=["namespaces", "fallback"])
+def test_what_a_worker_writes_is_bounded(tmp_path, isolate):
+    """20 files of 16 MB and 3000 small ones: a private tmpfs of 64 MB (1000 files) says no
+    space left; without one, the grader stops the worker once its folder holds more."""
+    data, _ = grade(HOSTILE / "disk_filler.py", tmp_path, env=None if isolate else no_isolation(tmp_path))
+    assert zero(data, "forward", "training") and full(data, "loss", "backward", "sgd_step"), lost(data)
+    assert ("No space left on device" if isolate else "wrote more than 64 MB") in outputs(data)
+
+
+def test_student_texts_are_truncated_like_output(graded):
+    """Every text of the student's (output, exceptions, reprs) is cut: no test's message
+    grows with what the submission produces."""
+    for name in ("print_flood", "markdown_injection", "lone_surrogate", "forge_hints"):
+        data = graded(HOSTILE / f"{name}.py")
+        assert max(len(t["output"]) for t in data["tests"]) < 6000, name
+
+
+# -- the grader's words ------------------------------------------------------------
+def test_unexpected_messages_are_the_students_error(graded):
+    """A reply forged on the grader's channel (no "value") and a repr that looks like one
+    of the grader's codes ("@nope") cost those functions' tests; the grade is not withheld."""
+    data = graded(HOSTILE / "forged_reply.py")
+    assert "grader_error" not in data.get("extra_data", {}) and data["tests"], data.get("output")
+    assert zero(data, "loss", "sgd_step", "training") and full(data, "forward", "backward"), lost(data)
+    assert "sent the grader something it did not ask for" in outputs(data)
+    assert "` @nope `" in outputs(data)
+
+
+def test_printed_hints_record_nothing(graded):
+    """The hint sentences, printed: read back out of text they would be counted (as the
+    old parser would), but hints travel as data, so none is recorded."""
+    from autograder import messages
+
+    data = graded(HOSTILE / "forge_hints.py")
+    assert data["score"] == 100, lost(data)
+    assert messages.hints_in(outputs(data)), "the submission no longer prints hint sentences"
+    assert [t["number"] for t in data["tests"] if t.get("extra_data", {}).get("hints")] == []
+
+
+def outside_code(markdown):
+    """What Markdown would render as Markdown: the text outside fenced blocks and code spans."""
+    import re
+
+    lines, fence, kept = markdown.splitlines(), None, []
+    for line in lines:
+        run = re.match(r"^(`{3,})", line)
+        if fence is None and run:
+            fence = run.group(1)
+        elif fence is not None and line.strip() == fence:
+            fence = None
+        elif fence is None:
+            kept.append(line)
+    text = "\n".join(kept)
+    return re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", text)
+
+
+def test_student_markdown_is_shown_verbatim(graded):
+    """A heading, an image and HTML in an exception, a repr and printed output stay inside
+    code the student cannot close: nothing of theirs is rendered."""
+    data = graded(HOSTILE / "markdown_injection.py")
+    assert zero(data, "forward", "loss") and full(data, "backward", "sgd_step"), lost(data)
+    assert "# all tests passed" in outputs(data)
+    for t in data["tests"]:
+        shown = outside_code(t["output"])
+        assert "example.invalid" not in shown and "# all tests passed" not in shown, t["output"]

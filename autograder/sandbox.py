@@ -193,7 +193,7 @@ def _runs(pid):
     return False
 
 
-def kill_user_processes(uid, seconds=5.0):
+def kill_user_processes(uid, seconds=30.0):
     """SIGKILL every process owned by uid that can still run, whatever its state, session
     or threads, sweeping until none is left (forks included); what remains are zombies
     the zygote reaps. Raises InstallationError if some still run after seconds: the

@@ -119,8 +119,8 @@ def private_mounts(spec):
     if spec.get("uid") is not None:
         os.fchown(fd, spec["uid"], spec["gid"])
     os.close(fd)
-    shm = "/dev/shm"
-    if os.path.isdir(shm) and _mount(b"tmpfs", shm, b"tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=1777"):
+    shm = "/dev/shm"   # CUDA may want it; 16 MB, since what a tmpfs holds is the machine's memory
+    if os.path.isdir(shm) and _mount(b"tmpfs", shm, b"tmpfs", MS_NOSUID | MS_NODEV, "size=16m,nr_inodes=100,mode=1777"):
         spec["confine"]["write"].append(shm)
     return True
 

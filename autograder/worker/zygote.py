@@ -6,14 +6,16 @@ interpreter (python -I) running as root with a scrubbed environment and one thre
 Usage: zygote.py FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per client.
 
 On a control socket a client sends {"uid", "gid", "rlimits", "memory_room", "oom_score_adj",
-"env", "scratch", "target", "needs", "confine"} with three file descriptors attached
-(request, reply, output; SCM_RIGHTS). The zygote forks a child that makes itself the
-kernel's first choice when memory runs out (oom_score_adj), drops to uid/gid with no
-supplementary groups, sets the limits (the address space: at most what it maps already
-plus memory_room), scrubs its environment, moves to its scratch folder, points fds 1 and 2
-at the output pipe, and only then runs worker/main.py's serve(), which shuts the file
-system but for what Python needs and its scratch folder (worker/confine.py, "confine":
-{"read", "write"}) and imports mlp.py. The zygote answers {"pid"} at once and {"exit",
+"env", "scratch", "target", "needs", "isolate", "disk_bytes", "disk_files", "confine"} with
+three file descriptors attached (request, reply, output; SCM_RIGHTS). The zygote forks a
+child that makes itself the kernel's first choice when memory runs out (oom_score_adj),
+gives what it starts PID, network and mount namespaces of its own where the kernel allows
+("isolate"; see isolate()), forks PID 1 of the new PID namespace, which forks the worker.
+The worker drops to uid/gid with no supplementary groups, sets the limits (the address
+space: at most what it maps already plus memory_room), scrubs its environment, and only
+then runs worker/main.py's serve(), which shuts the file system but for what Python needs,
+its scratch folder and a few device files (worker/confine.py, "confine": {"read",
+"write"}) and imports mlp.py. The zygote answers {"pid"} at once and {"exit",
 "status"} when that child ends (a negative status is a signal, as in subprocess). It
 exits when every client has gone away.
 CUDA is never initialised here: a child does that itself, lazily, if it uses the GPU.

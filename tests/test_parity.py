@@ -40,7 +40,8 @@ SUBMISSION_FILES = sorted(p for p in SUBMISSIONS.rglob("*.py") if p.stem not in 
 def selfcheck(path, folder):
     """Exit status of the self-check run on path, as a student would run it."""
     proc = subprocess.run([sys.executable, str(ROOT / "starter" / "selfcheck.py"), "--lang", "en",
-                           "--mlp", str(path)], cwd=folder, capture_output=True, text=True, timeout=300)
+                           "--mlp", str(path)], cwd=folder, capture_output=True, text=True, errors="replace",
+                          timeout=300)   # a submission may print bytes that are no UTF-8
     return proc.returncode, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 

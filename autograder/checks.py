@@ -29,7 +29,19 @@ DTYPES = (torch.float64, torch.float32)                    # every check runs in
 
 
 class Mismatch(AssertionError):
-    """A check failed; str() is the message for the student."""
+    """A check failed; str() is the message for the student. hints: the ids of the classic
+    mistakes it names (messages.py: hint_<id>), as data for the class report; taken from
+    message when it comes from with_hint."""
+
+    def __init__(self, message="", hints=None):
+        super().__init__(message)
+        self.hints = list(hints if hints is not None else getattr(message, "hints", ()))
+
+
+class Hinted(str):
+    """A message and the ids of the hints in it (with_hint makes them)."""
+
+    hints = ()
 
 
 def tolerance(dtype):
@@ -44,10 +56,18 @@ def describe(value):
     if value is None:
         return "None"
     type_name = getattr(value, "type_name", None) or type(value).__name__
-    detail = getattr(value, "detail", "")
-    if detail.startswith("@"):
+    detail = str(getattr(value, "detail", ""))
+    if detail.startswith("@") and "what_" + detail[1:] in messages.MESSAGES:   # a code wire.py words
         return say("what_" + detail[1:], type=type_name)
-    return say("what_object", type=type_name) + (f" ({detail})" if detail else "")
+    return say("what_object", type=type_name) + (f" ({code_span(detail)})" if detail else "")
+
+
+def code_span(text):
+    """text (one line) as inline Markdown code it cannot close: a student's repr is shown
+    as it is, never rendered as a link, an image or HTML."""
+    text = " ".join(str(text).split())
+    ticks = "`" * (1 + max((len(run) for run in re.findall("`+", text)), default=0))
+    return f"{ticks} {text} {ticks}"
 
 
 def shape_text(shape):
@@ -71,9 +91,13 @@ def case_text(m, n, h, **extra):
 
 # -- hints --------------------------------------------------------------------
 def with_hint(message, hint, **fields):
-    """The message followed by the hint for one classic mistake (messages: hint_<id>)."""
+    """The message (a text, or a failure that may carry hints already) followed by the
+    hint for one classic mistake (messages: hint_<id>): a Hinted text, whose ids travel
+    as data, never read back out of text (a student can print any sentence)."""
     fields = {"m": "m", "w": 1.0, "name": "", "fn": "", **fields}
-    return message + "\n" + say("hint", text=say("hint_" + hint, **fields))
+    text = Hinted(str(message) + "\n" + say("hint", text=say("hint_" + hint, **fields)))
+    text.hints = [*getattr(message, "hints", ()), hint]
+    return text
 
 
 def _same(got, want):
@@ -163,7 +187,7 @@ def hinted(got, want, mistakes, **fields):
     except Mismatch as exc:
         for hint, outputs in mistakes:
             if _is_mistake(got, want, outputs):
-                raise Mismatch(with_hint(str(exc), hint, **fields)) from None
+                raise Mismatch(with_hint(exc, hint, **fields)) from None
         raise
 
 
@@ -549,7 +573,7 @@ def train(fns, X, Y, params, loss_of, record_every=RECORD_EVERY):
             expect_update(new, old, given, c["lr"])
             params = {k: v for k, v in new.items() if k in PARAMS}
         except Mismatch as exc:
-            raise Mismatch(say("training_step", step=step, problem=exc)) from None
+            raise Mismatch(say("training_step", step=step, problem=exc), exc.hints) from None
         if step % record_every == 0 or step == c["steps"]:
             curve.append(float(loss_of(params)))
     return curve

@@ -34,6 +34,8 @@ def load(path=None):
         user=lim.get("user", Limits.user),
         accounts=lim.get("accounts", Limits.accounts),
         total_seconds=lim.get("total_seconds", Limits.total_seconds),
+        disk_bytes=lim.get("disk_mb", Limits.disk_bytes >> 20) << 20,
+        isolate=lim.get("isolate", Limits.isolate),
     )
     # AUTOGRADER_LANGUAGE overrides the file, for trying the grader in another language.
     return {"language": os.environ.get("AUTOGRADER_LANGUAGE") or data.get("language", "zh"),

@@ -222,6 +222,20 @@ MESSAGES = {
         "en": "the reply from your code's process was unreadable ({error})",
         "zh": "无法读取运行你代码的进程的返回（{error}）",
     },
+    "reply_too_large": {
+        "en": "{what}: what your code returned is too large to be graded ({mb} MB; a right answer is "
+              "far smaller, and at most {limit} MB is read)",
+        "zh": "{what}：你的代码返回的内容太大，无法评分（{mb} MB；正确答案远比这小，最多读取 {limit} MB）",
+    },
+    "unexpected_reply": {
+        "en": "{what}: the process running your code sent the grader something it did not ask for "
+              "(does your code write to file descriptors it did not open?)",
+        "zh": "{what}：运行你代码的进程向评分程序发送了它没有请求的内容（你的代码是否写入了不是它自己打开的文件描述符？）",
+    },
+    "disk_full": {
+        "en": "{what}: your code wrote more than {mb} MB (or more than {files} files) to disk",
+        "zh": "{what}：你的代码向磁盘写入了超过 {mb} MB 的数据（或超过 {files} 个文件）",
+    },
     "truncated": {"en": "(output truncated)", "zh": "（输出已截断）"},
     "exit_unresponsive": {"en": "stopped responding", "zh": "停止了响应"},
     "exit_status": {

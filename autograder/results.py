@@ -20,7 +20,8 @@ import pytest
 
 from . import messages
 from .checks import Mismatch
-from .sandbox import InstallationError, StudentCodeError
+from .sandbox import InstallationError, StudentCodeError, fence
+from .worker.wire import safe_text
 
 STUDENT_ERRORS = (Mismatch, StudentCodeError)
 KEY = pytest.StashKey[dict]()
@@ -78,7 +79,8 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": [], "events": []})
+    state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": [], "events": [],
+                                                                     "hints": []})
     if report.passed:
         return
     state["passed"] = False
@@ -89,6 +91,7 @@ def pytest_runtest_makereport(item, call):
     exc = call.excinfo.value if call.excinfo else None
     if isinstance(exc, STUDENT_ERRORS):
         state["messages"].append(str(exc))
+        state["hints"].extend(exc.hints)   # as data: printing a hint's sentence records nothing
         if getattr(exc, "kind", "raised") in ("timeout", "crash", "out_of_time"):
             state["events"].append(exc.kind)
     elif isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout"):
@@ -115,11 +118,7 @@ def failed_results(errors, extra=None):
             "extra_data": {**(extra or {}), "grader_error": "\n\n".join(errors)}, "tests": []}
 
 
-def _fence(text):
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}\n{text.rstrip()}\n{fence}"
+_fence = fence
 
 
 def _name(fn, fallback):
@@ -161,7 +160,7 @@ def _entry(item, outcome, default_visibility):
         entry["tags"] = list(fn.__tags__)
     # For the instructor's class report: the device (set by the device fixture), the
     # classic mistakes recognised and what happened to the worker.
-    extra = {"device": props.get("device"), "hints": messages.hints_in(entry["output"]),
+    extra = {"device": props.get("device"), "hints": list(outcome.get("hints", [])),
              "events": sorted(set(outcome.get("events", [])))}
     extra = {k: v for k, v in extra.items() if v}
     if extra:
@@ -202,13 +201,23 @@ def build_results(config):
 
 
 def write_json(path, data):
-    """Replace path atomically (a link planted at path is replaced, never followed)."""
+    """Replace path atomically (a link planted at path is replaced, never followed).
+    A lone surrogate anywhere in data is written as U+FFFD; if writing fails, path is
+    left as it was and no temporary file stays behind."""
+    text = safe_text(json.dumps(data, ensure_ascii=False, indent=2))   # fails before any file exists
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".results-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=2)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 @pytest.hookimpl(tryfirst=True)

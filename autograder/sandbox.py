@@ -54,7 +54,13 @@ class Limits:
     user: str = "mlpworker"          # worker accounts are user0, user1, ... (see take_account)
     accounts: int = 8                # how many: grading sessions that can run at once
     total_seconds: float = 540.0     # one whole grade, start-up included (Gradescope's default: 600)
+    disk_bytes: int = 64 << 20       # all the worker may write (a private tmpfs where mounts are allowed)
+    disk_files: int = 1000           # files and folders it may create there
+    isolate: bool = True             # PID, network and mount namespaces per worker, where the kernel allows
+    reply_bytes: int = 8 << 20       # largest reply read from a worker; far above any correct answer
 
+
+FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
 
 # Memory a worker leaves to the grader's own processes in a container (the trusted side's
 # comparisons and the results). The address-space limit counts reservations that use no
@@ -75,6 +81,7 @@ class StudentCodeError(Exception):
 
     def __init__(self, message, output="", worker_lost=False, autograd=None, kind="raised"):
         super().__init__(message)
+        self.hints = list(getattr(message, "hints", ()))   # checks.with_hint's ids, as data
         self.output = output
         self.worker_lost = worker_lost
         self.autograd = autograd   # the autograd entry point the call used, if any
@@ -151,7 +158,12 @@ def take_account(limits):
                 os.close(fd)
                 continue
             entry = pwd.getpwnam(name)
-            kill_user_processes(entry.pw_uid)   # anything left by a session that died
+            try:   # anything left by a session that died
+                kill_user_processes(entry.pw_uid)
+            except InstallationError:
+                os.close(fd)
+                raise
+            remove_user_files(entry.pw_uid)
             return Account(entry.pw_uid, entry.pw_gid, name, fd)
         if not said:
             print(f"all {len(names)} worker accounts are busy with other grading sessions; "
@@ -169,26 +181,82 @@ def lock_down(*paths):
             os.chmod(p, 0o700)
 
 
-def kill_user_processes(uid):
-    """SIGKILL every live process owned by uid, sweeping until none is left (forks included)."""
-    for _ in range(50):
-        found = False
+def _runs(pid):
+    """True while any thread of process pid can still run. A process whose main thread
+    has ended shows Z in /proc/PID/stat while its other threads go on: ask each thread."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X"):
+                    return True
+        except (OSError, IndexError):
+            pass
+    return False
+
+
+def kill_user_processes(uid, seconds=30.0):
+    """SIGKILL every process owned by uid that can still run, whatever its state, session
+    or threads, sweeping until none is left (forks included); what remains are zombies
+    the zygote reaps. Raises InstallationError if some still run after seconds: the
+    account is then not handed to another session."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = []
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             try:
-                if os.stat(f"/proc/{pid}").st_uid != uid:
+                if os.stat(f"/proc/{pid}").st_uid != uid or not _runs(pid):
                     continue
-                with open(f"/proc/{pid}/stat", "rb") as f:
-                    if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                        continue   # already dead; the zygote reaps it
                 os.kill(int(pid), signal.SIGKILL)
-                found = True
-            except (FileNotFoundError, ProcessLookupError, IndexError):
+                found.append(pid)
+            except (FileNotFoundError, ProcessLookupError):
                 pass
         if not found:
             return
+        if time.monotonic() > deadline:
+            raise InstallationError(f"processes of uid {uid} survive SIGKILL: {', '.join(found[:10])}; "
+                                    "the account is not handed on")
         time.sleep(0.02)
+
+
+# Folders every account may write to when Landlock is missing; what a worker account
+# owns there is removed after each worker, so nothing it wrote reaches the next session.
+SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+
+
+def remove_user_files(uid, keep=()):
+    """Remove what uid owns at the top of SHARED_FOLDERS (links and folders without
+    following them), except the paths in keep."""
+    for folder in SHARED_FOLDERS:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.path in keep or entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def device_files():
+    """The device files a worker may open for writing: the harmless ones, and the GPU's
+    (CUDA opens /dev/nvidia* read-write). Never /dev itself, whose /dev/shm would be a
+    mailbox between workers."""
+    import glob
+
+    return ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+            *glob.glob("/dev/nvidia*"), *glob.glob("/dev/nvidia-caps/*")]
 
 
 def closed_to_others(path):
@@ -207,6 +275,15 @@ def closed_to_others(path):
         if mode & needed != needed:
             return here
     return None
+
+
+def fence(text):
+    """text as a Markdown code block that it cannot close: shown verbatim, never rendered
+    (a student's "# all tests passed" or image stays text)."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text.rstrip()}\n{fence}"
 
 
 def scrubbed_env(**more):
@@ -246,6 +323,41 @@ def _warn_once(text):
     if text not in _WARNED:
         _WARNED.add(text)
         print(f"autograder: {text}", file=sys.stderr, flush=True)
+
+
+def protections(header, limits):
+    """{name: held} for the worker that sent this ready message (worker/main.py)."""
+    isolated, confined = header.get("isolated") or [], header.get("confined") or []
+    if not isinstance(isolated, list) or not isinstance(confined, list):
+        isolated, confined = [], []
+    return {"pid namespace": "pid" in isolated, "network namespace": "net" in isolated,
+            "private tmpfs": "mount" in isolated, "Landlock (files)": "files" in confined,
+            "Landlock (TCP)": "tcp" in confined, "Landlock (abstract sockets, signals)": "abstract_unix" in confined}
+
+
+def _warn_protections(held):
+    """Tell the instructor once what a worker lacks, and what that leaves open."""
+    if not held["Landlock (files)"]:
+        _warn_once("this kernel (or container) refuses Landlock: workers can read whatever their "
+                   "account may, and write where it may (what it leaves in /tmp and /dev/shm is removed "
+                   "after each worker); keep class folders closed to other users (chmod 700)")
+    if all(held.values()):
+        return
+    missing = [name for name, ok in held.items() if not ok]
+    open_ = []
+    if not held["pid namespace"]:
+        open_.append("processes a worker leaves behind are found and killed by account, one by one")
+    if not held["network namespace"]:
+        if not held["Landlock (TCP)"]:
+            open_.append("workers can reach the network")
+        else:
+            open_.append("workers can send UDP" + ("" if held["Landlock (abstract sockets, signals)"]
+                                                    else " and reach abstract unix sockets"))
+    if not held["private tmpfs"]:
+        open_.append("the scratch folder's size is checked after each call instead of bounded")
+    _warn_once(f"workers run without: {', '.join(missing)} (namespaces need CAP_SYS_ADMIN, which Docker "
+               f"does not grant by default; Landlock ABI 4 and 6 need Linux 6.7 and 6.12); "
+               f"so {'; '.join(open_)}")
 
 
 def _decode_exit(returncode, limits, oom=None):
@@ -403,9 +515,9 @@ class Worker:
             room = max(0, left) + ADDRESS_SLACK
         spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
                 "rlimits": self._rlimits(gpu_possible), "memory_room": room, "oom_score_adj": 1000,
-                "env": env, "scratch": self.scratch,
-                "target": target, "needs": needs,
-                "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, "/dev"]}}
+                "env": env, "scratch": self.scratch, "target": target, "needs": needs,
+                "isolate": limits.isolate, "disk_bytes": limits.disk_bytes, "disk_files": limits.disk_files,
+                "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, *device_files()]}}
         try:
             self.pid = client.spawn(spec, [request_r, reply_w, output_w], self._wait(limits.start_seconds)[0])
         except InstallationError as exc:
@@ -417,12 +529,14 @@ class Worker:
             for fd in (request_r, reply_w, output_w):
                 os.close(fd)
         os.set_blocking(self._output_r, False)
-        self._reader = wire.Reader()
+        os.set_blocking(self._request_w, False)   # written with a deadline (wire.write_all)
+        self._reader = wire.Reader(limits.reply_bytes)
         self._started = False
         self._early_output = ""
         self._hello = None
         self.exit_code = None
         self.missing = []
+        self.protections = {}
 
     @property
     def alive(self):
@@ -467,15 +581,45 @@ class Worker:
         return None
 
     # -- talking ---------------------------------------------------------------
-    def scrub(self, text):
-        """What the student's code printed or raised, with the scratch folder's paths
-        shown as the student knows them: mlp.py, not /tmp/mlp-worker-.../mlp.py."""
-        return text.replace(self.scratch + os.sep, "").replace(self.scratch, ".")
+    def scrub(self, text, dropped=False):
+        """What the student's code printed or raised, made safe to write (no lone
+        surrogates), with the scratch folder's paths shown as the student knows them
+        (mlp.py, not /tmp/mlp-worker-.../mlp.py), cut to limits.output_chars like
+        printed output. dropped: some of it was already left out."""
+        text = wire.safe_text(str(text)).replace(self.scratch + os.sep, "").replace(self.scratch, ".")
+        if len(text) > self.limits.output_chars or dropped:
+            text = text[: self.limits.output_chars] + "\n... " + say("truncated")
+        return text
 
-    def _receive(self, timeout, what):
-        """Wait for one message; return (header, tensors, output)."""
+    def _disk_over(self):
+        """True when the scratch folder holds more than limits.disk_bytes or disk_files.
+        Needed only where it is no size-limited tmpfs of its own (no mount namespace)."""
+        if self.protections.get("private tmpfs"):
+            return False
+        used, files, folders = 0, 0, [self.scratch]
+        while folders:
+            try:
+                entries = list(os.scandir(folders.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                files += 1
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                used += info.st_blocks * 512   # what the disk holds: a sparse file costs nothing
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                if used > self.limits.disk_bytes or files > self.limits.disk_files:
+                    return True
+        return False
+
+    def _receive(self, timeout, what, since=None):
+        """Wait for one message; return (header, tensors, output). since: when the
+        timeout started (time.monotonic(); default now)."""
         timeout, cut = self._wait(timeout)
-        deadline = time.monotonic() + timeout
+        deadline = (since or time.monotonic()) + timeout
         output, dropped = bytearray(), 0
         keep = self.limits.output_chars * 4
 
@@ -493,20 +637,33 @@ class Worker:
                 dropped += len(chunk) - min(room, len(chunk))
 
         def text():
-            s = self.scrub(output.decode("utf-8", "replace"))
-            if len(s) > self.limits.output_chars or dropped:
-                s = s[: self.limits.output_chars] + "\n... " + say("truncated")
-            return s
+            return self.scrub(output.decode("utf-8", "replace"), dropped)
+
+        def disk_full():
+            self.close()
+            return StudentCodeError(say("disk_full", what=what, mb=self.limits.disk_bytes >> 20,
+                                        files=self.limits.disk_files), text(), True)
 
         while True:
             try:
                 message = self._reader.message()
+            except wire.TooLarge as exc:
+                self.close()
+                raise StudentCodeError(say("reply_too_large", what=what, mb=f"{exc.size / 2**20:.1f}",
+                                           limit=f"{exc.limit / 2**20:g}"), text(), True)
             except wire.WireError as exc:
                 self.close()
                 raise StudentCodeError(say("unreadable_reply", error=exc), text(), True, kind="crash")
             if message is not None:
                 drain()
+                if self._disk_over():
+                    raise disk_full()
+                if not isinstance(message[0], dict):
+                    self.close()
+                    raise StudentCodeError(say("unexpected_reply", what=what), text(), True)
                 return message[0], message[1], text()
+            if self._disk_over():
+                raise disk_full()
             left = deadline - time.monotonic()
             if left <= 0:
                 self.close()
@@ -515,7 +672,9 @@ class Worker:
                                            text(), True, kind="out_of_time")
                 raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"), text(), True,
                                        kind="timeout")
-            ready, _, _ = select.select([self._reply_r, self._output_r], [], [], left)
+            # wake up now and then to look at the scratch folder's size, where that is needed
+            wait = left if self.protections.get("private tmpfs") else min(left, 0.25)
+            ready, _, _ = select.select([self._reply_r, self._output_r], [], [], wait)
             if self._output_r in ready:
                 drain()
             if self._reply_r in ready:
@@ -549,9 +708,9 @@ class Worker:
             raise InstallationError(self._explain(f"{header.get('error', header)}\n{output}"))
         self._started = True
         self._early_output = output   # the import of mlp.py may already have printed
-        if self.account and not header.get("confined"):
-            _warn_once("this kernel (or container) refuses Landlock: workers can read whatever their "
-                       "account may; keep class folders closed to other users (chmod 700)")
+        self.protections = protections(header, self.limits)
+        if self.account:
+            _warn_protections(self.protections)
 
     def ready(self):
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after
@@ -560,11 +719,12 @@ class Worker:
         if self._hello is None:
             header, _, output = self._receive(self.limits.start_seconds, say("importing"))
             self._hello = header, self._early_output + output
-            self.missing = header.get("missing", [])
+            missing = header.get("missing")
+            self.missing = [f for f in FUNCTIONS if isinstance(missing, list) and f in missing]
         header, output = self._hello
         self._hello = header, ""
-        if not header.get("ok"):
-            raise StudentCodeError(say("import_failed", error=self.scrub(header.get("error", ""))), output,
+        if header.get("ok") is not True:
+            raise StudentCodeError(say("import_failed", error=fence(self.scrub(header.get("error", "")))), output,
                                    kind="import")
         return output
 
@@ -574,17 +734,35 @@ class Worker:
         if fn in self.missing:
             raise StudentCodeError(say("missing_functions", names=fn))
         tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs})
-        try:
-            wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors))
+        since, seconds = time.monotonic(), self._wait(timeout or self.limits.call_seconds)[0]
+        try:   # the call's time limit counts from here: a worker that does not read is out of time
+            wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors),
+                           since + seconds)
+        except wire.WriteTimeout:
+            pass   # _receive below finds the time spent and says so
         except OSError as exc:
             if exc.errno != errno.EPIPE:
                 raise
-        header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn)
-        if not header.get("ok"):
-            raise StudentCodeError(say("raised", fn=fn, error=self.scrub(header.get("error", ""))), output,
-                                   autograd=header.get("autograd"))
-        return Reply(wire.decode(header["value"], tensors), output, header.get("autograd"),
-                     header.get("modified") or [])
+        header, tensors, output = self._receive(timeout or self.limits.call_seconds, fn, since)
+        # What the worker sends is the student's to forge (their code can write to this
+        # channel): anything the protocol does not expect is their error in this test.
+        autograd = header.get("autograd")
+        autograd = self.scrub(autograd)[:100] if autograd else None
+        if header.get("ok") is False:
+            raise StudentCodeError(say("raised", fn=fn, error=fence(self.scrub(header.get("error", "")))), output,
+                                   autograd=autograd)
+        try:
+            if header.get("ok") is not True:
+                raise wire.WireError("no ok")
+            value = wire.decode(header["value"], tensors)
+            modified = header.get("modified") or []
+            if not (isinstance(modified, list) and all(isinstance(name, str) for name in modified)):
+                raise wire.WireError("bad modified")
+            modified = [self.scrub(name)[:100] for name in modified]
+        except Exception:
+            self.close()
+            raise StudentCodeError(say("unexpected_reply", what=fn), output, True) from None
+        return Reply(value, output, autograd, modified)
 
     def close(self):
         """Kill the worker and everything it started; remove its scratch folder."""
@@ -599,12 +777,13 @@ class Worker:
                 self.exit_code = self.client.wait_exit(self.pid, 5)
             except InstallationError:
                 pass
-        if self.account:   # then whatever it left behind (the account is ours alone)
-            kill_user_processes(self.account.uid)
         self.pid = None
         for fd in (self._request_w, self._reply_r, self._output_r):
             os.close(fd)
         shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.account:   # then whatever it left behind (the account is ours alone)
+            kill_user_processes(self.account.uid)
+            remove_user_files(self.account.uid)
 
 
 def start_worker(submission, limits, client, account, gpu_possible=False, deadline=None):
@@ -666,8 +845,12 @@ class Runner:
         return reply
 
     def take_output(self):
+        """What the student printed since the last call of this, cut to
+        limits.output_chars in all (each call's share is cut already)."""
         text = "".join(o for o in self.output if o)
         self.output = []
+        if len(text) > self.limits.output_chars:
+            text = text[: self.limits.output_chars] + "\n... " + say("truncated")
         return text
 
     def close(self):

@@ -25,6 +25,13 @@ NOT_RUN = {
     "memory_creep": "keeps 2.5 GB; the grader's verdict depends on the machine's memory, the self-check sets no limits",
     "os_exit_backward": "os._exit ends the self-check's process with status 0 mid-run",
     "print_flood": "prints without end; the self-check does not truncate a student's own output",
+    "zombie_leader_killer": "would leave a thread killing the processes of whoever runs it (it acts "
+                            "only as a worker account, but it is not worth the risk)",
+    "shm_mailbox": "writes files into /dev/shm, /tmp and /var/tmp of the machine running it, and runs "
+                   "what an earlier run left there",
+    "slow_request_reader": "slows down only reads from the grader's pipe; the self-check has no pipe",
+    "huge_reply": "its 100 MB value is refused by the grader's wire; in the self-check it is only memory",
+    "disk_filler": "would write 320 MB and 3000 files on this machine; the self-check sets no limits",
     "monkeypatch_torch": "patches torch in the self-check's own process, so it can fool the "
                          "comparisons there (the grader compares in another process)",
 }
@@ -34,7 +41,8 @@ SUBMISSION_FILES = sorted(p for p in SUBMISSIONS.rglob("*.py") if p.stem not in 
 def selfcheck(path, folder):
     """Exit status of the self-check run on path, as a student would run it."""
     proc = subprocess.run([sys.executable, str(ROOT / "starter" / "selfcheck.py"), "--lang", "en",
-                           "--mlp", str(path)], cwd=folder, capture_output=True, text=True, timeout=300)
+                           "--mlp", str(path)], cwd=folder, capture_output=True, text=True, errors="replace",
+                          timeout=300)   # a submission may print bytes that are no UTF-8
     return proc.returncode, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 

@@ -64,7 +64,7 @@ class Student:
             if not used:
                 hint = error_hint(str(exc))   # e.g. .numpy() on a cuda tensor
                 if hint:
-                    raise StudentCodeError(with_hint(str(exc), hint, fn=fn), exc.output,
+                    raise StudentCodeError(with_hint(exc, hint, fn=fn), exc.output,
                                            exc.worker_lost, exc.autograd) from None
                 raise
             modified = []

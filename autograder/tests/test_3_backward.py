@@ -111,7 +111,7 @@ def test_backward_uses_given_cache(student, ref, gen):
             expect_close(g, first[g], want[g], case)
     except (Mismatch, StudentCodeError) as exc:
         if _right_after_own_forward(student, X, Y, params, cache, want):
-            raise Mismatch(with_hint(str(exc), "stale_state")) from None
+            raise Mismatch(with_hint(exc, "stale_state")) from None
         raise
     second = check_grads_result(student.backward(X, Y, params, cache, 3.0), params)
     for g in GRADS:

@@ -1,10 +1,14 @@
 """Landlock: after this, the worker reads only what Python and torch need, and writes
-only its scratch folder. Another student's mlp.py, another session's results, the
-instructor's files: out of reach, whatever their permissions say.
+only its scratch folder (and the few device files it must open for writing). Another
+student's mlp.py, another session's results, the instructor's files, /dev/shm and /tmp:
+out of reach, whatever their permissions say. Where the kernel has them, it also may
+not open TCP connections or listen (Landlock ABI 4), nor reach an abstract unix socket
+or signal a process outside its own domain (ABI 6): the fallback where the worker has no
+network namespace of its own.
 
 Landlock is an unprivileged Linux security module (Linux 5.13+). Where the kernel lacks
-it, or a container's seccomp profile refuses its system calls, confine() returns False
-and the worker relies on its account and on file permissions alone.
+it, or a container's seccomp profile refuses its system calls, confine() returns [] and
+the worker relies on its account and on file permissions alone.
 """
 import ctypes
 import os
@@ -18,10 +22,13 @@ ALL_V1 = (1 << 13) - 1        # every file system right of Landlock's first vers
 REFER, TRUNCATE = 1 << 13, 1 << 14
 READ = EXECUTE | READ_FILE | READ_DIR
 FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE   # the only rights a file (not a folder) takes
+NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1                # ABI 4: handled, with no rule, means denied
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1      # ABI 6
 
 
 class _Ruleset(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64)]
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
 
 
 class _PathBeneath(ctypes.Structure):
@@ -38,16 +45,21 @@ def abi():
 
 def confine(read, write):
     """Allow reading (and executing) below the paths in read, everything below the paths
-    in write, nothing else. Returns True when the process is confined."""
+    in write, nothing else; no TCP and no foreign abstract sockets or signals where the
+    kernel can refuse them. Returns what held, a list drawn from "files", "tcp",
+    "abstract_unix", "signals"; [] when the process is not confined."""
     version = abi()
     if version < 1:
-        return False
+        return []
     libc = ctypes.CDLL(None, use_errno=True)
     handled = ALL_V1 | (REFER if version >= 2 else 0) | (TRUNCATE if version >= 3 else 0)
-    attr = _Ruleset(handled)
-    ruleset = libc.syscall(_CREATE, ctypes.byref(attr), ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
+    attr = _Ruleset(handled, NET_BIND_TCP | NET_CONNECT_TCP if version >= 4 else 0,
+                    SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if version >= 6 else 0)
+    # The kernel reads as much of the structure as this version knows: 8, 16 or 24 bytes.
+    size = 24 if version >= 6 else 16 if version >= 4 else 8
+    ruleset = libc.syscall(_CREATE, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
     if ruleset < 0:
-        return False
+        return []
     try:
         for paths, rights in ((read, READ), (write, handled)):
             for path in paths:
@@ -60,7 +72,9 @@ def confine(read, write):
                 libc.syscall(_ADD_RULE, ruleset, ctypes.c_int(_PATH_BENEATH), ctypes.byref(rule), ctypes.c_uint32(0))
                 os.close(fd)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            return False
-        return libc.syscall(_RESTRICT, ruleset, ctypes.c_uint32(0)) == 0
+            return []
+        if libc.syscall(_RESTRICT, ruleset, ctypes.c_uint32(0)) != 0:
+            return []
+        return ["files"] + (["tcp"] if version >= 4 else []) + (["abstract_unix", "signals"] if version >= 6 else [])
     finally:
         os.close(ruleset)

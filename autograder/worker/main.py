@@ -44,11 +44,12 @@ def unreadable(paths):
     return None
 
 
-def serve(request_fd, reply_fd, path, needs=(), confine=None):
+def serve(request_fd, reply_fd, path, needs=(), confine=None, isolated=()):
     """Import the student's mlp.py and answer calls until the trusted side hangs up.
     Runs in a child of worker/zygote.py, already sandboxed. needs: paths of the
     installation this account must be able to read. confine: called once they are
-    checked, to shut the rest of the file system (worker/confine.py); True if it did."""
+    checked, to shut the rest of the file system (worker/confine.py); returns what held.
+    isolated: the namespaces of its own the zygote gave it ("pid", "net", "mount")."""
     import torch
 
     torch.set_num_threads(1)
@@ -66,8 +67,8 @@ def serve(request_fd, reply_fd, path, needs=(), confine=None):
     if missing:
         send({"ready": False, "error": f"the worker account cannot read {missing}"})
         return
-    confined = bool(confine and confine())
-    send({"ready": True, "confined": confined})
+    confined = confine() if confine else []
+    send({"ready": True, "confined": confined, "isolated": list(isolated)})
     try:
         spec = importlib.util.spec_from_file_location("mlp", path)
         module = importlib.util.module_from_spec(spec)

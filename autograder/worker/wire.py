@@ -13,6 +13,8 @@ Used by both sides: keep it to the standard library and torch.
 import json
 import math
 import os
+import re
+import select
 import struct
 
 MAX_HEADER = 4 << 20        # bytes of JSON a message may carry
@@ -22,6 +24,38 @@ _LEN = struct.Struct(">Q")
 
 class WireError(Exception):
     """A message was malformed, too large, or the other side went away."""
+
+
+class TooLarge(WireError):
+    """A message longer than the reader accepts: size and limit in bytes."""
+
+    def __init__(self, size, limit):
+        super().__init__(f"message of {size} bytes, more than {limit}")
+        self.size, self.limit = size, limit
+
+
+class WriteTimeout(WireError):
+    """The other side did not take the whole message in time."""
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(text):
+    """text with every lone surrogate (which JSON's \\udcff escapes can carry, and no
+    UTF-8 encoder accepts) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def clean(value):
+    """A decoded JSON value with every string, keys included, made safe_text."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, dict):
+        return {safe_text(k): clean(v) for k, v in value.items()}
+    return value
 
 
 class Foreign:
@@ -43,6 +77,16 @@ class Foreign:
 def _type_name(obj):
     t = type(obj)
     return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _type_text(name):
+    """A type name as the receiver shows it: letters, digits, _ and . only (a type's name
+    is the student's to choose, and is shown in Markdown)."""
+    return re.sub(r"[^\w.]", "?", str(name))[:200]
+
+
+def _clip(text, limit=200):
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _short_repr(obj, limit=200):
@@ -109,14 +153,14 @@ def decode(tree, tensors):
     if kind == "num":
         return tree["v"]
     if kind == "str":
-        return tree["v"]
+        return str(tree["v"])[:500]
     if kind == "dict":
-        out = {k: decode(v, tensors) for k, v in tree["items"]}
-        return out if tree.get("type") in ("dict", "collections.OrderedDict") else Foreign(tree.get("type"))
+        out = {str(k)[:200]: decode(v, tensors) for k, v in tree["items"]}
+        return out if tree.get("type") in ("dict", "collections.OrderedDict") else Foreign(_type_text(tree.get("type")))
     if kind == "seq":
         items = [decode(v, tensors) for v in tree["items"]]
-        return tuple(items) if tree.get("type") == "tuple" else items if tree.get("type") == "list" else Foreign(tree.get("type"))
-    return Foreign(tree.get("type", "?"), tree.get("detail", ""))
+        return tuple(items) if tree.get("type") == "tuple" else items if tree.get("type") == "list" else Foreign(_type_text(tree.get("type")))
+    return Foreign(_type_text(tree.get("type", "?")), _clip(str(tree.get("detail", ""))))
 
 
 # The dtypes a tensor may have on the wire: anything else is refused on reading.
@@ -188,17 +232,32 @@ def read_message(fd):
     return header, unpack_blob(read_exact(fd, n))
 
 
-def write_all(fd, data):
+def write_all(fd, data, deadline=None):
+    """Write all of data. deadline (time.monotonic()): fd is non-blocking, and every wait
+    for room in the pipe ends then with WriteTimeout (a reader that reads slowly, or
+    shrank its pipe, cannot hold the writer longer)."""
+    import time
+
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise WriteTimeout("the other side did not read in time")
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            continue
 
 
 class Reader:
-    """Incremental parser for the trusted side, which reads with select() and a deadline."""
+    """Incremental parser for the trusted side, which reads with select() and a deadline.
+    limit: the most bytes one message may have; refused (TooLarge) as soon as its
+    lengths are read, before the rest is."""
 
-    def __init__(self):
+    def __init__(self, limit=MAX_HEADER + MAX_BLOB):
         self.buf = bytearray()
+        self.limit = limit
 
     def feed(self, data):
         self.buf += data
@@ -208,17 +267,17 @@ class Reader:
         if len(self.buf) < 8:
             return None
         (n,) = _LEN.unpack_from(self.buf, 0)
-        if n > MAX_HEADER:
-            raise WireError("header too large")
+        if n > MAX_HEADER or 16 + n > self.limit:
+            raise TooLarge(16 + n, self.limit)
         if len(self.buf) < 16 + n:
             return None
         (m,) = _LEN.unpack_from(self.buf, 8 + n)
-        if m > MAX_BLOB:
-            raise WireError("reply too large")
+        if m > MAX_BLOB or 16 + n + m > self.limit:
+            raise TooLarge(16 + n + m, self.limit)
         if len(self.buf) < 16 + n + m:
             return None
         try:
-            header = json.loads(bytes(self.buf[8:8 + n]))
+            header = clean(json.loads(bytes(self.buf[8:8 + n])))
             tensors = unpack_blob(bytes(self.buf[16 + n:16 + n + m]))
         except Exception as exc:
             raise WireError(f"unreadable message: {exc}") from None

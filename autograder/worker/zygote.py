@@ -6,14 +6,16 @@ interpreter (python -I) running as root with a scrubbed environment and one thre
 Usage: zygote.py FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per client.
 
 On a control socket a client sends {"uid", "gid", "rlimits", "memory_room", "oom_score_adj",
-"env", "scratch", "target", "needs", "confine"} with three file descriptors attached
-(request, reply, output; SCM_RIGHTS). The zygote forks a child that makes itself the
-kernel's first choice when memory runs out (oom_score_adj), drops to uid/gid with no
-supplementary groups, sets the limits (the address space: at most what it maps already
-plus memory_room), scrubs its environment, moves to its scratch folder, points fds 1 and 2
-at the output pipe, and only then runs worker/main.py's serve(), which shuts the file
-system but for what Python needs and its scratch folder (worker/confine.py, "confine":
-{"read", "write"}) and imports mlp.py. The zygote answers {"pid"} at once and {"exit",
+"env", "scratch", "target", "needs", "isolate", "disk_bytes", "disk_files", "confine"} with
+three file descriptors attached (request, reply, output; SCM_RIGHTS). The zygote forks a
+child that makes itself the kernel's first choice when memory runs out (oom_score_adj),
+gives what it starts PID, network and mount namespaces of its own where the kernel allows
+("isolate"; see isolate()), forks PID 1 of the new PID namespace, which forks the worker.
+The worker drops to uid/gid with no supplementary groups, sets the limits (the address
+space: at most what it maps already plus memory_room), scrubs its environment, and only
+then runs worker/main.py's serve(), which shuts the file system but for what Python needs,
+its scratch folder and a few device files (worker/confine.py, "confine": {"read",
+"write"}) and imports mlp.py. The zygote answers {"pid"} at once and {"exit",
 "status"} when that child ends (a negative status is a signal, as in subprocess). It
 exits when every client has gone away.
 CUDA is never initialised here: a child does that itself, lazily, if it uses the GPU.
@@ -23,6 +25,7 @@ import json
 import os
 import resource
 import select
+import signal
 import socket
 import sys
 
@@ -59,12 +62,94 @@ def mapped_bytes():
     return 0
 
 
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
+MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
+PR_SET_PDEATHSIG = 1
+_libc = None
+
+
+def libc():
+    global _libc
+    if _libc is None:
+        import ctypes
+
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def isolate(spec):
+    """As root, in the forked child: namespaces of its own for what it starts. Returns
+    the names of those that held ("pid", "net", "mount"); a kernel or container that
+    refuses them (Docker without CAP_SYS_ADMIN) leaves the list short, never fails.
+    pid: the worker is PID 1's child in a fresh PID namespace, and when PID 1 ends the
+    kernel kills everything in it, whatever its session, process group or threads.
+    net: only a loopback interface that is down: no TCP, no UDP, and abstract unix
+    sockets are private to the namespace. mount: a private, size-limited tmpfs over the
+    scratch folder and over /dev/shm, gone with the namespace."""
+    if not spec.get("isolate"):
+        return []
+    held = []
+    for flags, names in ((CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWNS, ["pid", "net", "mount"]),
+                         (CLONE_NEWPID, ["pid"]), (CLONE_NEWNET, ["net"]), (CLONE_NEWNS, ["mount"])):
+        if set(names) & set(held):
+            continue
+        if libc().unshare(flags) == 0:
+            held += names
+    if "mount" in held and not private_mounts(spec):
+        held.remove("mount")
+    return held
+
+
+def _mount(source, target, kind, flags, options):
+    return libc().mount(source, target.encode(), kind, flags, options.encode() if options else None) == 0
+
+
+def private_mounts(spec):
+    """In the new mount namespace: the scratch folder (with its mlp.py) and /dev/shm on
+    tmpfs of their own, size-limited, seen by this worker alone. True if both held."""
+    if not _mount(None, "/", None, MS_REC | MS_PRIVATE, None):
+        return False
+    target, scratch = spec["target"], spec["scratch"]
+    with open(target, "rb") as f:
+        source = f.read()
+    owner = f",uid={spec['uid']},gid={spec['gid']}" if spec.get("uid") is not None else ""
+    size = f"size={spec['disk_bytes']},nr_inodes={spec['disk_files']}"
+    if not _mount(b"tmpfs", scratch, b"tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=0700{owner}"):
+        return False
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, source)
+    if spec.get("uid") is not None:
+        os.fchown(fd, spec["uid"], spec["gid"])
+    os.close(fd)
+    shm = "/dev/shm"   # CUDA may want it; 16 MB, since what a tmpfs holds is the machine's memory
+    if os.path.isdir(shm) and _mount(b"tmpfs", shm, b"tmpfs", MS_NOSUID | MS_NODEV, "size=16m,nr_inodes=100,mode=1777"):
+        spec["confine"]["write"].append(shm)
+    return True
+
+
+def mirror(status):
+    """End this process the way a child ended (its raw wait status)."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):   # SIGKILL and SIGSTOP have no handler to reset
+            pass
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)   # a signal that does not kill (it never gets here for SIGKILL)
+    os._exit(os.WEXITSTATUS(status))
+
+
 def child(spec, fds):
-    """In the forked child: become the sandboxed worker, serve, never return."""
+    """In the forked child (A, root): isolate what it starts in namespaces, then either
+    become the worker itself (no PID namespace) or fork PID 1 of the new namespace (B),
+    which forks the worker (C) and ends, ending everything in the namespace, when C ends.
+    A mirrors how C ended, so the trusted side sees the worker's own exit status."""
     status = 70
     try:
         request_r, reply_w, output_w = fds
-        os.setsid()
+        os.setsid()   # A, and B forked from it, share a process group: killpg(A) ends B too
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -80,6 +165,56 @@ def child(spec, fds):
         if spec.get("oom_score_adj") is not None:   # raising it needs no privilege
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write(str(spec["oom_score_adj"]))
+        held = isolate(spec)
+        os.chdir(spec["scratch"])   # the tmpfs mounted over it, if any
+        if "pid" not in held:
+            worker(spec, request_r, reply_w, held)
+        told_r, told_w = os.pipe()   # B tells A how C ended
+        life_r, life_w = os.pipe()   # A holds life_w: B sees EOF if A is gone
+        b = os.fork()
+        if b == 0:
+            os.close(told_r)
+            os.close(life_w)
+            init(spec, request_r, reply_w, held, told_w, life_r)
+        for fd in (0, 1, 2, request_r, reply_w, told_w, life_r):
+            os.close(fd)
+        _, b_status = os.waitpid(b, 0)
+        told = os.read(told_r, 16)
+        mirror(int(told) if told else b_status)
+    finally:
+        os._exit(status)
+
+
+def init(spec, request_r, reply_w, held, told_w, life_r):
+    """B: PID 1 of the worker's PID namespace (root, runs no student code). Forks the
+    worker, reaps whatever is re-parented to it, and when the worker ends tells A how
+    and exits: the kernel then kills every process left in the namespace."""
+    status = 70
+    try:
+        libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if select.select([life_r], [], [], 0)[0]:   # A died before the line above
+            os._exit(status)
+        c = os.fork()
+        if c == 0:
+            for fd in (told_w, life_r):
+                os.close(fd)
+            worker(spec, request_r, reply_w, held)
+        for fd in (0, 1, 2, request_r, reply_w):
+            os.close(fd)
+        while True:
+            pid, wait_status = os.wait()
+            if pid == c:
+                os.write(told_w, str(wait_status).encode())
+                status = 0
+                break
+    finally:
+        os._exit(status)
+
+
+def worker(spec, request_r, reply_w, held):
+    """C: drop to the worker account, set the limits, serve; never returns."""
+    status = 70
+    try:
         if spec.get("uid") is not None:
             os.setgroups([])
             os.setgid(spec["gid"])
@@ -93,7 +228,7 @@ def child(spec, fds):
         os.environ.update(spec["env"])
         fence = spec.get("confine")
         main.serve(request_r, reply_w, spec["target"], spec.get("needs", ()),
-                   (lambda: confine.confine(fence["read"], fence["write"])) if fence else None)
+                   (lambda: confine.confine(fence["read"], fence["write"])) if fence else None, held)
         status = 0
     finally:
         os._exit(status)

@@ -20,6 +20,8 @@ def _spawn_orphan():
             grand = os.fork()
             if grand == 0:
                 try:
+                    # its pid as the machine knows it (a PID namespace numbers it anew)
+                    os.write(w, os.readlink("/proc/self").encode())
                     os.close(w)
                     devnull = os.open(os.devnull, os.O_RDWR)
                     for fd in (0, 1, 2):
@@ -27,7 +29,6 @@ def _spawn_orphan():
                     time.sleep(300)
                 finally:
                     os._exit(0)
-            os.write(w, str(grand).encode())
         finally:
             os._exit(0)
     os.close(w)

@@ -1,0 +1,55 @@
+"""Lone surrogates ("\\udcff", which no UTF-8 encoder accepts) in everything it sends:
+forward raises an exception whose message holds one, sgd_step returns an object whose
+type name holds one, and it prints bytes that are no UTF-8. bce_loss and backward are
+correct.
+
+breaks: hostile
+hint: none
+"""
+import os
+
+import torch
+
+def _forward(X, params):
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = torch.relu(Z1)
+    Z2 = A1 @ params["W2"] + params["b2"]
+    A2 = torch.sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def bce_loss(A2, Y, pos_weight=1.0):
+    eps = torch.finfo(A2.dtype).eps
+    p = A2.clamp(eps, 1 - eps)
+    return -(pos_weight * Y * torch.log(p) + (1 - Y) * torch.log1p(-p)).mean()
+
+
+def backward(X, Y, params, cache, pos_weight=1.0):
+    m = X.shape[0]
+    dZ2 = (cache["A2"] * (pos_weight * Y + 1 - Y) - pos_weight * Y) / m
+    dW2 = cache["A1"].T @ dZ2
+    db2 = dZ2.sum(dim=0)
+    dZ1 = (dZ2 @ params["W2"].T) * (cache["Z1"] > 0).to(X.dtype)
+    dW1 = X.T @ dZ1
+    db1 = dZ1.sum(dim=0)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def _sgd_step(params, grads, lr):
+    return {k: params[k] - lr * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}
+
+
+def forward(X, params):
+    os.write(1, b"not UTF-8: \xed\xb3\xbf \xff\n")
+    raise ValueError("forward refuses \udcff this input")
+
+
+class Weird:
+    pass
+
+
+Weird.__qualname__ = "Weird\udcff"
+
+
+def sgd_step(params, grads, lr):
+    return Weird()

@@ -58,8 +58,16 @@ def test_no_limit_means_no_container(tmp_path):
     assert container.memory(str(tmp_path / "nothing")) is None
 
 
-def test_a_worker_killed_for_memory_is_told_so():
+@pytest.fixture
+def in_english():
+    """Messages in English for this test only (the language is a global of messages.py)."""
+    before = messages.language()
     messages.set_language("en")
+    yield
+    messages.set_language(before)
+
+
+def test_a_worker_killed_for_memory_is_told_so(in_english):
     limits = sandbox.Limits()
     said = sandbox._decode_exit(-signal.SIGKILL, limits, oom=768)
     assert "more memory than the grading machine has (768 MB)" in said, said

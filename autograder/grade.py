@@ -20,8 +20,10 @@ from .sandbox import InstallationError, Runner, StudentCodeError, Zygote, lock_d
 HERE = Path(__file__).resolve().parent
 # pytest plugins a grading run does without: they cost time on every submission (the
 # unraisable-exception check alone runs five full garbage collections per session).
-QUIET = ["-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
-         "-p", "no:faulthandler"]
+QUIET = [arg for name in ("unraisableexception", "threadexception", "logging", "faulthandler", "doctest",
+                          "pastebin", "legacypath", "tmpdir", "monkeypatch", "recwarn", "setuponly", "setupplan",
+                          "stepwise", "unittest", "warnings", "debugging", "subtests")
+         for arg in ("-p", f"no:{name}")]
 # Of limits.total_seconds, what is kept after the last test for stopping the worker and
 # writing results.json; past the budget itself a watchdog writes it whatever happens.
 FINISH_SECONDS = 10

@@ -75,6 +75,20 @@ def pytest_collection_modifyitems(session, config, items):
     _state(config)["items"] = list(items)
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+def student_failure_report(item, call):
+    """The report of a test that the student's code failed, without the traceback of the
+    grader's frames that pytest would format for it (never shown: the message is all a
+    student reads, and formatting it costs more than many a test takes)."""
+    exc = call.excinfo.value if call.excinfo else None
+    if not isinstance(exc, STUDENT_ERRORS):
+        return None
+    sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
+    return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed", str(exc),
+                             call.when, sections, call.duration, call.start, call.stop,
+                             user_properties=item.user_properties)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

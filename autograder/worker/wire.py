@@ -8,7 +8,8 @@ Values travel as a JSON tree whose tensors live in the blob; nothing is pickled,
 reading a message never runs code. The sender describes what it holds (for example a
 tensor subclass or a numpy array) and the receiver decides what to accept.
 
-Used by both sides: keep it to the standard library and torch.
+Used by both sides: keep it to the standard library, torch and numpy (which torch's
+Tensor.numpy needs).
 """
 import json
 import math
@@ -39,6 +40,9 @@ class WriteTimeout(WireError):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# JSON that decodes to no surrogate at all: no \uD800-\uDFFF escape and no raw byte that
+# starts one in UTF-8 (json.loads lets those through).
+_MAY_HOLD_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed")
 
 
 def safe_text(text):
@@ -98,7 +102,8 @@ def _short_repr(obj, limit=200):
 
 
 def encode(value):
-    """Turn a value into (tree, tensors): JSON-able tree plus a dict of CPU tensors."""
+    """Turn a value into (tree, tensors): a JSON-able tree, and {key: Raw} holding a copy
+    of each tensor's bytes, taken now (later changes to the tensors change nothing)."""
     import torch
 
     tensors = {}
@@ -108,9 +113,9 @@ def encode(value):
             return {"k": "other", "type": _type_name(v), "detail": "@too_deep"}
         if type(v) is torch.Tensor:
             key = f"t{len(tensors)}"
-            try:
-                tensors[key] = v.detach().to("cpu").clone().contiguous()
-            except Exception as exc:
+            try:   # its bytes are taken now: a value that cannot be sent is told as such
+                tensors[key] = Raw.of(v)
+            except Exception:
                 return {"k": "other", "type": "torch.Tensor", "detail": "@unsendable"}
             return {"k": "tensor", "key": key, "device": str(v.device)}
         if isinstance(v, torch.Tensor):
@@ -167,15 +172,48 @@ def decode(tree, tensors):
 DTYPES = ("float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")
 
 
-def _blob(tensors):
+class Raw:
+    """A tensor's dtype name, shape and bytes (C order), as the blob carries them."""
+
+    __slots__ = ("dtype", "shape", "data")
+
+    def __init__(self, dtype, shape, data):
+        self.dtype, self.shape, self.data = dtype, shape, data
+
+    @classmethod
+    def of(cls, t):
+        """The bytes of a plain tensor, copied to the CPU (any layout other than strided,
+        or a meta tensor, raises)."""
+        import torch
+
+        t = t.detach()
+        if t.device.type != "cpu":
+            t = t.cpu()
+        if t.dtype in _NUMPY_TYPES and not (t.is_conj() or t.is_neg()):
+            data = t.numpy().tobytes()   # numpy copies in C order: the fastest way here
+        else:
+            t = t.resolve_conj().resolve_neg().contiguous()
+            data = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        return cls(str(t.dtype)[6:], list(t.shape), data)
+
+
+def _numpy_types():
     import torch
 
+    return {getattr(torch, name) for name in DTYPES if name != "bfloat16"}
+
+
+_NUMPY_TYPES = _numpy_types()
+
+
+def _blob(tensors):
+    """tensors: {key: Raw or torch.Tensor}."""
     index, parts, offset = [], [], 0
     for key, t in tensors.items():
-        data = t.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
-        index.append([key, str(t.dtype).removeprefix("torch."), list(t.shape), offset, len(data)])
-        parts.append(data)
-        offset += len(data)
+        raw = t if isinstance(t, Raw) else Raw.of(t)
+        index.append([key, raw.dtype, raw.shape, offset, len(raw.data)])
+        parts.append(raw.data)
+        offset += len(raw.data)
     head = json.dumps(index).encode()
     return _LEN.pack(len(head)) + head + b"".join(parts)
 
@@ -188,23 +226,30 @@ def pack(header, tensors=None):
 
 
 def unpack_blob(blob):
-    """{key: tensor} from a blob, checking every entry of the index against the bytes."""
+    """{key: tensor} from a blob, checking every entry of the index against the bytes.
+    The tensors share one writable copy of the bytes."""
+    import numpy
     import torch
 
     if not blob:
         return {}
     (n,) = _LEN.unpack_from(blob, 0)
     index, data = json.loads(blob[8:8 + n]), bytearray(blob[8 + n:])
-    raw = torch.frombuffer(data, dtype=torch.uint8) if data else torch.empty(0, dtype=torch.uint8)
     tensors = {}
     for key, dtype, shape, offset, size in index:
-        if dtype not in DTYPES or not all(type(d) is int and d >= 0 for d in shape):
+        if dtype not in DTYPES or not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
             raise WireError(f"tensor {key!r}: unsupported dtype or shape")
         kind = getattr(torch, dtype)
         numel = math.prod(shape)
-        if size != numel * kind.itemsize or not 0 <= offset <= len(data) - size:
+        if type(offset) is not int or size != numel * kind.itemsize or not 0 <= offset <= len(data) - size:
             raise WireError(f"tensor {key!r}: its bytes do not match its shape")
-        tensors[key] = raw[offset:offset + size].view(kind).reshape(shape) if numel else torch.empty(shape, dtype=kind)
+        if not numel:
+            tensors[key] = torch.empty(shape, dtype=kind)
+        elif dtype == "bfloat16":   # numpy has no bfloat16
+            tensors[key] = torch.frombuffer(data, dtype=torch.uint8, count=size, offset=offset).view(kind).reshape(shape)
+        else:
+            tensors[key] = torch.from_numpy(numpy.frombuffer(data, dtype=dtype, count=numel, offset=offset)
+                                            .reshape(shape))
     return tensors
 
 
@@ -277,7 +322,10 @@ class Reader:
         if len(self.buf) < 16 + n + m:
             return None
         try:
-            header = clean(json.loads(bytes(self.buf[8:8 + n])))
+            text = bytes(self.buf[8:8 + n])
+            header = json.loads(text)
+            if _MAY_HOLD_SURROGATE.search(text):
+                header = clean(header)
             tensors = unpack_blob(bytes(self.buf[16 + n:16 + n + m]))
         except Exception as exc:
             raise WireError(f"unreadable message: {exc}") from None

@@ -236,8 +236,22 @@ def worker(spec, request_r, reply_w, held):
 
 def run(controls):
     owner = {}   # pid -> the control socket that asked for it
+    # A child's end wakes the loop at once (SIGCHLD writes to a pipe), so the client hears
+    # of it without delay; the timeout is only a safety net.
+    wake_r, wake_w = os.pipe()
+    for fd in (wake_r, wake_w):
+        os.set_blocking(fd, False)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
     while controls:
-        ready, _, _ = select.select(controls, [], [], 0.05)
+        ready, _, _ = select.select([*controls, wake_r], [], [], 1.0)
+        if wake_r in ready:
+            ready.remove(wake_r)
+            try:
+                while os.read(wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
         for sock in ready:
             try:
                 spec, fds = receive(sock)
@@ -249,6 +263,8 @@ def run(controls):
                 continue
             pid = os.fork()
             if pid == 0:
+                signal.set_wakeup_fd(-1)   # the pipe is the zygote's, and closed below
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 child(spec, fds)
             for fd in fds:
                 os.close(fd)

@@ -44,14 +44,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.command == "grade":
-        from .grade import grade, print_table
+        from .grading.grade import grade, print_table
         data = grade(args.path, args.out, seed=args.seed)
         print_table(data)
         print(f"results written to {args.out}")
         return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command in ("grade-all", "merge"):
-        from .batch import Interrupted, grade_all, merge, parse_shard
-        from .export import GRADED_STATUSES, SourceError
+        from .classroom.batch import Interrupted, grade_all, merge, parse_shard
+        from .classroom.export import GRADED_STATUSES, SourceError
         try:
             if args.command == "merge":
                 subs, results = merge(args.dirs, args.out)
@@ -76,7 +76,7 @@ def main(argv=None):
               + (f", {len(pending)} not graded yet" if pending else "") + f"); see {written}")
         return GRADER_FAILED if failed or (pending and args.command == "grade-all") else 0
     elif args.command == "gradescope":
-        from .grade import grade, print_table
+        from .grading.grade import grade, print_table
         root = Path(args.root)
         results = root / "results"
         results.mkdir(parents=True, exist_ok=True)
@@ -84,14 +84,14 @@ def main(argv=None):
         print_table(data)
         return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command == "build":
-        from .build import build
+        from .tools.build import build
         for path in build(Path(args.out)):
             print(f"wrote {path}")
     elif args.command == "audit":
-        from .audit import TAGS, main as audit_main
+        from .tools.audit import TAGS, main as audit_main
         return audit_main(args.jobs, 1, tuple(args.function or TAGS), args.json)
     elif args.command == "fixtures":
-        from .fixtures import write_fixtures
+        from .tools.fixtures import write_fixtures
         print(f"wrote {write_fixtures()}")
     return 0
 

@@ -10,11 +10,30 @@ try:
 except ImportError:   # Python 3.10 (Ubuntu 22.04, Gradescope's default image): the backport
     import tomli as tomllib
 
-from .sandbox import Limits
+from .sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "config.toml"
 REFERENCE = HERE.parent / "reference" / "mlp.py"
+# The parts of this package that decide a grade: one grade's flow and its tests (grading/),
+# the sandbox, what the grader shares with the self-check (common/) and these settings.
+# The class batch (classroom/) and the instructor's tools (tools/) never do:
+# tests/unit/test_layout.py checks that nothing here imports them.
+GRADING_PARTS = ("grading", "sandbox", "common", "config.py")
+
+
+def grading_files(reference=REFERENCE):
+    """[(name, path)] of every file that decides a grade besides the submission: the
+    GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets timeouts), the
+    settings in use and the reference's folder (its mistakes.py gives the hints)."""
+    found = []
+    for part in GRADING_PARTS:
+        path = HERE / part
+        found += [(f"autograder/{p.relative_to(HERE)}", p) for p in sorted(path.rglob("*"))] if path.is_dir() \
+            else [(f"autograder/{part}", path)]
+    found.append(("settings", Path(os.environ.get("AUTOGRADER_CONFIG") or CONFIG)))
+    found += [(f"reference/{p.relative_to(reference.parent)}", p) for p in sorted(reference.parent.rglob("*"))]
+    return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
 
 
 def load(path=None):

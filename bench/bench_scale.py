@@ -50,7 +50,7 @@ from bench_batch import descendants, memory_kb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from autograder.batch import shard_of  # noqa: E402  (the partition the parts use; no torch)
+from autograder.classroom.batch import shard_of  # noqa: E402  (the partition the parts use; no torch)
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
 SEED = 1   # the class drawn, and the run's --seed: the same class and grades every time

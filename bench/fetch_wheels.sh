@@ -9,7 +9,7 @@
 # machine's python3; numpy 2.4 has no older manylinux wheel), whatever this machine runs. The pins are requirements.txt's; jsonschema's own
 # dependencies (pip show's Requires-Dist of jsonschema 4.26.0 and referencing 0.37.0) are
 # listed one by one because --no-deps is needed to download for another Python.
-# numpy too: autograder/worker/wire.py sends tensors as bytes through Tensor.numpy(), so
+# numpy too: autograder/sandbox/worker/wire.py sends tensors as bytes through Tensor.numpy(), so
 # the grader cannot run without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

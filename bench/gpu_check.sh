@@ -12,8 +12,8 @@
 #    accounts <user>0 .. <user><accounts-1> of autograder/config.toml, created as
 #    autograder/setup.sh does;
 # 3. whether the account that runs student code (the first of the grader's pool,
-#    sandbox._pool_names) can use the GPU under the worker's rlimits (sandbox.Worker._rlimits)
-#    and environment (sandbox.scrubbed_env): a small matmul on cuda, compared with the CPU.
+#    sandbox/accounts.py _pool_names) can use the GPU under the worker's rlimits (sandbox/handle.py Worker._rlimits)
+#    and environment (sandbox/accounts.py scrubbed_env): a small matmul on cuda, compared with the CPU.
 #    Landlock (worker/confine.py) is not applied here; step 4 runs the real worker;
 # 4. grades reference/mlp.py, two buggy submissions and one that uses NumPy inside forward
 #    (`python -m autograder grade ... --seed 1`, in English), timing each;
@@ -59,7 +59,7 @@ failed=0
 ls -l /dev/nvidia* 2>/dev/null || true
 if [[ ! -e /dev/nvidiactl ]]; then
     # grade.py lets the worker go without its address-space limit (RLIMIT_AS, see
-    # sandbox.Worker._rlimits) only when this file exists; CUDA reserves far more address
+    # sandbox/handle.py Worker._rlimits) only when this file exists; CUDA reserves far more address
     # space than that limit, so the worker could not use the GPU.
     echo "FAIL: /dev/nvidiactl is missing: the worker would keep its memory limit and CUDA would fail in it"
     failed=1
@@ -117,20 +117,21 @@ scratch="$(mktemp -d /tmp/gpu-check-worker.XXXXXX)"
 env_file="$(mktemp /tmp/gpu-check-env.XXXXXX)"
 trap 'rm -rf "$scratch" "$env_file"' EXIT
 if [[ "$(id -u)" == 0 ]]; then
-    # The account a grading session would take first (sandbox.take_account tries the pool
+    # The account a grading session would take first (accounts.take_account tries the pool
     # in this order) and its lock file, held while the check runs as it, as a session
     # holds it: a session that takes the account kills every process it has.
-    read -r account lock < <("$PY" -c 'from autograder import config, sandbox
-name = sandbox._pool_names(config.load()["limits"])[0]
-print(name, sandbox._lock_folder() / f"{name}.lock")') || true
+    read -r account lock < <("$PY" -c 'from autograder import config
+from autograder.sandbox import accounts
+name = accounts._pool_names(config.load()["limits"])[0]
+print(name, accounts._lock_folder() / f"{name}.lock")') || true
     if [[ -z "${lock:-}" ]]; then
-        echo "FAIL: no worker account found (sandbox._pool_names)"
+        echo "FAIL: no worker account found (sandbox/accounts.py _pool_names)"
         exit 1
     fi
     # Whether the account can reach what the worker needs (as Worker._explain checks).
     closed="$("$PY" -c 'import sys
-from autograder import sandbox
-closed = [c for c in map(sandbox.closed_to_others, (sys.argv[1], sandbox.WORKER_MAIN, sandbox._torch_folder())) if c]
+from autograder.sandbox import accounts, handle
+closed = [c for c in map(accounts.closed_to_others, (sys.argv[1], handle.WORKER_MAIN, handle.COMMON, accounts._torch_folder())) if c]
 print(closed[0] if closed else "")' "$PY")"
     if [[ -n "$closed" ]]; then
         echo "FAIL: the worker account cannot reach $closed: keep the checkout and Python where every user"
@@ -159,16 +160,17 @@ fi
 # gpu_possible as grade.py sets it, and an account only when we are root (then NPROC,
 # which counts every process of the account, is set too).
 limits_text="$("$PY" -c 'import os, types
-from autograder import config, sandbox
+from autograder import config
+from autograder.sandbox.handle import Worker
 fake = types.SimpleNamespace(limits=config.load()["limits"], account=os.geteuid() == 0 or None)
-for name, soft, hard in sandbox.Worker._rlimits(fake, os.path.exists("/dev/nvidiactl")):
+for name, soft, hard in Worker._rlimits(fake, os.path.exists("/dev/nvidiactl")):
     option = name.removeprefix("RLIMIT_").lower()   # RLIMIT_NOFILE: prlimit --nofile
     print(f"--{option}={soft}:{hard}")')"
 mapfile -t limits <<<"$limits_text"
-# The worker's whole environment: sandbox.scrubbed_env, as Worker sets it (NUL-separated).
+# The worker's whole environment: accounts.scrubbed_env, as Worker sets it (NUL-separated).
 "$PY" -c 'import sys
-from autograder import sandbox
-for k, v in sandbox.scrubbed_env(HOME=sys.argv[1], TMPDIR=sys.argv[1]).items():
+from autograder.sandbox.accounts import scrubbed_env
+for k, v in scrubbed_env(HOME=sys.argv[1], TMPDIR=sys.argv[1]).items():
     print(f"{k}={v}", end="\0")' "$scratch" >"$env_file"
 mapfile -d '' -t env_args <"$env_file"
 echo "$who with ${limits[*]}"

@@ -7,7 +7,7 @@ OUT_DIR holds NAME.json (results.json) for each NAME; MS is how long its grade t
 milliseconds. Exit status 1 when there is a problem. What each grade must show:
 
 - every grade: it completed (no `extra_data.grader_error`: then `tests` is empty and
-  nothing was scored, see autograder/results.py `failed_results`); some test ran on cuda;
+  nothing was scored, see autograder/grading/results.py `failed_results`); some test ran on cuda;
   no test that takes the `device` fixture (those with `extra_data.device`) ran elsewhere;
 - `reference`: 100/100, every test passed, and test 5.1 trained on cuda;
 - `numpy_inside_forward` (tests/submissions/device/): exactly tests 1.1 and 5.1 fail, each
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _messages():
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from autograder.messages import MESSAGES
+    from autograder.common.messages import MESSAGES
 
     return MESSAGES
 

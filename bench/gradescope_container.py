@@ -49,7 +49,7 @@ DEFAULT_SUBMISSIONS = [CHECKOUT / "reference" / "mlp.py",
                        SUBMISSIONS / "hostile" / "infinite_loop.py"]
 PERIOD_US = 100_000
 # What a test's output says when its worker was killed or ran out of memory, and when it
-# ran out of time (English and Chinese: autograder/messages.py's exit_killed, exit_oom,
+# ran out of time (English and Chinese: autograder/common/messages.py's exit_killed, exit_oom,
 # exit_signal, call_timeout and out_of_time_*, and what torch and Python raise when an
 # allocation fails under the worker's address-space limit).
 KILLED_OR_OOM = re.compile(r"killed|SIGKILL|out of memory|more memory than|MemoryError|can't allocate memory|"

@@ -21,7 +21,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from autograder import checks  # noqa: E402
+from autograder.common import checks  # noqa: E402
 from autograder.config import load_reference  # noqa: E402
 
 

@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 if (HERE / "checks.py").exists():   # the handout: everything sits beside this file
     sys.path.insert(0, str(HERE))
 else:                               # the repository: starter/ beside autograder/
-    sys.path[:0] = [str(HERE.parent / "autograder"), str(HERE.parent / "autograder" / "worker")]
+    sys.path.insert(0, str(HERE.parent / "autograder" / "common"))
 
 import torch  # noqa: E402
 

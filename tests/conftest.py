@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
-SCHEMA = json.loads((ROOT / "autograder" / "results.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "autograder" / "grading" / "results.schema.json").read_text())
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="the sandbox drops privileges only when run as root")
 # Every grade in these tests uses this seed unless a test names another, so a failure

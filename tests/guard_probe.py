@@ -1,5 +1,5 @@
 """Runs every way into differentiation the guard must refuse, and code it must let through,
-each as one call under autograder/worker/guard.py's Guard, in this process; prints
+each as one call under autograder/common/guard.py's Guard, in this process; prints
 {"refused": {case: what the guard says the call used, or null}, "allowed": {...}} as JSON.
 Run by tests/test_guard.py in a subprocess: the guard switches autograd off for the whole
 process, for good."""
@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "autograder" / "worker"))
+sys.path.insert(0, str(ROOT / "autograder" / "common"))
 from guard import Guard  # noqa: E402
 
 

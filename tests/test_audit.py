@@ -13,7 +13,7 @@ import torch
 from conftest import ROOT, needs_root
 
 sys.path.insert(0, str(ROOT))
-from autograder import audit  # noqa: E402
+from autograder.tools import audit  # noqa: E402
 from autograder import config as settings  # noqa: E402
 
 

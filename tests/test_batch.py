@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-from autograder.batch import submission_seed
-from autograder.export import read_source
-from autograder.sandbox import Limits, take_account
-from autograder.worker.confine import abi
+from autograder.classroom.batch import submission_seed
+from autograder.classroom.export import read_source
+from autograder.sandbox.accounts import take_account
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.worker.confine import abi
 from conftest import (ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost,
                       needs_root, outputs)
 
@@ -152,7 +153,7 @@ def test_results_folder_is_closed_to_workers(tmp_path):
 def test_the_zygote_is_warm_with_one_thread_and_no_cuda():
     """The pre-warmed process forks workers, so it must hold one thread only (a fork copies
     just the calling thread) and must not have touched CUDA."""
-    from autograder.sandbox import Zygote
+    from autograder.sandbox.pool import Zygote
 
     zygote = Zygote.start()
     try:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import export
-from autograder.batch import submission_seed
+from autograder.classroom import export
+from autograder.classroom.batch import submission_seed
 from conftest import ROOT, SUBMISSIONS
 
 BIG = 50 << 20   # a 50 MB mlp.py
@@ -291,11 +291,11 @@ def test_ctrl_c_keeps_what_was_graded(tmp_path):
 def test_the_partition_depends_only_on_the_name():
     """A digest of the name (never Python's hash(), which changes from one process to the
     next): the same part in every process, on every machine; every name in one part."""
-    from autograder.batch import shard_of
+    from autograder.classroom.batch import shard_of
 
     assert [shard_of(n, 3) for n in ("submission_1", "submission_2", "王小明")] == [
         int.from_bytes(hashlib.sha256(n.encode()).digest()[:8], "big") % 3 for n in ("submission_1", "submission_2", "王小明")]
-    code = "from autograder.batch import shard_of; print([shard_of(f's{i}', 5) for i in range(50)])"
+    code = "from autograder.classroom.batch import shard_of; print([shard_of(f's{i}', 5) for i in range(50)])"
     runs = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                            env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
     assert len(runs) == 1
@@ -304,7 +304,7 @@ def test_the_partition_depends_only_on_the_name():
 
 
 def test_shard_auto_reads_the_scheduler():
-    from autograder.batch import parse_shard
+    from autograder.classroom.batch import parse_shard
 
     assert parse_shard("2/3") == (2, 3)
     slurm = {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "3"}

@@ -12,7 +12,11 @@ import uuid
 
 import pytest
 
-from autograder import container, messages, sandbox
+from autograder.sandbox import container
+
+from autograder.common import messages
+
+from autograder.sandbox import accounts, handle, limits, pool  # was: sandbox
 from conftest import ROOT, by_tag, grade, lost, needs_root, outputs
 
 MB = 1 << 20
@@ -68,10 +72,10 @@ def in_english():
 
 
 def test_a_worker_killed_for_memory_is_told_so(in_english):
-    limits = sandbox.Limits()
-    said = sandbox._decode_exit(-signal.SIGKILL, limits, oom=768)
+    lim = limits.Limits()
+    said = handle._decode_exit(-signal.SIGKILL, lim, oom=768)
     assert "more memory than the grading machine has (768 MB)" in said, said
-    assert "from outside" in sandbox._decode_exit(-signal.SIGKILL, limits), "no OOM kill: someone else"
+    assert "from outside" in handle._decode_exit(-signal.SIGKILL, lim), "no OOM kill: someone else"
 
 
 PROBE = '''"""forward reports the worker's oom_score_adj and address-space limit."""
@@ -98,7 +102,7 @@ def test_the_kernel_chooses_the_worker(tmp_path):
     data, _ = grade(tmp_path / "mlp.py", tmp_path)
     adj, limit, _ = probe(data)
     assert adj == 1000, data["tests"][1]["output"]
-    assert limit <= sandbox.Limits.memory_bytes
+    assert limit <= limits.Limits.memory_bytes
 
 
 @contextlib.contextmanager
@@ -149,9 +153,9 @@ def test_in_a_small_container_the_worker_gets_what_is_left(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     adj, limit, size = probe(json.loads(out.read_text()))
     assert adj == 1000
-    assert sandbox.ADDRESS_SLACK < limit - size < 768 * MB - sandbox.GRADER_RESERVE + sandbox.ADDRESS_SLACK, \
+    assert limits.ADDRESS_SLACK < limit - size < 768 * MB - limits.GRADER_RESERVE + limits.ADDRESS_SLACK, \
         (limit, size)
-    assert limit < sandbox.Limits.memory_bytes
+    assert limit < limits.Limits.memory_bytes
 
 
 def grade_in_cgroup(path, tmp_path, limit):
@@ -184,7 +188,7 @@ def test_memory_that_creeps_in_a_small_container_costs_forward_and_says_why(tmp_
 
 
 def test_an_allocation_that_fails_is_named():
-    from autograder.checks import error_hint
+    from autograder.common.checks import error_hint
 
     assert error_hint("RuntimeError: [enforce fail at alloc_cpu.cpp:121] data. DefaultCPUAllocator: "
                       "can't allocate memory: you tried to allocate 52428800 bytes. Error code 12") == "out_of_memory"

@@ -13,8 +13,10 @@ import time
 
 import pytest
 
-from autograder.sandbox import Limits, _runs, kill_user_processes, take_account
-from autograder.worker.confine import abi
+from autograder.sandbox.accounts import _runs, kill_user_processes, take_account
+
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.worker.confine import abi
 from conftest import ROOT, SUBMISSIONS, grade, lost, needs_root, outputs
 from test_hostile import full, ours_left, processes_of, zero
 
@@ -94,7 +96,7 @@ def test_nothing_a_worker_writes_outside_its_scratch_folder_survives(tmp_path, i
 def test_what_an_account_leaves_in_shared_folders_is_removed():
     """Where Landlock is missing, what the account owns in /tmp and /dev/shm goes after each
     worker; what another user owns stays."""
-    from autograder.sandbox import remove_user_files
+    from autograder.sandbox.accounts import remove_user_files
 
     account = take_account(Limits())
     made = [f"/tmp/left-by-{account.name}", f"/dev/shm/left-by-{account.name}", f"/tmp/dir-of-{account.name}"]
@@ -123,7 +125,7 @@ def test_lone_surrogates_are_written_as_replacement_characters(graded, tmp_path)
 
 
 def test_write_json_never_leaves_a_partial_file(tmp_path):
-    from autograder.results import write_json
+    from autograder.grading.results import write_json
 
     path = tmp_path / "results.json"
     write_json(path, {"output": "a \udcff b", "tests": []})
@@ -238,7 +240,7 @@ def test_unexpected_messages_are_the_students_error(graded):
 def test_printed_hints_record_nothing(graded):
     """The hint sentences, printed: read back out of text they would be counted (as the
     old parser would), but hints travel as data, so none is recorded."""
-    from autograder import messages
+    from autograder.common import messages
 
     data = graded(HOSTILE / "forge_hints.py")
     assert data["score"] == 100, lost(data)

@@ -32,7 +32,7 @@ def test_autograder_zip_has_gradescope_layout(dist):
     names = zipfile.ZipFile(dist / "autograder.zip").namelist()
     assert "setup.sh" in names and "run_autograder" in names
     assert "reference/mlp.py" in names and "reference/mistakes.py" in names
-    assert "autograder/tests/test_3_backward.py" in names
+    assert "autograder/grading/tests/test_3_backward.py" in names
     assert not any(n.endswith("loss_curve.png") for n in names)
     assert not any("__pycache__" in n for n in names)
     info = zipfile.ZipFile(dist / "autograder.zip").getinfo("run_autograder")
@@ -110,7 +110,7 @@ def test_selfcheck_points_at_the_bug(tmp_path):
                                       ("sgd_adds_gradient", "sgd_sign_flipped"),
                                       ("loss_sum_not_mean", "loss_summed")])
 def test_selfcheck_gives_hints_in_both_languages(bug, hint):
-    from autograder import messages
+    from autograder.common import messages
 
     for lang in messages.LANGUAGES:
         proc = run(PY, str(ROOT / "starter" / "selfcheck.py"), "--lang", lang, "--mlp",
@@ -127,7 +127,7 @@ def test_fixtures_are_up_to_date():
     seen between machines). Any change to the reference or the inputs shows."""
     import torch
 
-    from autograder.fixtures import FIXTURES, build_fixtures
+    from autograder.tools.fixtures import FIXTURES, build_fixtures
 
     tight = {torch.float64: (1e-12, 1e-15), torch.float32: (1e-6, 1e-12)}
     shipped = torch.load(FIXTURES, weights_only=True)

@@ -5,7 +5,9 @@ import importlib.util
 import pytest
 import torch
 
-from autograder import checks, messages
+from autograder.common import checks
+
+from autograder.common import messages
 from conftest import ROOT, SUBMISSIONS, grade, outputs
 
 NUMPY_SUBMISSION = SUBMISSIONS / "device" / "numpy_inside_forward.py"

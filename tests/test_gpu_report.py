@@ -5,7 +5,7 @@ import importlib.util
 import json
 from pathlib import Path
 
-from autograder.messages import MESSAGES
+from autograder.common.messages import MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("gpu_report", ROOT / "bench" / "gpu_report.py")

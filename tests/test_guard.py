@@ -1,4 +1,4 @@
-"""Gradients by hand, whatever the way in: autograder/worker/guard.py refuses every way
+"""Gradients by hand, whatever the way in: autograder/common/guard.py refuses every way
 into differentiation (tests/guard_probe.py lists them), names what was used, lets through
 the tensor code a correct solution may contain, and tells which inputs a call changed.
 The grade each way in costs is checked on the buggy submissions (tests/test_grading.py)."""
@@ -11,7 +11,7 @@ import torch
 
 from conftest import ROOT, SUBMISSIONS
 
-sys.path.insert(0, str(ROOT / "autograder" / "worker"))
+sys.path.insert(0, str(ROOT / "autograder" / "common"))
 sys.path.insert(0, str(ROOT / "tests"))
 from guard import Inputs  # noqa: E402  (the guard itself runs in a subprocess: it is for good)
 import guard_probe  # noqa: E402  (its tables only: it installs the guard when run as a script)
@@ -71,7 +71,7 @@ def test_correct_submissions_never_change_their_inputs():
     import importlib.util
 
     sys.path.insert(0, str(ROOT))
-    from autograder.checks import make_case
+    from autograder.common.checks import make_case
     gen = torch.Generator().manual_seed(3)
     for path in sorted((SUBMISSIONS / "correct").glob("*.py")) + [ROOT / "reference" / "mlp.py"]:
         spec = importlib.util.spec_from_file_location("m", path)

@@ -4,7 +4,7 @@ import string
 
 import pytest
 
-from autograder import messages
+from autograder.common import messages
 from conftest import ROOT, SUBMISSIONS, grade, header, outputs
 
 BUGGY = sorted((SUBMISSIONS / "buggy").glob("*.py"))

@@ -37,7 +37,7 @@ def processes_of(uids):
 def ours_left(uids=None):
     """Processes of the worker accounts forked from this checkout's zygote (not another
     checkout's, graded on the same machine at the time) that can still run."""
-    from autograder.sandbox import _runs
+    from autograder.sandbox.accounts import _runs
 
     ours = []
     for pid in processes_of(uids or worker_uids()):

@@ -13,7 +13,7 @@ import tempfile
 import jsonschema
 import pytest
 
-from autograder.sandbox import closed_to_others
+from autograder.sandbox.accounts import closed_to_others
 from conftest import ROOT, SCHEMA, needs_root
 
 GRADER_FAILED = 2

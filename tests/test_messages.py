@@ -5,7 +5,7 @@ import re
 import string
 from pathlib import Path
 
-from autograder.messages import LANGUAGES, MESSAGES
+from autograder.common.messages import LANGUAGES, MESSAGES
 
 
 def fields(template):
@@ -124,7 +124,7 @@ def missing_keys(used):
 
 
 def describe_missing(missing):
-    return "message keys missing from autograder/messages.py (or without zh and en):\n" + "\n".join(
+    return "message keys missing from autograder/common/messages.py (or without zh and en):\n" + "\n".join(
         f"  {key}: used at {', '.join(where)}" for key, where in missing.items())
 
 

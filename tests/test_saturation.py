@@ -6,7 +6,9 @@ import importlib.util
 import pytest
 import torch
 
-from autograder import checks, messages
+from autograder.common import checks
+
+from autograder.common import messages
 from autograder.config import load_reference
 from conftest import SUBMISSIONS
 

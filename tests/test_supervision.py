@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
+from autograder.classroom import batch
 from autograder import config as settings
-from autograder import results as results_module
+from autograder.grading import results as results_module
 from conftest import ROOT, SUBMISSIONS
 
 ENV = {"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"}
@@ -201,7 +201,7 @@ def test_a_death_costs_its_submission_alone(tmp_path, monkeypatch, capfd):
 
 WRITER = """
 import sys
-from autograder.report import replace_file
+from autograder.classroom.report import replace_file
 path, size = sys.argv[1], int(sys.argv[2])
 print("ready", flush=True)
 i = 0

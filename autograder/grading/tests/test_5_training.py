@@ -5,7 +5,7 @@ does not depend on the run's seed."""
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import TRAINING, train, training_data, training_verdict
+from autograder.common.checks import TRAINING, train, training_data, training_verdict
 
 
 @weight(15)

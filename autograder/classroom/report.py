@@ -21,7 +21,7 @@ import urllib.parse
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from . import messages
+from ..common import messages
 from .export import GRADED_STATUSES
 
 FUNCTIONS = ("forward", "loss", "backward", "sgd_step", "training")

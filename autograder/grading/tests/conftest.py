@@ -2,7 +2,7 @@
 hidden reference (imported here, in the trusted process), seeded random generators and
 the device to test on.
 
-A grading session is started by autograder/grade.py, which passes a GradingSession
+A grading session is started by autograder/grading/grade.py, which passes a GradingSession
 plugin holding the already-started worker, the seed and the reference's path.
 """
 import hashlib
@@ -10,10 +10,10 @@ import hashlib
 import pytest
 import torch
 
-from autograder.checks import Mismatch, autograd_mismatch, error_hint, make_case, modified_mismatch, with_hint
+from autograder.common.checks import Mismatch, autograd_mismatch, error_hint, make_case, modified_mismatch, with_hint
 from autograder.config import load_reference
-from autograder.grade import GradingSession
-from autograder.sandbox import StudentCodeError
+from autograder.grading.grade import GradingSession
+from autograder.sandbox.errors import StudentCodeError
 
 
 def _session(config):
@@ -64,8 +64,8 @@ class Student:
             if not used:
                 hint = error_hint(str(exc))   # e.g. .numpy() on a cuda tensor
                 if hint:
-                    raise StudentCodeError(with_hint(exc, hint, fn=fn), exc.output,
-                                           exc.worker_lost, exc.autograd) from None
+                    raise StudentCodeError(with_hint(exc, hint, fn=fn), output=exc.output,
+                                           worker_lost=exc.worker_lost, autograd=exc.autograd, kind=exc.kind) from None
                 raise
             modified = []
         else:

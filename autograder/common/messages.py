@@ -281,7 +281,7 @@ MESSAGES = {
         "en": "Random seed for this run: {seed}",
         "zh": "本次评分的随机种子：{seed}",
     },
-    # -- hints: one per classic mistake (autograder/checks.py: diagnose) -----------
+    # -- hints: one per classic mistake (autograder/common/checks.py: diagnose) -----------
     "hint": {"en": "Hint: {text}", "zh": "提示：{text}"},
     "hint_grad_missing_mean": {
         "en": "backward: your gradients are exactly m = {m} times the expected ones, so the 1/m of the mean loss is missing. Reread §3.6.",
@@ -465,3 +465,12 @@ MESSAGES = {
         "zh": "警告：{fn} 把张量转换成了 NumPy（.numpy()）：这在你的 CPU 上可以运行，但在评分器的 GPU 上会出错。请全程使用 torch 运算。",
     },
 }
+
+
+def fence(text):
+    """text as a Markdown code block that it cannot close: shown verbatim, never rendered
+    (a student's "# all tests passed" or image stays text)."""
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}\n{text.rstrip()}\n{fence}"

@@ -9,7 +9,7 @@ scored at all; results.json says, in the student's language, that the autograder
 not run and that this is not their fault, and the details go under
 `extra_data.grader_error` (grade.py also prints them on stderr, for the instructor).
 
-Enable with `-p autograder.results --results-json PATH` (grade.py passes it in).
+Enable with `-p autograder.grading.results --results-json PATH` (grade.py passes it in).
 """
 import json
 import os
@@ -18,10 +18,11 @@ import time
 
 import pytest
 
-from . import messages
-from .checks import Mismatch
-from .sandbox import InstallationError, StudentCodeError, fence
-from .worker.wire import safe_text
+from ..common import messages
+from ..common.checks import Mismatch
+from ..common.messages import fence
+from ..sandbox.errors import InstallationError, StudentCodeError
+from ..sandbox.worker.wire import safe_text
 
 STUDENT_ERRORS = (Mismatch, StudentCodeError)
 KEY = pytest.StashKey[dict]()

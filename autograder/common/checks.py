@@ -13,14 +13,12 @@ import torch
 
 try:
     from . import messages
+    from .contract import CACHE, FUNCTIONS, GRADS, PARAMS
 except ImportError:  # in the handout, beside selfcheck.py
     import messages
+    from contract import CACHE, FUNCTIONS, GRADS, PARAMS
 
 say = messages.say
-FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
-PARAMS = ("W1", "b1", "W2", "b2")
-GRADS = ("dW1", "db1", "dW2", "db2")
-CACHE = ("Z1", "A1", "Z2", "A2")
 # (batch, input, hidden): batch 1 included, then one input feature, one hidden unit and both,
 # where a squeeze() drops a dimension that the parameters keep (dW1 (6,) for (6, 1)).
 SIZES = [(7, 5, 3), (1, 4, 6), (16, 3, 8), (33, 10, 4), (6, 1, 4), (5, 6, 1), (8, 1, 1)]

@@ -37,12 +37,14 @@ import traceback
 from collections import Counter, deque
 from pathlib import Path
 
-from . import config as settings
-from . import messages
+from .. import config as settings
+from ..common import messages
+from ..grading.grade import grade_one
+from ..sandbox.accounts import _lock_folder, kill_user_processes, lock_down, take_account
+from ..sandbox.errors import InstallationError
+from ..sandbox.pool import Zygote
 from .export import GRADED_STATUSES, SourceError, read_source
-from .grade import grade_one
 from .report import changes, load_results, replace_file, write_reports
-from .sandbox import InstallationError, Zygote, _lock_folder, kill_user_processes, lock_down, take_account
 
 
 def submission_seed(run_seed, name):
@@ -52,21 +54,12 @@ def submission_seed(run_seed, name):
     return int.from_bytes(digest[:8], "little") % 2**31
 
 
-# Code of the autograder package that never decides a grade: changing it regrades nothing.
-NOT_GRADING = {"batch.py", "export.py", "report.py", "build.py", "fixtures.py", "audit.py", "__main__.py"}
-
-
 def grader_fingerprint(reference=settings.REFERENCE):
     """A digest of everything that decides a grade besides the submission: the grader's
-    code and settings, and the hidden reference."""
+    code and settings, and the hidden reference (config.grading_files)."""
     h = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for folder in (package, reference.parent):
-        for path in sorted(folder.rglob("*")):
-            if path.parent == package and path.name in NOT_GRADING:
-                continue
-            if path.is_file() and path.suffix in (".py", ".toml", ".json") and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for name, path in settings.grading_files(reference):
+        h.update(name.encode() + b"\0" + path.read_bytes())
     h.update(os.environ.get("AUTOGRADER_LANGUAGE", "").encode())
     return h.hexdigest()
 
@@ -302,7 +295,7 @@ def _die_with_parent():
 def _grade(task, client, account, broken, conf, reference):
     """Grade one submission into its partial file, then rename it into results/. Any
     failure of the grader here is this submission's grader error alone."""
-    from . import results
+    from ..grading import results
 
     name, path, seed, out, partial, extra = task
     start = time.monotonic()
@@ -447,7 +440,7 @@ def _grade_tasks(tasks, jobs, conf, reference):
     alone. Returns {"retried": [names], "failed": [names]}."""
     from multiprocessing.connection import wait
 
-    from . import results
+    from ..grading import results
 
     jobs = max(1, min(jobs, len(tasks)))
     queue, deaths, idle_deaths = deque(tasks), Counter(), 0
@@ -456,7 +449,7 @@ def _grade_tasks(tasks, jobs, conf, reference):
     import pytest  # noqa: F401
     import torch  # noqa: F401
 
-    from . import checks  # noqa: F401  (loaded once, before the jobs are forked)
+    from ..common import checks  # noqa: F401  (loaded once, before the jobs are forked)
 
     interrupted = True
     try:

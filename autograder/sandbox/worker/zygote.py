@@ -13,7 +13,7 @@ gives what it starts PID, network and mount namespaces of its own where the kern
 ("isolate"; see isolate()), forks PID 1 of the new PID namespace, which forks the worker.
 The worker drops to uid/gid with no supplementary groups, sets the limits (the address
 space: at most what it maps already plus memory_room), scrubs its environment, and only
-then runs worker/main.py's serve(), which shuts the file system but for what Python needs,
+then runs worker/serve.py's serve(), which shuts the file system but for what Python needs,
 its scratch folder and a few device files (worker/confine.py, "confine": {"read",
 "write"}) and imports mlp.py. The zygote answers {"pid"} at once and {"exit",
 "status"} when that child ends (a negative status is a signal, as in subprocess). It
@@ -31,7 +31,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402  (worker/confine.py)
-import main  # noqa: E402  (worker/main.py: wire, guard and serve, next to this file)
+import serve  # noqa: E402  (worker/serve.py: wire, guard and serve, next to this file)
 
 MAX_MESSAGE = 1 << 16
 
@@ -227,7 +227,7 @@ def worker(spec, request_r, reply_w, held):
         os.environ.clear()
         os.environ.update(spec["env"])
         fence = spec.get("confine")
-        main.serve(request_r, reply_w, spec["target"], spec.get("needs", ()),
+        serve.serve(request_r, reply_w, spec["target"], spec.get("needs", ()),
                    (lambda: confine.confine(fence["read"], fence["write"])) if fence else None, held)
         status = 0
     finally:

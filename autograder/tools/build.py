@@ -2,13 +2,15 @@
 
 - autograder.zip: upload to Gradescope. setup.sh and run_autograder at its root, then
   the grader (autograder/), the hidden reference (reference/) and requirements.txt.
-- handout.zip: give to students. The starter mlp.py, the handouts, the self-check with
-  the shared checks, messages and autograd guard, and the fixtures. Never reference code.
+- handout.zip: give to students. The starter mlp.py, the handouts, the self-check and its
+  fixtures (starter/), and everything the grader shares with the self-check
+  (autograder/common/: the contract, checks, messages and autograd guard). Never
+  reference code.
 """
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SKIP = {"__pycache__", ".pytest_cache", "loss_curve.png"}   # build outputs, not sources
 
 
@@ -36,6 +38,7 @@ def build(out):
     with zipfile.ZipFile(handout_zip, "w") as z:
         for p in _files(ROOT / "starter"):
             _add(z, p, "task1/" + str(p.relative_to(ROOT / "starter")))
-        for path in ("checks.py", "messages.py", "worker/guard.py"):
-            _add(z, ROOT / "autograder" / path, "task1/" + Path(path).name)
+        for p in _files(ROOT / "autograder" / "common"):
+            if p.name != "__init__.py":   # beside selfcheck.py, its modules are top-level
+                _add(z, p, "task1/" + p.name)
     return autograder_zip, handout_zip

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import torch
 
-from . import checks
-from . import config as settings
+from .. import config as settings
+from ..common import checks
 
 TAGS = {"forward": "forward", "bce_loss": "loss", "backward": "backward", "sgd_step": "sgd_step"}
 OPS = [ast.Add, ast.Sub, ast.Mult, ast.Div]
@@ -229,7 +229,7 @@ def _tag_full(data, tag):
 
 def audit(jobs=2, seed=1, functions=tuple(TAGS), out=None):
     """Run the audit; returns the report as a dict (see report_text)."""
-    from .batch import grade_all
+    from ..classroom.batch import grade_all
 
     mutants = [m for m in make_mutants(settings.REFERENCE.read_text()) if m["fn"] in functions]
     print(f"{len(mutants)} mutants of reference/mlp.py; deciding which are equivalent to it", file=sys.stderr)

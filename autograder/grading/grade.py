@@ -13,9 +13,12 @@ import threading
 import time
 from pathlib import Path
 
-from . import config as settings
-from . import messages
-from .sandbox import InstallationError, Runner, StudentCodeError, Zygote, lock_down, start_worker, take_account
+from .. import config as settings
+from ..common import messages
+from ..sandbox.accounts import lock_down, take_account
+from ..sandbox.errors import InstallationError, StudentCodeError
+from ..sandbox.handle import Runner, Worker
+from ..sandbox.pool import Zygote
 
 HERE = Path(__file__).resolve().parent
 # pytest plugins a grading run does without: they cost time on every submission (the
@@ -57,7 +60,7 @@ def find_submission(path):
 
 
 class GradingSession:
-    """What the grading tests need from this run (see autograder/tests/conftest.py):
+    """What the grading tests need from this run (see autograder/grading/tests/conftest.py):
     the runner holding the student's worker, the seed and the reference's path."""
 
     def __init__(self, runner, seed, reference, language, extra=None, budget=None):
@@ -67,7 +70,7 @@ class GradingSession:
         self.budget = budget
 
     def pytest_configure(self, config):
-        from . import messages, results
+        from . import results
 
         results.add_output(config, messages.say("seed", seed=self.seed))
         results.add_extra(config, seed=self.seed, language=self.language, **self.extra)
@@ -141,7 +144,7 @@ def grade_one(submission, out, seed, conf, client, account, reference=settings.R
     if not broken:
         try:
             import torch  # noqa: F401  (loads while the zygote loads its own)
-            worker = start_worker(mlp, conf["limits"], client, account, gpu_possible, deadline) if mlp else None
+            worker = Worker(mlp, conf["limits"], client, account, gpu_possible, deadline) if mlp else None
             if worker:
                 worker.started()
         except InstallationError as exc:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import torch
 
-from . import checks
-from .config import load_reference
+from ..common import checks
+from ..config import load_reference
 
-FIXTURES = Path(__file__).resolve().parent.parent / "starter" / "fixtures" / "selfcheck.pt"
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "starter" / "fixtures" / "selfcheck.pt"
 WEIGHTS = (1.0, 3.0, 0.5)
 LR = 0.1
 

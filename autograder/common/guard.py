@@ -28,7 +28,7 @@ level does not import.
 
 Inputs keeps copies of the tensors given to a call, to tell afterwards which it changed.
 
-Used by the worker (worker/main.py) and by the self-check, which ships this file.
+Used by the worker (sandbox/worker/serve.py) and by the self-check, which ships this file.
 Standard library and torch only.
 """
 

@@ -1,8 +1,8 @@
 """The submission as a file: found, importable, defining the four functions."""
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.checks import FUNCTIONS, Mismatch
-from autograder.messages import say
+from autograder.common.checks import FUNCTIONS, Mismatch
+from autograder.common.messages import say
 
 
 @weight(0)

@@ -1,91 +1,36 @@
-"""The trusted side of the sandbox: start a worker, call into it, stop it.
+"""The trusted side's handle on one worker, and a grading session's access to student code.
 
-Student code never runs in this process, and this process never forks a worker. A
-grading run starts one `Zygote`: a fresh interpreter (worker/zygote.py) that imports
-torch once and forks one worker per submission. Each worker runs worker/main.py as a
-worker account of its own (`take_account`: one per grading session, under a lock the
-operating system releases if the session dies) with no supplementary groups, rlimits, a
-scrubbed environment and a private scratch folder. `Worker.call` sends one request
-through wire.py and waits for the reply with a deadline, reading whatever the student
-prints on the side. `Runner` keeps one worker alive for a grading session and replaces
-it after a failure.
+`Worker` is one sandboxed worker: forked by the pool (pool.py) as a worker account of its
+own (accounts.py), it imports the student's mlp.py; `Worker.call` sends one request
+through worker/wire.py and waits for the reply with a deadline, reading whatever the
+student prints on the side. `Runner` keeps one worker alive for a grading session and
+replaces it after a failure. Student code never runs in this process.
 
 This module imports nothing heavy, so the zygote can start before torch is loaded here.
 """
-import array
+import enum
 import errno
-import fcntl
-import functools
-import json
 import os
-import pwd
 import select
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.contract import FUNCTIONS
+from ..common.messages import fence, say
 from . import container
-from .messages import say
+from .accounts import (_torch_folder, closed_to_others, device_files, kill_user_processes, readable_by_workers,
+                       remove_user_files, scrubbed_env)
+from .errors import InstallationError, StudentCodeError
+from .limits import ADDRESS_SLACK, GRADER_RESERVE
 from .worker import wire
 
-WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "main.py"
-ZYGOTE_MAIN = Path(__file__).resolve().parent / "worker" / "zygote.py"
-SLOT_LOCKS = Path("/run/mlp-autograder")   # root-only: one lock file per worker account
-
-
-@dataclass
-class Limits:
-    """What one worker may use. Times in seconds, sizes in bytes."""
-
-    call_seconds: float = 10.0       # wall clock for one call into mlp.py
-    start_seconds: float = 60.0      # wall clock to start Python, import torch and mlp.py
-    cpu_seconds: int = 600           # CPU time over the worker's whole life
-    memory_bytes: int = 3 << 30      # address space; not applied when a GPU may be used. Lowered
-                                     # to what the machine (its cgroup) has left: container.py
-    processes: int = 128             # processes and threads of the worker user
-    file_bytes: int = 16 << 20       # largest file the worker may write
-    output_chars: int = 2000         # student output kept per call
-    user: str = "mlpworker"          # worker accounts are user0, user1, ... (see take_account)
-    accounts: int = 8                # how many: grading sessions that can run at once
-    total_seconds: float = 540.0     # one whole grade, start-up included (Gradescope's default: 600)
-    disk_bytes: int = 64 << 20       # all the worker may write (a private tmpfs where mounts are allowed)
-    disk_files: int = 1000           # files and folders it may create there
-    isolate: bool = True             # PID, network and mount namespaces per worker, where the kernel allows
-    reply_bytes: int = 8 << 20       # largest reply read from a worker; far above any correct answer
-
-
-FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
-
-# Memory a worker leaves to the grader's own processes in a container (the trusted side's
-# comparisons and the results). The address-space limit counts reservations that use no
-# memory (a thread's stack and malloc arena reserve tens of MB each), so the worker also
-# gets this much address space beyond the memory left; past the memory itself the kernel
-# stops it (oom_score_adj), and the student is told so either way.
-GRADER_RESERVE = 64 << 20
-ADDRESS_SLACK = 256 << 20
-
-
-class InstallationError(Exception):
-    """The worker could not start: Python, torch or the grader's files are out of the
-    worker account's reach. Never the student's fault. `str(self)` is for the instructor."""
-
-
-class StudentCodeError(Exception):
-    """The student's code failed. `str(self)` is written for the student."""
-
-    def __init__(self, message, output="", worker_lost=False, autograd=None, kind="raised"):
-        super().__init__(message)
-        self.hints = list(getattr(message, "hints", ()))   # checks.with_hint's ids, as data
-        self.output = output
-        self.worker_lost = worker_lost
-        self.autograd = autograd   # the autograd entry point the call used, if any
-        self.kind = kind           # raised, import, timeout or crash: for the class report
+WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "serve.py"
+COMMON = Path(__file__).resolve().parent.parent / "common"   # guard.py and contract.py, which serve.py imports
 
 
 @dataclass
@@ -94,227 +39,6 @@ class Reply:
     output: str            # what the student printed during the call (truncated)
     autograd: str | None   # what the call used to differentiate (worker/guard.py), if anything
     modified: list = ()    # the inputs the call changed in place (their contract names)
-
-
-@dataclass
-class Account:
-    """A worker account held by this process: its lock is released when the process
-    ends, however it ends."""
-
-    uid: int
-    gid: int
-    name: str
-    lock: int   # file descriptor holding the flock
-
-
-def _pool_names(limits):
-    """The worker accounts that exist: user0 .. user{accounts-1}; or, on a machine set up
-    before there was a pool, the single account `user` (else nobody)."""
-    names = []
-    for name in (f"{limits.user}{i}" for i in range(limits.accounts)):
-        try:
-            if pwd.getpwnam(name).pw_uid != 0:
-                names.append(name)
-        except KeyError:
-            pass
-    if names:
-        return names
-    for name in (limits.user, "nobody"):
-        try:
-            if pwd.getpwnam(name).pw_uid != 0:
-                return [name]
-        except KeyError:
-            pass
-    raise InstallationError(f"no unprivileged account to run student code: create {limits.user}0 .. "
-                            f"{limits.user}{limits.accounts - 1} (autograder/setup.sh or make does it)")
-
-
-def _lock_folder():
-    """SLOT_LOCKS, created root-only; refused if someone else made it first."""
-    folder = SLOT_LOCKS if SLOT_LOCKS.parent.is_dir() else Path(tempfile.gettempdir()) / "mlp-autograder-slots"
-    try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-    except OSError as exc:
-        raise InstallationError(f"cannot create {folder}: {exc}") from None
-    info = folder.stat()
-    if info.st_uid != 0 or info.st_mode & 0o022:
-        raise InstallationError(f"{folder} must belong to root and be writable by root only")
-    return folder
-
-
-def take_account(limits):
-    """Hold a free worker account for this process; None when we are not root (then the
-    worker runs as ourselves). When every account is busy, wait, saying so once."""
-    if os.geteuid() != 0:
-        return None
-    names, folder = _pool_names(limits), _lock_folder()
-    said = False
-    while True:
-        for name in names:
-            fd = os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            entry = pwd.getpwnam(name)
-            try:   # anything left by a session that died
-                kill_user_processes(entry.pw_uid)
-            except InstallationError:
-                os.close(fd)
-                raise
-            remove_user_files(entry.pw_uid)
-            return Account(entry.pw_uid, entry.pw_gid, name, fd)
-        if not said:
-            print(f"all {len(names)} worker accounts are busy with other grading sessions; "
-                  "waiting for one to be free", file=sys.stderr, flush=True)
-            said = True
-        time.sleep(0.1)
-
-
-def lock_down(*paths):
-    """As root, make paths unreadable to the worker user (owner-only access)."""
-    if os.geteuid() != 0:
-        return
-    for p in paths:
-        if p and os.path.exists(p):
-            os.chmod(p, 0o700)
-
-
-def _runs(pid):
-    """True while any thread of process pid can still run. A process whose main thread
-    has ended shows Z in /proc/PID/stat while its other threads go on: ask each thread."""
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return False
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/stat", "rb") as f:
-                if f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X"):
-                    return True
-        except (OSError, IndexError):
-            pass
-    return False
-
-
-def kill_user_processes(uid, seconds=30.0):
-    """SIGKILL every process owned by uid that can still run, whatever its state, session
-    or threads, sweeping until none is left (forks included); what remains are zombies
-    the zygote reaps. Raises InstallationError if some still run after seconds: the
-    account is then not handed to another session."""
-    deadline = time.monotonic() + seconds
-    pause = 0.001   # a killed process is usually gone within a millisecond or two
-    while True:
-        found = []
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                if os.stat(f"/proc/{pid}").st_uid != uid or not _runs(pid):
-                    continue
-                os.kill(int(pid), signal.SIGKILL)
-                found.append(pid)
-            except (FileNotFoundError, ProcessLookupError):
-                pass
-        if not found:
-            return
-        if time.monotonic() > deadline:
-            raise InstallationError(f"processes of uid {uid} survive SIGKILL: {', '.join(found[:10])}; "
-                                    "the account is not handed on")
-        time.sleep(pause)
-        pause = min(2 * pause, 0.05)
-
-
-# Folders every account may write to when Landlock is missing; what a worker account
-# owns there is removed after each worker, so nothing it wrote reaches the next session.
-SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
-
-
-def remove_user_files(uid, keep=()):
-    """Remove what uid owns at the top of SHARED_FOLDERS (links and folders without
-    following them), except the paths in keep."""
-    for folder in SHARED_FOLDERS:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.path in keep or entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
-            except OSError:
-                pass
-
-
-def device_files():
-    """The device files a worker may open for writing: the harmless ones, and the GPU's
-    (CUDA opens /dev/nvidia* read-write). Never /dev itself, whose /dev/shm would be a
-    mailbox between workers."""
-    import glob
-
-    return ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
-            *glob.glob("/dev/nvidia*"), *glob.glob("/dev/nvidia-caps/*")]
-
-
-def closed_to_others(path):
-    """The first folder on the way to path that other users cannot enter, or path itself
-    if they cannot read it; None when the way is open."""
-    path = os.path.abspath(path)
-    parts = path.split(os.sep)
-    for i in range(2, len(parts) + 1):
-        here = os.sep.join(parts[:i])
-        try:
-            mode = os.stat(here).st_mode
-        except OSError:
-            return here
-        last = i == len(parts)
-        needed = 0o004 if last and not os.path.isdir(here) else 0o005
-        if mode & needed != needed:
-            return here
-    return None
-
-
-def fence(text):
-    """text as a Markdown code block that it cannot close: shown verbatim, never rendered
-    (a student's "# all tests passed" or image stays text)."""
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}\n{text.rstrip()}\n{fence}"
-
-
-def scrubbed_env(**more):
-    """The whole environment of the zygote and its workers: one thread, unbuffered output,
-    and the CUDA_* / NVIDIA_* variables a GPU needs; nothing else of ours."""
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", **more}
-    env.update({k: v for k, v in os.environ.items() if k.startswith(("CUDA_", "NVIDIA_"))})
-    return env
-
-
-@functools.cache
-def readable_by_workers():
-    """What a worker may read besides its scratch folder: the system's libraries and
-    configuration, /proc and /sys, and the Python installation with its packages."""
-    import site
-
-    python = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable))]
-    return ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys",
-            *python, *site.getsitepackages())
-
-
-@functools.cache
-def _torch_folder():
-    """Where torch lives, found without importing it."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("torch")
-    return os.path.dirname(spec.origin) if spec and spec.origin else sys.prefix
 
 
 _WARNED = set()
@@ -328,7 +52,7 @@ def _warn_once(text):
 
 
 def protections(header, limits):
-    """{name: held} for the worker that sent this ready message (worker/main.py)."""
+    """{name: held} for the worker that sent this ready message (worker/serve.py)."""
     isolated, confined = header.get("isolated") or [], header.get("confined") or []
     if not isinstance(isolated, list) or not isinstance(confined, list):
         isolated, confined = [], []
@@ -381,107 +105,13 @@ def _decode_exit(returncode, limits, oom=None):
     return reasons.get(sig, say("exit_signal", name=signal.Signals(sig).name))
 
 
-class Zygote:
-    """The trusted side's handle on worker/zygote.py: one control socket per client
-    (a grading process). `start` returns at once; the zygote imports torch meanwhile."""
+class Phase(enum.Enum):
+    """Where a worker is in its life. Each message the worker sends moves it on."""
 
-    def __init__(self, proc, sockets, log):
-        self.proc, self.sockets, self.log = proc, sockets, log
-
-    @classmethod
-    def start(cls, clients=1):
-        ours, theirs = zip(*(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(clients)))
-        log = tempfile.TemporaryFile()   # its own errors, for the instructor; never a file left behind
-        try:
-            proc = subprocess.Popen([sys.executable, "-I", str(ZYGOTE_MAIN), *(str(t.fileno()) for t in theirs)],
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=scrubbed_env(),
-                                    pass_fds=[t.fileno() for t in theirs], start_new_session=True)
-        except OSError as exc:
-            raise InstallationError(f"cannot start the worker pool: {exc}") from None
-        finally:
-            for t in theirs:
-                t.close()
-        return cls(proc, list(ours), log)
-
-    def client(self, i=0):
-        return ZygoteClient(self, self.sockets[i])
-
-    def keep_only(self, i):
-        """In a grading process forked for client i: drop the other clients' sockets."""
-        for j, sock in enumerate(self.sockets):
-            if j != i:
-                sock.close()
-
-    def failure(self):
-        """What the zygote printed, if it died: for the instructor."""
-        if self.proc.poll() is None:
-            return ""
-        self.log.seek(0)
-        text = self.log.read()[-3000:].decode("utf-8", "replace")
-        return f"the worker pool ended (exit status {self.proc.returncode}): {text}"
-
-    def stop(self):
-        """Hang up: the zygote exits by itself once every client has (not waited for:
-        its interpreter's teardown takes half a second)."""
-        for sock in self.sockets:
-            sock.close()
-        self.log.close()
-
-
-class ZygoteClient:
-    """Asks the zygote for workers and hears when they end."""
-
-    def __init__(self, zygote, sock):
-        self.zygote, self.sock = zygote, sock
-        self.warm = None       # the zygote's hello: {"zygote": pid, "threads": n}
-        self.exits = {}        # pid -> exit status, as reported
-
-    def _next(self, timeout):
-        ready, _, _ = select.select([self.sock], [], [], timeout)
-        if not ready:
-            return None
-        data = self.sock.recv(1 << 16)
-        if not data:
-            raise InstallationError(self.zygote.failure() or "the worker pool went away")
-        return json.loads(data)
-
-    def _hear(self, want, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            message = self._next(max(0.0, deadline - time.monotonic()))
-            if message is None:
-                return None
-            if "exit" in message:
-                self.exits[message["exit"]] = message["status"]
-            elif "zygote" in message:
-                self.warm = message
-            if want(message):
-                return message
-
-    def hello(self, timeout):
-        """The zygote's first message, once it has loaded torch: {"zygote": pid, "threads": n}."""
-        if self.warm is None and self._hear(lambda m: "zygote" in m, timeout) is None:
-            raise InstallationError(self.zygote.failure() or f"the worker pool did not start within {timeout:g} s")
-        return self.warm
-
-    def spawn(self, spec, fds, timeout):
-        """Fork a worker; returns its pid."""
-        self.hello(timeout)
-        try:
-            self.sock.sendmsg([json.dumps(spec).encode()],
-                              [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
-        except OSError as exc:
-            raise InstallationError(self.zygote.failure() or f"the worker pool went away: {exc}") from None
-        reply = self._hear(lambda m: "pid" in m, 10)
-        if reply is None:
-            raise InstallationError(self.zygote.failure() or "the worker pool did not answer")
-        return reply["pid"]
-
-    def wait_exit(self, pid, timeout):
-        """The worker's exit status (negative: a signal), or None if not heard in time."""
-        if pid not in self.exits:
-            self._hear(lambda m: m.get("exit") == pid, timeout)
-        return self.exits.pop(pid, None)
+    STARTING = "starting"            # forked; Python and torch not yet known to work
+    IMPORTING = "importing"          # ready: the worker is importing mlp.py
+    SERVING = "serving"              # mlp.py imported: calls may be made
+    IMPORT_FAILED = "import failed"  # mlp.py raised on import: every call fails so
 
 
 class Worker:
@@ -503,7 +133,7 @@ class Worker:
         self._reply_r, reply_w = os.pipe()
         self._output_r, output_w = os.pipe()
         env = scrubbed_env(HOME=self.scratch, TMPDIR=self.scratch)
-        needs = [sys.executable, str(WORKER_MAIN.parent), _torch_folder()]
+        needs = [sys.executable, str(WORKER_MAIN.parent), str(COMMON), _torch_folder()]
         # In a container, the kernel kills for memory long before the address-space limit:
         # give the worker only what is left (the zygote adds what it already maps), and make
         # it the kernel's first choice, never the grader.
@@ -533,9 +163,9 @@ class Worker:
         os.set_blocking(self._output_r, False)
         os.set_blocking(self._request_w, False)   # written with a deadline (wire.write_all)
         self._reader = wire.Reader(limits.reply_bytes)
-        self._started = False
-        self._early_output = ""
-        self._hello = None
+        self.phase = Phase.STARTING
+        self._import_output = ""   # what the import printed, until ready() hands it over
+        self._import_reply = None  # the worker's hello: did mlp.py import, what it lacks
         self.exit_code = None
         self.missing = []
         self.protections = {}
@@ -644,7 +274,7 @@ class Worker:
         def disk_full():
             self.close()
             return StudentCodeError(say("disk_full", what=what, mb=self.limits.disk_bytes >> 20,
-                                        files=self.limits.disk_files), text(), True)
+                                        files=self.limits.disk_files), output=text(), worker_lost=True)
 
         while True:
             try:
@@ -652,17 +282,17 @@ class Worker:
             except wire.TooLarge as exc:
                 self.close()
                 raise StudentCodeError(say("reply_too_large", what=what, mb=f"{exc.size / 2**20:.1f}",
-                                           limit=f"{exc.limit / 2**20:g}"), text(), True)
+                                           limit=f"{exc.limit / 2**20:g}"), output=text(), worker_lost=True)
             except wire.WireError as exc:
                 self.close()
-                raise StudentCodeError(say("unreadable_reply", error=exc), text(), True, kind="crash")
+                raise StudentCodeError(say("unreadable_reply", error=exc), output=text(), worker_lost=True, kind="crash")
             if message is not None:
                 drain()
                 if self._disk_over():
                     raise disk_full()
                 if not isinstance(message[0], dict):
                     self.close()
-                    raise StudentCodeError(say("unexpected_reply", what=what), text(), True)
+                    raise StudentCodeError(say("unexpected_reply", what=what), output=text(), worker_lost=True)
                 return message[0], message[1], text()
             if self._disk_over():
                 raise disk_full()
@@ -671,9 +301,9 @@ class Worker:
                 self.close()
                 if cut:
                     raise StudentCodeError(say("out_of_time_call", what=what, seconds=f"{self.limits.total_seconds:g}"),
-                                           text(), True, kind="out_of_time")
-                raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"), text(), True,
-                                       kind="timeout")
+                                           output=text(), worker_lost=True, kind="out_of_time")
+                raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"),
+                                       output=text(), worker_lost=True, kind="timeout")
             # wake up now and then to look at the scratch folder's size, where that is needed
             wait = left if self.protections.get("private tmpfs") else min(left, 0.25)
             ready, _, _ = select.select([self._reply_r, self._output_r], [], [], wait)
@@ -687,13 +317,13 @@ class Worker:
                     self.exit_code = code
                     self.close()
                     why = _decode_exit(code, self.limits, self._out_of_memory())
-                    raise StudentCodeError(say("worker_died", what=what, why=why), text(), True, kind="crash")
+                    raise StudentCodeError(say("worker_died", what=what, why=why), output=text(), worker_lost=True, kind="crash")
                 self._reader.feed(chunk)
 
     def started(self):
         """Wait until the worker is ready to import mlp.py (Python and torch work); raises
         InstallationError if it is not. Nothing of the student's has run yet."""
-        if self._started:
+        if self.phase is not Phase.STARTING:
             return
         try:
             header, _, output = self._receive(self.limits.start_seconds, "starting the worker")
@@ -708,8 +338,8 @@ class Worker:
         if not header.get("ready"):
             self.close()
             raise InstallationError(self._explain(f"{header.get('error', header)}\n{output}"))
-        self._started = True
-        self._early_output = output   # the import of mlp.py may already have printed
+        self.phase = Phase.IMPORTING
+        self._import_output = output   # the import of mlp.py may already have printed
         self.protections = protections(header, self.limits)
         if self.account:
             _warn_protections(self.protections)
@@ -718,16 +348,16 @@ class Worker:
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after
         that); raises StudentCodeError if the import failed."""
         self.started()
-        if self._hello is None:
+        if self.phase is Phase.IMPORTING:
             header, _, output = self._receive(self.limits.start_seconds, say("importing"))
-            self._hello = header, self._early_output + output
+            self._import_reply, self._import_output = header, self._import_output + output
             missing = header.get("missing")
             self.missing = [f for f in FUNCTIONS if isinstance(missing, list) and f in missing]
-        header, output = self._hello
-        self._hello = header, ""
-        if header.get("ok") is not True:
-            raise StudentCodeError(say("import_failed", error=fence(self.scrub(header.get("error", "")))), output,
-                                   kind="import")
+            self.phase = Phase.SERVING if header.get("ok") is True else Phase.IMPORT_FAILED
+        output, self._import_output = self._import_output, ""
+        if self.phase is Phase.IMPORT_FAILED:
+            error = self._import_reply.get("error", "")
+            raise StudentCodeError(say("import_failed", error=fence(self.scrub(error))), output=output, kind="import")
         return output
 
     def call(self, fn, *args, device="cpu", timeout=None, **kwargs):
@@ -751,7 +381,7 @@ class Worker:
         autograd = header.get("autograd")
         autograd = self.scrub(autograd)[:100] if autograd else None
         if header.get("ok") is False:
-            raise StudentCodeError(say("raised", fn=fn, error=fence(self.scrub(header.get("error", "")))), output,
+            raise StudentCodeError(say("raised", fn=fn, error=fence(self.scrub(header.get("error", "")))), output=output,
                                    autograd=autograd)
         try:
             if header.get("ok") is not True:
@@ -763,7 +393,7 @@ class Worker:
             modified = [self.scrub(name)[:100] for name in modified]
         except Exception:
             self.close()
-            raise StudentCodeError(say("unexpected_reply", what=fn), output, True) from None
+            raise StudentCodeError(say("unexpected_reply", what=fn), output=output, worker_lost=True) from None
         return Reply(value, output, autograd, modified)
 
     def close(self):
@@ -788,12 +418,6 @@ class Worker:
             remove_user_files(self.account.uid)
 
 
-def start_worker(submission, limits, client, account, gpu_possible=False, deadline=None):
-    """Start a worker for submission (a path to mlp.py): a fork of the zygote behind
-    client, running as account. Returns at once; the import finishes in the background."""
-    return Worker(submission, limits, client, account, gpu_possible, deadline)
-
-
 class Runner:
     """One grading session's access to student code: a live worker, replaced after a
     failure, so a crash or a timeout costs only the test that caused it."""
@@ -807,25 +431,27 @@ class Runner:
         self.client, self.account = client, account
         self.worker = worker
         self.output = []       # what the student printed since the last take_output()
-        self._import_error = failure
+        # the error every call raises from now on: no mlp.py, an mlp.py that does not
+        # import, or a worker that cannot start (starting or importing again would fail again)
+        self._failure = failure
 
     def _live(self):
-        if self._import_error:
-            raise self._import_error
+        if self._failure:
+            raise self._failure
         if self.worker is None or not self.worker.alive:
             try:
-                self.worker = start_worker(self.submission, self.limits, self.client, self.account,
-                                           self.gpu_possible, self.deadline)
+                self.worker = Worker(self.submission, self.limits, self.client, self.account, self.gpu_possible,
+                                     self.deadline)
             except InstallationError as exc:
-                self._import_error = exc   # starting again would fail again
+                self._failure = exc
                 raise
         try:
             self.output.append(self.worker.ready())
         except InstallationError as exc:
-            self._import_error = exc
+            self._failure = exc
             raise
         except StudentCodeError as exc:
-            self._import_error = StudentCodeError(str(exc), kind=exc.kind)  # importing again would fail again
+            self._failure = StudentCodeError(str(exc), kind=exc.kind)
             self.output.append(exc.output)
             raise
         return self.worker

@@ -1,0 +1,10 @@
+"""The contract of Task 1 (handout §1-§6): the four functions and the names of what they
+take and return. Shared by the grader, the worker and the self-check; imports nothing."""
+
+FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
+PARAMS = ("W1", "b1", "W2", "b2")
+GRADS = ("dW1", "db1", "dW2", "db2")
+CACHE = ("Z1", "A1", "Z2", "A2")
+# The arguments whose tensors a call must leave as they were (sgd_step may update params
+# in place, §4).
+INPUTS = {"forward": ("X", "params"), "bce_loss": ("A2", "Y"), "backward": ("X", "Y", "params", "cache")}

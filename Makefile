@@ -1,5 +1,6 @@
 # make demo : set up, then grade the reference and the untouched starter, and run the self-check
 # make test : set up, then run the project's tests
+# make lint : ruff (its rules are in pyproject.toml)
 # Both install requirements-dev.txt: the grader's pins (requirements.txt) and the tools that test them.
 # Student code is run by a separate, unprivileged user when you are root, so the virtual
 # environment is made from a Python that every user can read (/usr/bin/python3 if present).
@@ -10,11 +11,12 @@ PY := $(VENV)/bin/python
 #   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_ARGS ?=
 
-.PHONY: demo test worker-user build clean
+.PHONY: demo test lint worker-user build clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PIP_ARGS) -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 # As root: the worker accounts mlpworker0 .. mlpworker7, one per grading session at once
@@ -32,6 +34,9 @@ demo: $(VENV)/.installed worker-user
 
 test: $(VENV)/.installed worker-user
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
 
 build: $(VENV)/.installed
 	$(PY) -m autograder build --out dist

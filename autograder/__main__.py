@@ -1,10 +1,9 @@
-"""Command line: python -m autograder grade|grade-all|build|fixtures|audit ..."""
+"""Command line: `autograder` (or python -m autograder) grade|grade-all|merge|gradescope|build|fixtures|audit."""
 import argparse
 import os
 import signal
 import sys
 from pathlib import Path
-
 
 GRADER_FAILED = 2   # exit status when the grader (not the submission) failed
 
@@ -88,7 +87,8 @@ def main(argv=None):
         for path in build(Path(args.out)):
             print(f"wrote {path}")
     elif args.command == "audit":
-        from .tools.audit import TAGS, main as audit_main
+        from .tools.audit import TAGS
+        from .tools.audit import main as audit_main
         return audit_main(args.jobs, 1, tuple(args.function or TAGS), args.json)
     elif args.command == "fixtures":
         from .tools.fixtures import write_fixtures
@@ -96,10 +96,15 @@ def main(argv=None):
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """`python -m autograder` and the `autograder` command (pyproject.toml)."""
     status = main()
     # Skip the interpreter's teardown (torch's takes about half a second): nothing is
     # left to clean up once results.json is written and the worker is gone.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+if __name__ == "__main__":
+    run()

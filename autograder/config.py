@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 try:
-    import tomllib   # novermin (Python 3.11 and later; the except branch covers 3.10)
+    import tomllib  # novermin (Python 3.11 and later; the except branch covers 3.10)
 except ImportError:   # Python 3.10 (Ubuntu 22.04, Gradescope's default image): the backport
     import tomli as tomllib
 
@@ -62,7 +62,7 @@ def load(path=None):
             "limits": limits}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_reference(path=REFERENCE):
     """Import a hidden reference file (mlp.py, mistakes.py) by path; trusted side only.
     Once per process: a batch job grades submission after submission with it."""

@@ -22,11 +22,11 @@ if (HERE / "checks.py").exists():   # the handout: everything sits beside this f
 else:                               # the repository: starter/ beside autograder/
     sys.path.insert(0, str(HERE.parent / "autograder" / "common"))
 
-import torch  # noqa: E402
-
 import checks  # noqa: E402
 import messages  # noqa: E402
-from checks import FUNCTIONS, GRADS, PARAMS, Mismatch  # noqa: E402
+import torch  # noqa: E402
+from checks import GRADS, PARAMS, Mismatch  # noqa: E402
+from contract import FUNCTIONS  # noqa: E402
 from guard import Guard, Inputs  # noqa: E402
 
 # Refuses autograd, forward AD and complex numbers in the student's code, as the grader's

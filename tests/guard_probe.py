@@ -14,7 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "autograder" / "common"))
 from guard import Guard  # noqa: E402
 
-
 X = torch.randn(5, 3, dtype=torch.float64)
 W = torch.randn(3, 1, dtype=torch.float64)
 

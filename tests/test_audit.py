@@ -9,12 +9,11 @@ import tempfile
 from pathlib import Path
 
 import torch
-
 from conftest import ROOT, needs_root
 
 sys.path.insert(0, str(ROOT))
-from autograder.tools import audit  # noqa: E402
 from autograder import config as settings  # noqa: E402
+from autograder.tools import audit  # noqa: E402
 
 
 @functools.lru_cache(maxsize=1)

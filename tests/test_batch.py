@@ -11,14 +11,13 @@ import threading
 import time
 
 import pytest
+from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost, needs_root, outputs
 
 from autograder.classroom.batch import submission_seed
 from autograder.classroom.export import read_source
 from autograder.sandbox.accounts import take_account
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.worker.confine import abi
-from conftest import (ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost,
-                      needs_root, outputs)
 
 CORRECT = sorted((SUBMISSIONS / "correct").glob("*.py"))
 

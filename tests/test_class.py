@@ -14,10 +14,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SUBMISSIONS
 
 from autograder.classroom import export
 from autograder.classroom.batch import submission_seed
-from conftest import ROOT, SUBMISSIONS
 
 BIG = 50 << 20   # a 50 MB mlp.py
 

@@ -11,13 +11,10 @@ import time
 import uuid
 
 import pytest
-
-from autograder.sandbox import container
+from conftest import ROOT, by_tag, grade, lost, needs_root, outputs
 
 from autograder.common import messages
-
-from autograder.sandbox import accounts, handle, limits, pool  # was: sandbox
-from conftest import ROOT, by_tag, grade, lost, needs_root, outputs
+from autograder.sandbox import container, handle, limits  # was: sandbox
 
 MB = 1 << 20
 

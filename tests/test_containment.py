@@ -12,13 +12,12 @@ import threading
 import time
 
 import pytest
-
-from autograder.sandbox.accounts import _runs, kill_user_processes, take_account
-
-from autograder.sandbox.limits import Limits
-from autograder.sandbox.worker.confine import abi
 from conftest import ROOT, SUBMISSIONS, grade, lost, needs_root, outputs
 from test_hostile import full, ours_left, processes_of, zero
+
+from autograder.sandbox.accounts import _runs, kill_user_processes, take_account
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.worker.confine import abi
 
 HOSTILE = SUBMISSIONS / "hostile"
 

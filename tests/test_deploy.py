@@ -9,8 +9,7 @@ import zipfile
 
 import jsonschema
 import pytest
-
-from conftest import ROOT, SCHEMA, SUBMISSIONS, grade
+from conftest import ROOT, SCHEMA, SUBMISSIONS
 
 PY = sys.executable
 

@@ -4,11 +4,9 @@ import importlib.util
 
 import pytest
 import torch
-
-from autograder.common import checks
-
-from autograder.common import messages
 from conftest import ROOT, SUBMISSIONS, grade, outputs
+
+from autograder.common import checks, messages
 
 NUMPY_SUBMISSION = SUBMISSIONS / "device" / "numpy_inside_forward.py"
 CORRECT = sorted((SUBMISSIONS / "correct").glob("*.py"))

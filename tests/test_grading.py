@@ -1,9 +1,7 @@
 """What a grade says about a submission: the reference, the starter, correct variants and
 realistic bugs, graded end to end by `python -m autograder grade`."""
-from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS, by_tag, header, lost, outputs
 
 FUNCTION_TAGS = {"forward", "loss", "backward", "sgd_step", "training"}

@@ -8,13 +8,12 @@ import sys
 
 import pytest
 import torch
-
 from conftest import ROOT, SUBMISSIONS
 
 sys.path.insert(0, str(ROOT / "autograder" / "common"))
 sys.path.insert(0, str(ROOT / "tests"))
-from guard import Inputs  # noqa: E402  (the guard itself runs in a subprocess: it is for good)
 import guard_probe  # noqa: E402  (its tables only: it installs the guard when run as a script)
+from guard import Inputs  # noqa: E402  (the guard itself runs in a subprocess: it is for good)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ instructor chose; correct submissions get none."""
 import string
 
 import pytest
+from conftest import ROOT, SUBMISSIONS, header, outputs
 
 from autograder.common import messages
-from conftest import ROOT, SUBMISSIONS, grade, header, outputs
 
 BUGGY = sorted((SUBMISSIONS / "buggy").glob("*.py"))
 CORRECT = sorted((SUBMISSIONS / "correct").glob("*.py"))

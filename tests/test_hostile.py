@@ -6,7 +6,6 @@ import re
 import time
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS, by_tag, grade, lost, needs_root, outputs
 
 HOSTILE = SUBMISSIONS / "hostile"

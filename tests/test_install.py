@@ -11,10 +11,9 @@ import sys
 import tempfile
 
 import jsonschema
-import pytest
+from conftest import ROOT, SCHEMA, needs_root
 
 from autograder.sandbox.accounts import closed_to_others
-from conftest import ROOT, SCHEMA, needs_root
 
 GRADER_FAILED = 2
 

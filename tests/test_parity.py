@@ -9,7 +9,6 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from conftest import ROOT, SUBMISSIONS, lost
 
 # Submissions the self-check is not run on, and why. It runs the student's code in its

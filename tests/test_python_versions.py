@@ -13,9 +13,8 @@ import sys
 import urllib.request
 
 import pytest
-from packaging.requirements import Requirement
-
 from conftest import ROOT
+from packaging.requirements import Requirement
 
 OLDEST, NEWEST = (3, 10), (3, 13)
 # Everything that runs on Gradescope or on a student's machine.

@@ -5,12 +5,10 @@ import importlib.util
 
 import pytest
 import torch
-
-from autograder.common import checks
-
-from autograder.common import messages
-from autograder.config import load_reference
 from conftest import SUBMISSIONS
+
+from autograder.common import checks, messages
+from autograder.config import load_reference
 
 REF = load_reference()
 

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-
-from autograder.classroom import batch
-from autograder import config as settings
-from autograder.grading import results as results_module
 from conftest import ROOT, SUBMISSIONS
+
+from autograder import config as settings
+from autograder.classroom import batch
+from autograder.grading import results as results_module
 
 ENV = {"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"}
 MIX = [ROOT / "reference" / "mlp.py", SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",

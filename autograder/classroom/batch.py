@@ -146,7 +146,8 @@ def write_manifest(out_dir, subs, seed, shard, complete, changed=()):
                 "created_at": s.created_at} for s in subs]
     data = {"part": shard[0], "parts": shard[1], "seed": seed, "complete": complete, "changes": list(changed),
             "submissions": listing}
-    replace_file(folder / f"{_part_label(shard)}.json", (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode())
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    replace_file(folder / f"{_part_label(shard)}.json", text.encode())
 
 
 def _hold(out_dir, shard=None):
@@ -556,7 +557,7 @@ def merge(dirs, out_dir):
         if data["seed"] != first["seed"] or data["submissions"] != first["submissions"]:
             raise SourceError(f"part {k} in {d} graded another class or seed than part 0; grade every part "
                               "from the same source with the same --seed")
-    for (k, _), (d, data) in sorted(found.items()):
+    for (k, _), (_folder, data) in sorted(found.items()):
         if not data.get("complete"):
             print(f"merge: part {k} of {count} has not finished grading (still running, or interrupted): "
                   "what it has not graded is listed as not graded yet", file=sys.stderr)

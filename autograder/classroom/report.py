@@ -18,7 +18,7 @@ import re
 import string
 import tempfile
 import urllib.parse
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 from ..common import messages

@@ -13,10 +13,10 @@ import torch
 
 try:
     from . import messages
-    from .contract import CACHE, FUNCTIONS, GRADS, PARAMS
+    from .contract import CACHE, GRADS, PARAMS
 except ImportError:  # in the handout, beside selfcheck.py
     import messages
-    from contract import CACHE, FUNCTIONS, GRADS, PARAMS
+    from contract import CACHE, GRADS, PARAMS
 
 say = messages.say
 # (batch, input, hidden): batch 1 included, then one input feature, one hidden unit and both,

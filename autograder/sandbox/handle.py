@@ -23,8 +23,15 @@ from pathlib import Path
 from ..common.contract import FUNCTIONS
 from ..common.messages import fence, say
 from . import container
-from .accounts import (_torch_folder, closed_to_others, device_files, kill_user_processes, readable_by_workers,
-                       remove_user_files, scrubbed_env)
+from .accounts import (
+    _torch_folder,
+    closed_to_others,
+    device_files,
+    kill_user_processes,
+    readable_by_workers,
+    remove_user_files,
+    scrubbed_env,
+)
 from .errors import InstallationError, StudentCodeError
 from .limits import ADDRESS_SLACK, GRADER_RESERVE
 from .worker import wire
@@ -282,10 +289,11 @@ class Worker:
             except wire.TooLarge as exc:
                 self.close()
                 raise StudentCodeError(say("reply_too_large", what=what, mb=f"{exc.size / 2**20:.1f}",
-                                           limit=f"{exc.limit / 2**20:g}"), output=text(), worker_lost=True)
+                                           limit=f"{exc.limit / 2**20:g}"), output=text(), worker_lost=True) from None
             except wire.WireError as exc:
                 self.close()
-                raise StudentCodeError(say("unreadable_reply", error=exc), output=text(), worker_lost=True, kind="crash")
+                raise StudentCodeError(say("unreadable_reply", error=exc), output=text(), worker_lost=True,
+                                       kind="crash") from None
             if message is not None:
                 drain()
                 if self._disk_over():
@@ -317,7 +325,8 @@ class Worker:
                     self.exit_code = code
                     self.close()
                     why = _decode_exit(code, self.limits, self._out_of_memory())
-                    raise StudentCodeError(say("worker_died", what=what, why=why), output=text(), worker_lost=True, kind="crash")
+                    raise StudentCodeError(say("worker_died", what=what, why=why), output=text(), worker_lost=True,
+                                           kind="crash")
                 self._reader.feed(chunk)
 
     def started(self):
@@ -381,8 +390,8 @@ class Worker:
         autograd = header.get("autograd")
         autograd = self.scrub(autograd)[:100] if autograd else None
         if header.get("ok") is False:
-            raise StudentCodeError(say("raised", fn=fn, error=fence(self.scrub(header.get("error", "")))), output=output,
-                                   autograd=autograd)
+            error = fence(self.scrub(header.get("error", "")))
+            raise StudentCodeError(say("raised", fn=fn, error=error), output=output, autograd=autograd)
         try:
             if header.get("ok") is not True:
                 raise wire.WireError("no ok")

@@ -2,7 +2,16 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.common.checks import CACHE, SIZES, TYPE_SIZES, case_text, check_forward_result, expect_close, hinted, make_case
+from autograder.common.checks import (
+    CACHE,
+    SIZES,
+    TYPE_SIZES,
+    case_text,
+    check_forward_result,
+    expect_close,
+    hinted,
+    make_case,
+)
 
 
 @weight(5)

@@ -2,9 +2,21 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.common.checks import (DTYPES, SATURATED_WEIGHT, SIZES, TYPE_SIZES, case_text, check_loss_result,
-                               check_saturated_loss, default_case, default_left_out, expect_close, hinted, make_case,
-                               saturated_case)
+from autograder.common.checks import (
+    DTYPES,
+    SATURATED_WEIGHT,
+    SIZES,
+    TYPE_SIZES,
+    case_text,
+    check_loss_result,
+    check_saturated_loss,
+    default_case,
+    default_left_out,
+    expect_close,
+    hinted,
+    make_case,
+    saturated_case,
+)
 
 
 @weight(4)

@@ -6,10 +6,28 @@ import pytest
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.common.checks import (DTYPES, GRADS, SATURATED_WEIGHT, SIZES, TYPE_SIZES, Mismatch, case_text,
-                               check_grads_result, check_saturated_backward, default_case, default_left_out,
-                               expect_close, gradient_check, hinted, make_case, numerical_gradient,
-                               saturated_alternatives, saturated_backward_case, with_exact_zeros, with_hint)
+from autograder.common.checks import (
+    DTYPES,
+    GRADS,
+    SATURATED_WEIGHT,
+    SIZES,
+    TYPE_SIZES,
+    Mismatch,
+    case_text,
+    check_grads_result,
+    check_saturated_backward,
+    default_case,
+    default_left_out,
+    expect_close,
+    gradient_check,
+    hinted,
+    make_case,
+    numerical_gradient,
+    saturated_alternatives,
+    saturated_backward_case,
+    with_exact_zeros,
+    with_hint,
+)
 from autograder.common.messages import say
 from autograder.sandbox.errors import StudentCodeError
 

@@ -2,7 +2,6 @@
 synthetic task (pos_weight = 3); the loss is recomputed here from the returned params.
 The task and the starting parameters are fixed (checks.training_data), so this score
 does not depend on the run's seed."""
-import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
 from autograder.common.checks import TRAINING, train, training_data, training_verdict

@@ -139,7 +139,6 @@ def encode(value):
 def decode(tree, tensors):
     """Rebuild a value from encode()'s output. Tensors come back as plain torch.Tensor on
     the device the sender reported; anything else unusual comes back as Foreign."""
-    import torch
 
     kind = tree.get("k")
     if kind == "tensor":
@@ -164,7 +163,9 @@ def decode(tree, tensors):
         return out if tree.get("type") in ("dict", "collections.OrderedDict") else Foreign(_type_text(tree.get("type")))
     if kind == "seq":
         items = [decode(v, tensors) for v in tree["items"]]
-        return tuple(items) if tree.get("type") == "tuple" else items if tree.get("type") == "list" else Foreign(_type_text(tree.get("type")))
+        if tree.get("type") in ("tuple", "list"):
+            return tuple(items) if tree["type"] == "tuple" else items
+        return Foreign(_type_text(tree.get("type")))
     return Foreign(_type_text(tree.get("type", "?")), _clip(str(tree.get("detail", ""))))
 
 
@@ -246,7 +247,8 @@ def unpack_blob(blob):
         if not numel:
             tensors[key] = torch.empty(shape, dtype=kind)
         elif dtype == "bfloat16":   # numpy has no bfloat16
-            tensors[key] = torch.frombuffer(data, dtype=torch.uint8, count=size, offset=offset).view(kind).reshape(shape)
+            raw = torch.frombuffer(data, dtype=torch.uint8, count=size, offset=offset)
+            tensors[key] = raw.view(kind).reshape(shape)
         else:
             tensors[key] = torch.from_numpy(numpy.frombuffer(data, dtype=dtype, count=numel, offset=offset)
                                             .reshape(shape))

@@ -175,6 +175,8 @@ class Guard:
 def _mode_class(torch):
     from torch.overrides import TorchFunctionMode
 
+    Tensor = torch.Tensor
+
     class Watch(TorchFunctionMode):
         """Sees every torch function and Tensor method the student's code calls."""
 
@@ -183,18 +185,30 @@ def _mode_class(torch):
             self.guard = guard
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
+            # Runs for every torch operation of the student's code: the common case (plain
+            # real tensors and numbers) is tested inline, and guard.inspect, which says
+            # why a value is refused, is called only for a value that may be.
             guard = self.guard
             what = REFUSED_BY_NAME.get(getattr(func, "__name__", ""))
             if what:
                 guard.refuse(what)
+            kwargs = kwargs or {}
             if kwargs.get("requires_grad"):
                 guard.refuse(REQUIRES_GRAD)
-            guard.inspect(args)
-            guard.inspect(kwargs.values())
+            for v in args:
+                if isinstance(v, Tensor) and not (v.requires_grad or v.dtype.is_complex):
+                    continue
+                if isinstance(v, (Tensor, list, tuple)):
+                    guard.inspect((v,))
+            if kwargs:
+                guard.inspect(kwargs.values())
             out = func(*args, **kwargs)
             # The result, and the tensor the call was made on (requires_grad_, setters, x.add_).
-            guard.inspect((out, args[0] if args else None))
+            for v in (out, args[0] if args else None):
+                if isinstance(v, Tensor) and not (v.requires_grad or v.dtype.is_complex):
+                    continue
+                if isinstance(v, (Tensor, list, tuple)):
+                    guard.inspect((v,))
             return out
 
     return Watch

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from .grade import find_submission
+
 MAX_MLP_BYTES = 1 << 20         # a real mlp.py is a few kilobytes
 MAX_UNPACKED_BYTES = 1 << 30    # a zip that would unpack to more is refused (a zip bomb)
 MAX_MEMBERS = 100_000
@@ -36,6 +38,7 @@ class Submission:
     detail: str = ""                   # for the instructor: which files, how large, ...
     submitters: list = field(default_factory=list)   # [{"name", "sid", "email"}]; [] if unknown
     created_at: str = ""
+    where: Path | None = None          # the folder (or .py file) it was found in; what grade-all grades
 
 
 class SourceError(Exception):
@@ -107,25 +110,21 @@ def _root(folder):
 
 
 def _look_at(sub, where):
-    """Find the one mlp.py of a submission (a folder, or a .py file) and set its status."""
-    if where.is_file():
-        found = [where]
-    else:
-        found = sorted(p for p in where.rglob("mlp.py") if p.is_file() and "__MACOSX" not in p.parts)
-    if not found:
-        sub.status, sub.detail = "no_mlp", "no file named mlp.py"
+    """Find the one mlp.py of a submission (a folder, or a .py file) and set its status.
+    The search is grade.find_submission's, so a batch finds what `grade` alone finds."""
+    sub.where = where
+    mlp, problem = find_submission(where)
+    if problem:
+        sub.status = problem[0]
+        sub.detail = problem[1]["paths"] if problem[0] == "several_mlp" else "no file named mlp.py"
         return sub
-    if len(found) > 1:
-        sub.status = "several_mlp"
-        sub.detail = ", ".join(str(p.relative_to(where)) for p in found)
-        return sub
-    size = found[0].stat().st_size
+    size = mlp.stat().st_size
     if size > MAX_MLP_BYTES:
-        sub.status, sub.detail = "too_large", f"{found[0].name} is {size / 2**20:.1f} MB"
+        sub.status, sub.detail = "too_large", f"{mlp.name} is {size / 2**20:.1f} MB"
         return sub
-    sub.path = found[0]
+    sub.path = mlp
     try:
-        found[0].read_bytes().decode("utf-8")
+        mlp.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         sub.detail = "not UTF-8: graded as it is"   # Python may still read it (a coding line)
     return sub

@@ -14,6 +14,7 @@ import pytest
 
 from autograder.batch import submission_seed
 from autograder.export import read_source
+from autograder.messages import MESSAGES
 from autograder.sandbox import Limits, take_account
 from autograder.worker.confine import abi
 from conftest import (ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost,
@@ -48,6 +49,23 @@ def test_plain_folder_takes_folders_and_py_files(tmp_path):
     (tmp_path / "empty").mkdir()
     subs = {s.name: s.status for s in read_source(tmp_path, tmp_path / "unused")}
     assert subs == {"alice": "ok", "bob": "ok", "empty": "no_mlp"}
+
+
+def test_a_folder_without_exactly_one_mlp_is_told_so_in_its_language(tmp_path):
+    """In a batch, as alone: a folder with two mlp.py files reads both paths, one with
+    none reads that there is none, in the configured language."""
+    src = tmp_path / "src"
+    (src / "two" / "old").mkdir(parents=True)
+    for rel in ("mlp.py", "old/mlp.py"):
+        shutil.copy(ROOT / "reference" / "mlp.py", src / "two" / rel)
+    (src / "none").mkdir()
+    (src / "none" / "README.md").write_text("no code here\n")
+    results, _ = grade_all(src, tmp_path / "out", language="zh")
+    assert MESSAGES["several_mlp"]["zh"].format(paths="mlp.py, old/mlp.py") in outputs(results["two"]), \
+        lost(results["two"])
+    assert MESSAGES["no_mlp"]["zh"] not in outputs(results["two"])
+    assert MESSAGES["no_mlp"]["zh"] in outputs(results["none"]), lost(results["none"])
+    assert results["two"]["score"] == results["none"]["score"] == 0
 
 
 def test_hostile_neighbours_change_nothing(graded):

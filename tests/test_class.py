@@ -17,7 +17,8 @@ import pytest
 
 from autograder import export
 from autograder.batch import submission_seed
-from conftest import ROOT, SUBMISSIONS
+from autograder.messages import MESSAGES
+from conftest import ROOT, SUBMISSIONS, lost, outputs
 
 BIG = 50 << 20   # a 50 MB mlp.py
 
@@ -125,6 +126,16 @@ def test_every_submitter_gets_a_row_with_a_clear_status(first_run):
     for skipped in ("submission_7", "submission_9"):
         assert f"skipped {skipped}" in proc.stderr
     assert "\r" not in proc.stderr   # no progress bar when stderr is not a terminal
+
+
+def test_a_student_with_two_mlp_files_reads_which_two(first_run):
+    """submission_6 holds mlp.py and old/mlp.py: in a batch as alone, its student reads
+    that there are several, and where (not that there is none)."""
+    out, _ = first_run
+    data = json.loads((out / "results" / "submission_6.json").read_text())
+    said = outputs(data)
+    assert MESSAGES["several_mlp"]["en"].format(paths="mlp.py, old/mlp.py") in said, lost(data)
+    assert MESSAGES["no_mlp"]["en"] not in said, lost(data)
 
 
 def test_seeds_come_from_the_run_seed_and_the_name(first_run):

@@ -1,6 +1,7 @@
 """Many grades at once: a batch gives each submission the grade it gets alone, grading
 sessions running side by side never disturb each other, and a worker reads nothing but
 its own submission."""
+import dataclasses
 import os
 import shutil
 import stat
@@ -15,7 +16,8 @@ import pytest
 from autograder.batch import submission_seed
 from autograder.export import read_source
 from autograder.messages import MESSAGES
-from autograder.sandbox import Limits, take_account
+from autograder import config
+from autograder.sandbox import take_account
 from autograder.worker.confine import abi
 from conftest import (ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost,
                       needs_root, outputs)
@@ -105,7 +107,7 @@ def test_sessions_at_once_never_disturb_each_other(tmp_path):
 def test_a_session_waits_for_a_free_account(capfd):
     """With every account held, the next session says so and waits; it goes on as soon
     as one is free."""
-    limits = Limits(accounts=2)
+    limits = dataclasses.replace(config.load()["limits"], accounts=2)
     held = [take_account(limits), take_account(limits)]
     assert len({a.name for a in held}) == 2
     got = []

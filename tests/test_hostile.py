@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from autograder import config
 from conftest import ROOT, SUBMISSIONS, by_tag, grade, lost, needs_root, outputs
 
 HOSTILE = SUBMISSIONS / "hostile"
@@ -15,7 +16,8 @@ HOSTILE = SUBMISSIONS / "hostile"
 def worker_uids():
     """Every account student code may run as: the pool, and the older single accounts."""
     uids = set()
-    for name in [f"mlpworker{i}" for i in range(8)] + ["mlpworker", "nobody"]:
+    limits = config.load()["limits"]   # the pool's size and name: config.toml's
+    for name in [f"{limits.user}{i}" for i in range(limits.accounts)] + [limits.user, "nobody"]:
         try:
             uids.add(pwd.getpwnam(name).pw_uid)
         except KeyError:

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from .grade import find_submission
+from .messages import say
 
 MAX_MLP_BYTES = 1 << 20         # a real mlp.py is a few kilobytes
 MAX_UNPACKED_BYTES = 1 << 30    # a zip that would unpack to more is refused (a zip bomb)
@@ -26,6 +27,7 @@ MAX_MEMBERS = 100_000
 # Statuses the grader gives a verdict on: without exactly one mlp.py it is 0, with its usual
 # message, as on Gradescope. The others (too_large, missing) are not graded.
 GRADED_STATUSES = ("ok", "no_mlp", "several_mlp")
+STATUSES = (*GRADED_STATUSES, "too_large", "missing")   # each is said in words by messages' status_<it>
 
 
 @dataclass
@@ -34,8 +36,8 @@ class Submission:
 
     name: str                          # its folder (or file) name in the source; results/<name>.json
     path: Path | None = None           # the mlp.py to grade (status "ok")
-    status: str = "ok"                 # ok, no_mlp, several_mlp, too_large, missing, not_utf8
-    detail: str = ""                   # for the instructor: which files, how large, ...
+    status: str = "ok"                 # one of STATUSES
+    detail: str = ""                   # for the instructor, in the configured language: which files, how large, ...
     submitters: list = field(default_factory=list)   # [{"name", "sid", "email"}]; [] if unknown
     created_at: str = ""
     where: Path | None = None          # the folder (or .py file) it was found in; what grade-all grades
@@ -116,17 +118,17 @@ def _look_at(sub, where):
     mlp, problem = find_submission(where)
     if problem:
         sub.status = problem[0]
-        sub.detail = problem[1]["paths"] if problem[0] == "several_mlp" else "no file named mlp.py"
+        sub.detail = problem[1]["paths"] if problem[0] == "several_mlp" else say("detail_no_mlp")
         return sub
     size = mlp.stat().st_size
     if size > MAX_MLP_BYTES:
-        sub.status, sub.detail = "too_large", f"{mlp.name} is {size / 2**20:.1f} MB"
+        sub.status, sub.detail = "too_large", say("detail_too_large", name=mlp.name, mb=size / 2**20)
         return sub
     sub.path = mlp
     try:
         mlp.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        sub.detail = "not UTF-8: graded as it is"   # Python may still read it (a coding line)
+        sub.detail = say("detail_not_utf8")   # Python may still read it (a coding line)
     return sub
 
 
@@ -161,7 +163,7 @@ def read_source(source, scratch, skipped=None):
                                      for p in people if isinstance(p, dict)])
         where = root / str(key)
         if not where.is_dir():
-            sub.status, sub.detail = "missing", "named in submission_metadata.yml, but no such folder"
+            sub.status, sub.detail = "missing", say("detail_missing")
         else:
             _look_at(sub, where)
         subs.append(sub)
@@ -170,7 +172,7 @@ def read_source(source, scratch, skipped=None):
         if p.is_dir() and p.name not in known and p.name != "__MACOSX":
             sub = _look_at(Submission(safe_name(p.name)), p)
             if sub.status == "ok":
-                sub.detail = "not in submission_metadata.yml" + (f"; {sub.detail}" if sub.detail else "")
+                sub.detail = say("detail_not_in_metadata") + (f"; {sub.detail}" if sub.detail else "")
             subs.append(sub)
     return subs
 

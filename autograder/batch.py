@@ -40,9 +40,9 @@ from pathlib import Path
 from . import config as settings
 from . import messages
 from .export import GRADED_STATUSES, SourceError, read_source
-from .grade import grade_one
+from .grade import begin, grade_one
 from .report import changes, load_results, replace_file, write_reports
-from .sandbox import InstallationError, Zygote, _lock_folder, kill_user_processes, lock_down, take_account
+from .sandbox import InstallationError, Zygote, _lock_folder, kill_user_processes, take_account
 
 
 def submission_seed(run_seed, name):
@@ -204,8 +204,6 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
     merge writes them). Returns (submissions, {name: results dict}). Raises SourceError
     if source is unreadable, Interrupted on SIGTERM and KeyboardInterrupt on Ctrl-C."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: fork-safe, one thread each
-    conf = settings.load()
-    messages.set_language(conf["language"])
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -223,7 +221,7 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
         for folder in (unpacked, partial):
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-        lock_down(reference.parent, reference.parent.parent / ".git", results_dir, unpacked, out_dir / ".partial")
+        conf = begin(reference, results_dir, unpacked, out_dir / ".partial")
         skipped = []
         subs = read_source(source, unpacked, skipped)
         for member in skipped:
@@ -536,8 +534,6 @@ def merge(dirs, out_dir):
     Raises SourceError when a part is missing or the parts disagree."""
     from .export import Submission
 
-    conf = settings.load()
-    messages.set_language(conf["language"])
     found = {}   # (part, parts) -> (dir, manifest)
     for d in map(Path, dirs):
         if not d.is_dir():
@@ -575,7 +571,7 @@ def merge(dirs, out_dir):
     results_dir.mkdir(parents=True, exist_ok=True)
     lock = _hold(out_dir)
     try:
-        lock_down(results_dir)
+        conf = begin(settings.REFERENCE, results_dir)
         run_seed(out_dir, first["seed"])
         subs = [Submission(s["name"], None, s["status"], s["detail"], s["submitters"], s["created_at"])
                 for s in first["submissions"]]

@@ -24,6 +24,7 @@ from pathlib import Path
 from . import messages
 from .messages import say
 from .export import GRADED_STATUSES
+from .grade import number_key
 
 FUNCTIONS = ("forward", "loss", "backward", "sgd_step", "training")
 STYLE = ("<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
@@ -62,7 +63,7 @@ def load_results(subs, out_dir):
 
 
 def _number_key(number):
-    return [int(x) if x.isdigit() else 0 for x in str(number).split(".")]
+    return number_key(number), str(number)   # then by name: a set's order is not fixed
 
 
 def test_numbers(results):

@@ -20,6 +20,7 @@ import pytest
 
 from . import messages
 from .checks import Mismatch
+from .grade import number_key
 from .sandbox import InstallationError, StudentCodeError, fence
 from .worker.wire import safe_text
 
@@ -169,8 +170,7 @@ def _entry(item, outcome, default_visibility):
 
 
 def _order(item):
-    number = getattr(item.obj, "__number__", "")
-    return [int(x) if x.isdigit() else 0 for x in number.split(".")] if number else [10**9]
+    return number_key(getattr(item.obj, "__number__", ""))
 
 
 def build_results(config):

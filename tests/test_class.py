@@ -413,3 +413,32 @@ def test_the_report_opens_offline_in_a_browser(first_run, tmp_path):
     assert shot.stat().st_size > 20_000   # bars, a histogram and tables, not a blank page
     page = browse(out / "feedback" / "submission_1.html", "--dump-dom")
     assert "total: 100/100" in re.sub(r"<[^>]+>", " ", page.stdout)
+
+
+def test_a_chinese_report_has_no_english_status(tmp_path, monkeypatch):
+    """The report's words, its status column and export's details included, come from
+    messages.py in the configured language (here zh, written from made-up results)."""
+    from autograder import messages, report
+
+    monkeypatch.setattr(messages, "_language", "zh")   # as grade-all sets it from config.toml
+    src = tmp_path / "src"
+    for rel in ("ok/mlp.py", "two/mlp.py", "two/old/mlp.py", "late/mlp.py"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text("")
+    (src / "none").mkdir()
+    subs = export.read_source(src, tmp_path / "unused")
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    test = {"number": "1.1", "name": "forward", "score": 5.0, "max_score": 5.0, "status": "passed",
+            "tags": ["forward"]}
+    for name in ("ok", "two", "none"):
+        data = {"score": 5.0 if name == "ok" else 0.0, "extra_data": {"seed": 1},
+                "tests": [test if name == "ok" else {**test, "score": 0.0, "status": "failed"}]}
+        (out / "results" / f"{name}.json").write_text(json.dumps(data))
+    report.write_reports(subs, out, "zh")
+    page = report_text(out)
+    everyone = {r.split(" ", 1)[0]: r for r in table(page, "everyone")}
+    assert everyone == {"late": "late 尚未评分", "none": "none 0 没有 mlp.py", "ok": "ok 5 已评分",
+                        "two": "two 0 有多个 mlp.py"}, everyone
+    assert "two 未评分" not in page and "graded" not in page and "several" not in page
+    assert [r["status"] for r in rows(out)] == ["尚未评分", "没有 mlp.py", "已评分", "有多个 mlp.py"]

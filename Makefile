@@ -19,13 +19,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-# As root: the worker accounts mlpworker0 .. mlpworker7, one per grading session at once
-# (the count is `accounts` in autograder/config.toml).
-WORKER_ACCOUNTS ?= 8
+# As root: the worker accounts mlpworker0 .. mlpworker7, one per grading session at once.
+# Their name and number are `user` and `accounts` in config.toml, read here as setup.sh does.
+CONFIG ?= autograder/config.toml
+WORKER_USER := $(shell sed -n 's/^user *= *"\([^"]*\)".*/\1/p' $(CONFIG))
+WORKER_ACCOUNTS := $(shell sed -n 's/^accounts *= *\([0-9]*\).*/\1/p' $(CONFIG))
 worker-user:
+	@if [ -z "$(WORKER_USER)" ] || [ -z "$(WORKER_ACCOUNTS)" ]; then \
+		echo "make: cannot read user and accounts from $(CONFIG)" >&2; exit 1; fi
 	@if [ "$$(id -u)" = 0 ]; then for i in $$(seq 0 $$(($(WORKER_ACCOUNTS) - 1))); do \
-		id mlpworker$$i >/dev/null 2>&1 || \
-		useradd --system --no-create-home --user-group --shell /usr/sbin/nologin mlpworker$$i; done; fi
+		id $(WORKER_USER)$$i >/dev/null 2>&1 || \
+		useradd --system --no-create-home --user-group --shell /usr/sbin/nologin $(WORKER_USER)$$i; done; fi
 
 demo: $(VENV)/.installed worker-user
 	$(PY) -m autograder grade reference/mlp.py --out demo-results/reference.json

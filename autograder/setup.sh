@@ -4,7 +4,20 @@
 # (python3 3.12) base images: the grader supports Python 3.10 to 3.13, and
 # requirements.txt picks the right pins for whichever python3 the image has.
 set -euo pipefail
-SOURCE=/autograder/source
+ROOT="${AUTOGRADER_ROOT:-/autograder}"   # another root: to try this script anywhere (tests/test_deploy.py)
+SOURCE="$ROOT/source"
+# Facts written once elsewhere, read here with sed: this runs before any venv exists, and
+# Python 3.10 (Gradescope's default) has no TOML reader of its own.
+# The worker accounts: `user` and `accounts` in [limits] of autograder/config.toml.
+USER_BASE="$(sed -n 's/^user *= *"\([^"]*\)".*/\1/p' "$SOURCE/autograder/config.toml")"
+ACCOUNTS="$(sed -n 's/^accounts *= *\([0-9]*\).*/\1/p' "$SOURCE/autograder/config.toml")"
+# torch's version: its pin in requirements.txt.
+TORCH="$(sed -n 's/^torch==\([0-9][0-9.]*\).*/\1/p' "$SOURCE/requirements.txt")"
+if [[ -z "$USER_BASE" || ! "$ACCOUNTS" =~ ^[0-9]+$ || ! "$TORCH" =~ ^[0-9][0-9.]*$ ]]; then
+  echo "setup.sh: cannot read user and accounts from autograder/config.toml, or torch==VERSION" \
+       "from requirements.txt (read: '$USER_BASE', '$ACCOUNTS', '$TORCH')" >&2
+  exit 1
+fi
 
 # A fresh image may have no package lists yet.
 apt-get update
@@ -13,16 +26,16 @@ if ! python3 -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3,
   echo "setup.sh: the grader needs Python 3.10 to 3.13; this image's python3 is $(python3 -V 2>&1)" >&2
   exit 1
 fi
-python3 -m venv /autograder/venv
+python3 -m venv "$ROOT/venv"
 # The CPU build of torch (the default one from PyPI carries CUDA, several GB).
-/autograder/venv/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
-/autograder/venv/bin/pip install --no-cache-dir -r "$SOURCE/requirements.txt"
+"$ROOT/venv/bin/pip" install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu "torch==$TORCH"
+"$ROOT/venv/bin/pip" install --no-cache-dir -r "$SOURCE/requirements.txt"
 
 # Student code runs as these accounts, one per grading session running at once: no login,
-# no home, no supplementary groups (the count is `accounts` in autograder/config.toml).
-for i in 0 1 2 3 4 5 6 7; do
-  id "mlpworker$i" >/dev/null 2>&1 ||
-    useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "mlpworker$i"
+# no home, no supplementary groups.
+for ((i = 0; i < ACCOUNTS; i++)); do
+  id "$USER_BASE$i" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$USER_BASE$i"
 done
 # The hidden reference is readable by root only.
 chmod 700 "$SOURCE/reference"

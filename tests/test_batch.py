@@ -1,6 +1,7 @@
 """Many grades at once: a batch gives each submission the grade it gets alone, grading
 sessions running side by side never disturb each other, and a worker reads nothing but
 its own submission."""
+import dataclasses
 import os
 import shutil
 import stat
@@ -13,10 +14,11 @@ import time
 import pytest
 from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost, needs_root, outputs
 
+from autograder import config
 from autograder.classroom.batch import submission_seed
 from autograder.classroom.export import read_source
+from autograder.common.messages import MESSAGES
 from autograder.sandbox.accounts import take_account
-from autograder.sandbox.limits import Limits
 from autograder.sandbox.worker.confine import abi
 
 CORRECT = sorted((SUBMISSIONS / "correct").glob("*.py"))
@@ -48,6 +50,23 @@ def test_plain_folder_takes_folders_and_py_files(tmp_path):
     (tmp_path / "empty").mkdir()
     subs = {s.name: s.status for s in read_source(tmp_path, tmp_path / "unused")}
     assert subs == {"alice": "ok", "bob": "ok", "empty": "no_mlp"}
+
+
+def test_a_folder_without_exactly_one_mlp_is_told_so_in_its_language(tmp_path):
+    """In a batch, as alone: a folder with two mlp.py files reads both paths, one with
+    none reads that there is none, in the configured language."""
+    src = tmp_path / "src"
+    (src / "two" / "old").mkdir(parents=True)
+    for rel in ("mlp.py", "old/mlp.py"):
+        shutil.copy(ROOT / "reference" / "mlp.py", src / "two" / rel)
+    (src / "none").mkdir()
+    (src / "none" / "README.md").write_text("no code here\n")
+    results, _ = grade_all(src, tmp_path / "out", language="zh")
+    assert MESSAGES["several_mlp"]["zh"].format(paths="mlp.py, old/mlp.py") in outputs(results["two"]), \
+        lost(results["two"])
+    assert MESSAGES["no_mlp"]["zh"] not in outputs(results["two"])
+    assert MESSAGES["no_mlp"]["zh"] in outputs(results["none"]), lost(results["none"])
+    assert results["two"]["score"] == results["none"]["score"] == 0
 
 
 def test_hostile_neighbours_change_nothing(graded):
@@ -87,7 +106,7 @@ def test_sessions_at_once_never_disturb_each_other(tmp_path):
 def test_a_session_waits_for_a_free_account(capfd):
     """With every account held, the next session says so and waits; it goes on as soon
     as one is free."""
-    limits = Limits(accounts=2)
+    limits = dataclasses.replace(config.load()["limits"], accounts=2)
     held = [take_account(limits), take_account(limits)]
     assert len({a.name for a in held}) == 2
     got = []

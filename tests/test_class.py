@@ -14,10 +14,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SUBMISSIONS
+from conftest import ROOT, SUBMISSIONS, lost, outputs
 
 from autograder.classroom import export
 from autograder.classroom.batch import submission_seed
+from autograder.common.messages import MESSAGES
 
 BIG = 50 << 20   # a 50 MB mlp.py
 
@@ -125,6 +126,16 @@ def test_every_submitter_gets_a_row_with_a_clear_status(first_run):
     for skipped in ("submission_7", "submission_9"):
         assert f"skipped {skipped}" in proc.stderr
     assert "\r" not in proc.stderr   # no progress bar when stderr is not a terminal
+
+
+def test_a_student_with_two_mlp_files_reads_which_two(first_run):
+    """submission_6 holds mlp.py and old/mlp.py: in a batch as alone, its student reads
+    that there are several, and where (not that there is none)."""
+    out, _ = first_run
+    data = json.loads((out / "results" / "submission_6.json").read_text())
+    said = outputs(data)
+    assert MESSAGES["several_mlp"]["en"].format(paths="mlp.py, old/mlp.py") in said, lost(data)
+    assert MESSAGES["no_mlp"]["en"] not in said, lost(data)
 
 
 def test_seeds_come_from_the_run_seed_and_the_name(first_run):
@@ -402,3 +413,32 @@ def test_the_report_opens_offline_in_a_browser(first_run, tmp_path):
     assert shot.stat().st_size > 20_000   # bars, a histogram and tables, not a blank page
     page = browse(out / "feedback" / "submission_1.html", "--dump-dom")
     assert "total: 100/100" in re.sub(r"<[^>]+>", " ", page.stdout)
+
+
+def test_a_chinese_report_has_no_english_status(tmp_path, monkeypatch):
+    """The report's words, its status column and export's details included, come from
+    messages.py in the configured language (here zh, written from made-up results)."""
+    from autograder import messages, report
+
+    monkeypatch.setattr(messages, "_language", "zh")   # as grade-all sets it from config.toml
+    src = tmp_path / "src"
+    for rel in ("ok/mlp.py", "two/mlp.py", "two/old/mlp.py", "late/mlp.py"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text("")
+    (src / "none").mkdir()
+    subs = export.read_source(src, tmp_path / "unused")
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    test = {"number": "1.1", "name": "forward", "score": 5.0, "max_score": 5.0, "status": "passed",
+            "tags": ["forward"]}
+    for name in ("ok", "two", "none"):
+        data = {"score": 5.0 if name == "ok" else 0.0, "extra_data": {"seed": 1},
+                "tests": [test if name == "ok" else {**test, "score": 0.0, "status": "failed"}]}
+        (out / "results" / f"{name}.json").write_text(json.dumps(data))
+    report.write_reports(subs, out, "zh")
+    page = report_text(out)
+    everyone = {r.split(" ", 1)[0]: r for r in table(page, "everyone")}
+    assert everyone == {"late": "late 尚未评分", "none": "none 0 没有 mlp.py", "ok": "ok 5 已评分",
+                        "two": "two 0 有多个 mlp.py"}, everyone
+    assert "two 未评分" not in page and "graded" not in page and "several" not in page
+    assert [r["status"] for r in rows(out)] == ["尚未评分", "没有 mlp.py", "已评分", "有多个 mlp.py"]

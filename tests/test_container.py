@@ -13,6 +13,7 @@ import uuid
 import pytest
 from conftest import ROOT, by_tag, grade, lost, needs_root, outputs
 
+from autograder import config
 from autograder.common import messages
 from autograder.sandbox import container, handle, limits  # was: sandbox
 
@@ -69,7 +70,7 @@ def in_english():
 
 
 def test_a_worker_killed_for_memory_is_told_so(in_english):
-    lim = limits.Limits()
+    lim = config.load()["limits"]
     said = handle._decode_exit(-signal.SIGKILL, lim, oom=768)
     assert "more memory than the grading machine has (768 MB)" in said, said
     assert "from outside" in handle._decode_exit(-signal.SIGKILL, lim), "no OOM kill: someone else"
@@ -99,7 +100,7 @@ def test_the_kernel_chooses_the_worker(tmp_path):
     data, _ = grade(tmp_path / "mlp.py", tmp_path)
     adj, limit, _ = probe(data)
     assert adj == 1000, data["tests"][1]["output"]
-    assert limit <= limits.Limits.memory_bytes
+    assert limit <= config.load()["limits"].memory_bytes
 
 
 @contextlib.contextmanager
@@ -152,7 +153,7 @@ def test_in_a_small_container_the_worker_gets_what_is_left(tmp_path):
     assert adj == 1000
     assert limits.ADDRESS_SLACK < limit - size < 768 * MB - limits.GRADER_RESERVE + limits.ADDRESS_SLACK, \
         (limit, size)
-    assert limit < limits.Limits.memory_bytes
+    assert limit < config.load()["limits"].memory_bytes
 
 
 def grade_in_cgroup(path, tmp_path, limit):
@@ -199,3 +200,24 @@ def test_limits_follow_the_settings_file():
 
     text = (ROOT / "autograder" / "config.toml").read_text()
     assert "total_seconds = 540" in text and config.load()["limits"].total_seconds == 540
+
+
+def test_an_override_file_changes_only_the_keys_it_names(tmp_path, monkeypatch):
+    """config.toml is the one place a limit is set; AUTOGRADER_CONFIG's file overlays a few
+    keys, and a setting missing from config.toml is an error that names it."""
+    from autograder import config
+
+    shipped = config.load()
+    (tmp_path / "few.toml").write_text('language = "en"\n[limits]\ntotal_seconds = 25\n')
+    monkeypatch.setenv("AUTOGRADER_CONFIG", str(tmp_path / "few.toml"))
+    monkeypatch.delenv("AUTOGRADER_LANGUAGE", raising=False)
+    tried = config.load()
+    assert tried["language"] == "en" and tried["limits"].total_seconds == 25
+    assert tried["limits"].memory_bytes == shipped["limits"].memory_bytes == 3072 << 20
+    assert tried["default_visibility"] == shipped["default_visibility"]
+    monkeypatch.delenv("AUTOGRADER_CONFIG")
+    broken = tmp_path / "config.toml"
+    broken.write_text(config.CONFIG.read_text().replace("memory_mb", "# memory_mb"))
+    monkeypatch.setattr(config, "CONFIG", broken)
+    with pytest.raises(KeyError, match="memory_mb"):
+        config.load()

@@ -38,6 +38,62 @@ def test_autograder_zip_has_gradescope_layout(dist):
     assert info.external_attr >> 16 & 0o111
 
 
+FAKES = {   # what setup.sh would change on the machine, recorded instead (LOG)
+    "apt-get": 'exit 0',
+    "id": 'exit 1',   # no account exists yet
+    "useradd": 'echo "useradd ${@: -1}" >> "$LOG"',
+    "python3": f"""if [ "$1" = -m ] && [ "$2" = venv ]; then
+  mkdir -p "$3/bin" && printf '%s\\n' '#!/bin/sh' 'echo "pip $*" >> "$LOG"' > "$3/bin/pip" && chmod +x "$3/bin/pip"
+else exec {sys.executable} "$@"; fi""",
+}
+
+
+def run_setup(dist, tmp_path, edit=lambda text: text, pins=lambda text: text):
+    """Run setup.sh of autograder.zip as Gradescope would, with apt-get, useradd and the
+    venv faked; config.toml and requirements.txt edited first. Returns what it did."""
+    root = tmp_path / "root"
+    zipfile.ZipFile(dist / "autograder.zip").extractall(root / "source")
+    for path, change in ((root / "source" / "autograder" / "config.toml", edit),
+                         (root / "source" / "requirements.txt", pins)):
+        path.write_text(change(path.read_text()))
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    for name, body in FAKES.items():
+        (fakes / name).write_text(f"#!/bin/bash\n{body}\n")
+        (fakes / name).chmod(0o755)
+    log = tmp_path / "log"
+    proc = run("bash", str(root / "source" / "setup.sh"),
+               env={"PATH": f"{fakes}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LOG": str(log)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return log.read_text().splitlines()
+
+
+def test_setup_reads_the_accounts_and_the_torch_pin_where_they_are_written(dist, tmp_path):
+    """setup.sh creates config.toml's accounts (user, accounts) and installs the torch of
+    requirements.txt: with other values there, it does what they say."""
+    from autograder import config
+
+    shipped = config.load()["limits"]
+    did = run_setup(dist, tmp_path / "shipped")
+    torch = next(line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("torch=="))
+    assert [d for d in did if d.startswith("useradd")] == [f"useradd {shipped.user}{i}" for i in range(shipped.accounts)]
+    assert any(d.startswith("pip install") and d.endswith(f" {torch}") for d in did), did
+    did = run_setup(dist, tmp_path / "edited",
+                    edit=lambda t: t.replace(f"accounts = {shipped.accounts}", "accounts = 3")
+                                    .replace(f'user = "{shipped.user}"', 'user = "grader"'),
+                    pins=lambda t: t.replace(torch, "torch==9.8.7"))
+    assert [d for d in did if d.startswith("useradd")] == ["useradd grader0", "useradd grader1", "useradd grader2"]
+    assert any(d.startswith("pip install") and d.endswith(" torch==9.8.7") for d in did), did
+
+
+def test_make_reads_the_accounts_from_the_settings(tmp_path):
+    settings = tmp_path / "config.toml"
+    settings.write_text('[limits]\nuser = "grader"   # base name\naccounts = 3\n')
+    proc = run("make", "-n", "worker-user", f"CONFIG={settings}")
+    assert proc.returncode == 0, proc.stderr
+    assert "seq 0 $((3 - 1))" in proc.stdout and "nologin grader$i" in proc.stdout, proc.stdout
+
+
 def test_handout_never_contains_reference_code(dist):
     z = zipfile.ZipFile(dist / "handout.zip")
     names = z.namelist()

@@ -2,7 +2,10 @@
 realistic bugs, graded end to end by `python -m autograder grade`."""
 
 import pytest
-from conftest import ROOT, SUBMISSIONS, by_tag, header, lost, outputs
+from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, header, lost, outputs
+
+from autograder.classroom.batch import submission_seed
+from autograder.common.messages import MESSAGES
 
 FUNCTION_TAGS = {"forward", "loss", "backward", "sgd_step", "training"}
 INTERNAL = ("not your fault", "不是你的问题")
@@ -12,7 +15,8 @@ def test_reference_gets_full_marks(graded):
     data = graded(ROOT / "reference" / "mlp.py")
     assert data["score"] == 100, lost(data)
     assert all(t["status"] == "passed" for t in data["tests"]), lost(data)
-    assert data["extra_data"]["seed"] >= 0
+    seed = submission_seed(SEED, batch_name(ROOT / "reference" / "mlp.py"))   # graded in the class batch
+    assert data["extra_data"]["seed"] == seed and data["output"] == MESSAGES["seed"]["en"].format(seed=seed)
 
 
 def test_every_test_has_one_function_tag(graded):
@@ -53,12 +57,17 @@ def test_bug_costs_points_only_where_it_is(graded, path):
 
 
 def test_seed_reproduces_a_grade(tmp_path):
+    """The same seed gives the same grade word for word; another seed gives other random
+    inputs (so the seed is really used: 3.4's figures differ) and the same verdict."""
     from conftest import grade
     path = SUBMISSIONS / "buggy" / "relu_mask_ge_zero.py"
     a, _ = grade(path, tmp_path, seed=1234)
     b, _ = grade(path, tmp_path, seed=1234)
-    assert a["extra_data"]["seed"] == 1234
+    c, _ = grade(path, tmp_path, seed=1235)
+    assert a["extra_data"]["seed"] == 1234 and c["extra_data"]["seed"] == 1235
     assert [t["output"] for t in a["tests"]] == [t["output"] for t in b["tests"]]
+    assert [t["output"] for t in a["tests"]] != [t["output"] for t in c["tests"]], lost(a)
+    assert [t["score"] for t in a["tests"]] == [t["score"] for t in c["tests"]], lost(a) + "\n" + lost(c)
 
 
 def test_messages_name_the_problem(graded):

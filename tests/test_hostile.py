@@ -1,5 +1,6 @@
 """Hostile submissions are contained: the grade is still written, by us, and reflects only
 what the functions returned."""
+import json
 import os
 import pwd
 import re
@@ -8,13 +9,16 @@ import time
 import pytest
 from conftest import ROOT, SUBMISSIONS, by_tag, grade, lost, needs_root, outputs
 
+from autograder import config
+
 HOSTILE = SUBMISSIONS / "hostile"
 
 
 def worker_uids():
     """Every account student code may run as: the pool, and the older single accounts."""
     uids = set()
-    for name in [f"mlpworker{i}" for i in range(8)] + ["mlpworker", "nobody"]:
+    limits = config.load()["limits"]   # the pool's size and name: config.toml's
+    for name in [f"{limits.user}{i}" for i in range(limits.accounts)] + [limits.user, "nobody"]:
         try:
             uids.add(pwd.getpwnam(name).pw_uid)
         except KeyError:
@@ -60,9 +64,14 @@ def zero(data, *tags):
 
 
 def test_forged_results_are_overwritten(graded):
+    """mlp.py writes a perfect results.json wherever it can, at import: what is read is
+    the grader's, with its own tests, and nothing of the forgery."""
     data = graded(HOSTILE / "forge_results.py")
-    assert data["score"] < 50
-    assert len(data["tests"]) >= 15
+    assert data["score"] < 50, lost(data)
+    reference = graded(ROOT / "reference" / "mlp.py")
+    assert [(t["number"], t["name"], t["max_score"]) for t in data["tests"]] == \
+        [(t["number"], t["name"], t["max_score"]) for t in reference["tests"]]
+    assert "All tests passed." not in json.dumps(data), data["output"]   # the forged text
 
 
 def test_sys_exit_at_import(graded):

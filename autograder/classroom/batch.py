@@ -39,8 +39,8 @@ from pathlib import Path
 
 from .. import config as settings
 from ..common import messages
-from ..grading.grade import grade_one
-from ..sandbox.accounts import _lock_folder, kill_user_processes, lock_down, take_account
+from ..grading.grade import begin, grade_one
+from ..sandbox.accounts import _lock_folder, kill_user_processes, take_account
 from ..sandbox.errors import InstallationError
 from ..sandbox.pool import Zygote
 from .export import GRADED_STATUSES, SourceError, read_source
@@ -66,12 +66,13 @@ def grader_fingerprint(reference=settings.REFERENCE):
 
 def fingerprint(sub, seed, grader):
     h = hashlib.sha256(f"{grader}:{seed}:{sub.status}:".encode())
-    if sub.path and sub.path.is_file():
-        h.update(sub.path.read_bytes())
-    elif sub.path:
-        for p in sorted(sub.path.rglob("*")):
+    where = sub.path or sub.where   # without exactly one mlp.py: its folder (the paths its student reads)
+    if where and where.is_file():
+        h.update(where.read_bytes())
+    elif where:
+        for p in sorted(where.rglob("*")):
             if p.is_file():
-                h.update(str(p.relative_to(sub.path)).encode() + b"\0" + p.read_bytes())
+                h.update(str(p.relative_to(where)).encode() + b"\0" + p.read_bytes())
     return h.hexdigest()
 
 
@@ -197,8 +198,6 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
     merge writes them). Returns (submissions, {name: results dict}). Raises SourceError
     if source is unreadable, Interrupted on SIGTERM and KeyboardInterrupt on Ctrl-C."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: fork-safe, one thread each
-    conf = settings.load()
-    messages.set_language(conf["language"])
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -216,7 +215,7 @@ def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=setting
         for folder in (unpacked, partial):
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-        lock_down(reference.parent, reference.parent.parent / ".git", results_dir, unpacked, out_dir / ".partial")
+        conf = begin(reference, results_dir, unpacked, out_dir / ".partial")
         skipped = []
         subs = read_source(source, unpacked, skipped)
         for member in skipped:
@@ -279,7 +278,9 @@ def _tasks(subs, seed0, grader, results_dir, partial, force):
         out = results_dir / f"{sub.name}.json"
         if not force and up_to_date(out, fp):
             continue
-        tasks.append((sub.name, str(sub.path), s, str(out), str(partial / f"{sub.name}.json"),
+        # Without exactly one mlp.py, grade_one is given the folder: it finds the same
+        # problem there (grade.find_submission) and its student reads which one.
+        tasks.append((sub.name, str(sub.path or sub.where), s, str(out), str(partial / f"{sub.name}.json"),
                       {"fingerprint": fp, "submission": sub.name}))
     return tasks
 
@@ -527,8 +528,6 @@ def merge(dirs, out_dir):
     Raises SourceError when a part is missing or the parts disagree."""
     from .export import Submission
 
-    conf = settings.load()
-    messages.set_language(conf["language"])
     found = {}   # (part, parts) -> (dir, manifest)
     for d in map(Path, dirs):
         if not d.is_dir():
@@ -566,7 +565,7 @@ def merge(dirs, out_dir):
     results_dir.mkdir(parents=True, exist_ok=True)
     lock = _hold(out_dir)
     try:
-        lock_down(results_dir)
+        conf = begin(settings.REFERENCE, results_dir)
         run_seed(out_dir, first["seed"])
         subs = [Submission(s["name"], None, s["status"], s["detail"], s["submitters"], s["created_at"])
                 for s in first["submissions"]]

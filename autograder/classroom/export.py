@@ -18,12 +18,16 @@ from pathlib import Path
 
 import yaml
 
+from ..common.messages import say
+from ..grading.grade import find_submission
+
 MAX_MLP_BYTES = 1 << 20         # a real mlp.py is a few kilobytes
 MAX_UNPACKED_BYTES = 1 << 30    # a zip that would unpack to more is refused (a zip bomb)
 MAX_MEMBERS = 100_000
 # Statuses the grader gives a verdict on: without exactly one mlp.py it is 0, with its usual
 # message, as on Gradescope. The others (too_large, missing) are not graded.
 GRADED_STATUSES = ("ok", "no_mlp", "several_mlp")
+STATUSES = (*GRADED_STATUSES, "too_large", "missing")   # each is said in words by messages' status_<it>
 
 
 @dataclass
@@ -32,10 +36,11 @@ class Submission:
 
     name: str                          # its folder (or file) name in the source; results/<name>.json
     path: Path | None = None           # the mlp.py to grade (status "ok")
-    status: str = "ok"                 # ok, no_mlp, several_mlp, too_large, missing, not_utf8
-    detail: str = ""                   # for the instructor: which files, how large, ...
+    status: str = "ok"                 # one of STATUSES
+    detail: str = ""                   # for the instructor, in the configured language: which files, how large, ...
     submitters: list = field(default_factory=list)   # [{"name", "sid", "email"}]; [] if unknown
     created_at: str = ""
+    where: Path | None = None          # the folder (or .py file) it was found in; what grade-all grades
 
 
 class SourceError(Exception):
@@ -107,27 +112,23 @@ def _root(folder):
 
 
 def _look_at(sub, where):
-    """Find the one mlp.py of a submission (a folder, or a .py file) and set its status."""
-    if where.is_file():
-        found = [where]
-    else:
-        found = sorted(p for p in where.rglob("mlp.py") if p.is_file() and "__MACOSX" not in p.parts)
-    if not found:
-        sub.status, sub.detail = "no_mlp", "no file named mlp.py"
+    """Find the one mlp.py of a submission (a folder, or a .py file) and set its status.
+    The search is grade.find_submission's, so a batch finds what `grade` alone finds."""
+    sub.where = where
+    mlp, problem = find_submission(where)
+    if problem:
+        sub.status = problem[0]
+        sub.detail = problem[1]["paths"] if problem[0] == "several_mlp" else say("detail_no_mlp")
         return sub
-    if len(found) > 1:
-        sub.status = "several_mlp"
-        sub.detail = ", ".join(str(p.relative_to(where)) for p in found)
-        return sub
-    size = found[0].stat().st_size
+    size = mlp.stat().st_size
     if size > MAX_MLP_BYTES:
-        sub.status, sub.detail = "too_large", f"{found[0].name} is {size / 2**20:.1f} MB"
+        sub.status, sub.detail = "too_large", say("detail_too_large", name=mlp.name, mb=size / 2**20)
         return sub
-    sub.path = found[0]
+    sub.path = mlp
     try:
-        found[0].read_bytes().decode("utf-8")
+        mlp.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        sub.detail = "not UTF-8: graded as it is"   # Python may still read it (a coding line)
+        sub.detail = say("detail_not_utf8")   # Python may still read it (a coding line)
     return sub
 
 
@@ -162,7 +163,7 @@ def read_source(source, scratch, skipped=None):
                                      for p in people if isinstance(p, dict)])
         where = root / str(key)
         if not where.is_dir():
-            sub.status, sub.detail = "missing", "named in submission_metadata.yml, but no such folder"
+            sub.status, sub.detail = "missing", say("detail_missing")
         else:
             _look_at(sub, where)
         subs.append(sub)
@@ -171,7 +172,7 @@ def read_source(source, scratch, skipped=None):
         if p.is_dir() and p.name not in known and p.name != "__MACOSX":
             sub = _look_at(Submission(safe_name(p.name)), p)
             if sub.status == "ok":
-                sub.detail = "not in submission_metadata.yml" + (f"; {sub.detail}" if sub.detail else "")
+                sub.detail = say("detail_not_in_metadata") + (f"; {sub.detail}" if sub.detail else "")
             subs.append(sub)
     return subs
 

@@ -22,56 +22,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from ..common import messages
+from ..common.messages import say
 from .export import GRADED_STATUSES
+from .grade import number_key
 
 FUNCTIONS = ("forward", "loss", "backward", "sgd_step", "training")
-STATUS = {   # the status column, per Submission.status
-    "ok": "graded", "no_mlp": "no mlp.py", "several_mlp": "several mlp.py",
-    "too_large": "file too large", "missing": "folder missing",
-}
-TEXT = {
-    "title": {"en": "Task 1: class report", "zh": "任务一：全班报告"},
-    "summary": {"en": "{graded} of {total} submissions graded · mean {mean:.1f} · median {median:g} · "
-                      "full marks {full}",
-                "zh": "共 {total} 份提交，已评分 {graded} 份 · 平均分 {mean:.1f} · 中位数 {median:g} · "
-                      "满分 {full} 份"},
-    "histogram": {"en": "Score distribution", "zh": "分数分布"},
-    "submissions": {"en": "submissions", "zh": "份提交"},
-    "tests": {"en": "Pass rate of each test", "zh": "各测试通过率"},
-    "test": {"en": "test", "zh": "测试"},
-    "passed": {"en": "passed", "zh": "通过"},
-    "functions": {"en": "Score by function", "zh": "各函数得分"},
-    "function": {"en": "function", "zh": "函数"},
-    "points": {"en": "mean points", "zh": "平均得分"},
-    "mistakes": {"en": "Classic mistakes the grader recognised", "zh": "评分程序识别出的常见错误"},
-    "mistake": {"en": "mistake (the hint students read)", "zh": "错误（学生看到的提示）"},
-    "count": {"en": "submissions", "zh": "提交数"},
-    "who": {"en": "which", "zh": "哪些提交"},
-    "none": {"en": "none", "zh": "无"},
-    "problems": {"en": "Timeouts, crashes and submissions not graded", "zh": "超时、崩溃与未能评分的提交"},
-    "submission": {"en": "submission", "zh": "提交"},
-    "what": {"en": "what happened", "zh": "情况"},
-    "timeout": {"en": "a call timed out in tests {tests}", "zh": "测试 {tests} 中有调用超时"},
-    "crash": {"en": "its worker crashed in tests {tests}", "zh": "测试 {tests} 中运行代码的进程崩溃"},
-    "out_of_time": {"en": "the grading time ran out in tests {tests}", "zh": "测试 {tests} 时评分总时间已用完"},
-    "grader_error": {"en": "the grader failed (not the student's fault): {detail}",
-                     "zh": "评分程序出错（不是学生的问题）：{detail}"},
-    "not_graded": {"en": "not graded: {status} ({detail})", "zh": "未评分：{status}（{detail}）"},
-    "pending": {"en": "not graded yet (interrupted run?)", "zh": "尚未评分（运行被中断？）"},
-    "everyone": {"en": "Every submission (click a name for what the student read)",
-                 "zh": "全部提交（点击名称查看学生看到的反馈）"},
-    "who_submitted": {"en": "submitted by", "zh": "提交者"},
-    "score": {"en": "score", "zh": "分数"},
-    "status": {"en": "status", "zh": "状态"},
-    "changes": {"en": "Changes since the last run", "zh": "与上次运行相比的变化"},
-    "old_new": {"en": "score: before → now", "zh": "分数：之前 → 现在"},
-    "changed_tests": {"en": "tests that changed", "zh": "变化的测试"},
-    "feedback_title": {"en": "Feedback for {name}", "zh": "{name} 的反馈"},
-    "back": {"en": "back to the class report", "zh": "返回全班报告"},
-    "total": {"en": "total", "zh": "总分"},
-    "hidden": {"en": "hidden from the student", "zh": "学生看不到"},
-    "not_yet": {"en": "This submission has no result yet.", "zh": "这份提交还没有评分结果。"},
-}
 STYLE = ("<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
          "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #ddd;"
          "padding:.25em .6em;text-align:left;vertical-align:top}.bar{display:inline-block;width:12em;"
@@ -96,10 +51,6 @@ def replace_file(path, data):
         raise
 
 
-def _t(key, lang, **fields):
-    return TEXT[key][lang].format(**fields)
-
-
 def load_results(subs, out_dir):
     results = {}
     for sub in subs:
@@ -112,7 +63,7 @@ def load_results(subs, out_dir):
 
 
 def _number_key(number):
-    return [int(x) if x.isdigit() else 0 for x in str(number).split(".")]
+    return number_key(number), str(number)   # then by name: a set's order is not fixed
 
 
 def test_numbers(results):
@@ -120,18 +71,24 @@ def test_numbers(results):
     return sorted(numbers, key=_number_key)
 
 
-def status_of(sub, data):
+def _status_text(status, lang):
+    """export.Submission.status in words (export.STATUSES: each has a status_ message)."""
+    key = "status_" + status
+    return say(key, lang) if key in messages.MESSAGES else status
+
+
+def status_of(sub, data, lang):
     """The status column: what export.py found, then what the grading did."""
     if sub.status != "ok":
-        return STATUS.get(sub.status, sub.status)
+        return _status_text(sub.status, lang)
     if data is None:
-        return "not graded yet"
+        return say("status_pending", lang)
     if data["extra_data"].get("grader_error"):
-        return "grader failed"
-    return "graded" + (f" ({sub.detail})" if sub.detail else "")
+        return say("status_grader_failed", lang)
+    return say("status_ok_detail", lang, detail=sub.detail) if sub.detail else say("status_ok", lang)
 
 
-def write_csv(subs, results, path):
+def write_csv(subs, results, path, lang):
     numbers = test_numbers(results)
     with io.StringIO(newline="") as f:
         out = csv.writer(f)
@@ -146,7 +103,7 @@ def write_csv(subs, results, path):
             for person in sub.submitters or [{"name": "", "sid": "", "email": ""}]:
                 out.writerow([person["name"], person["sid"], person["email"], sub.name, score, top,
                               *(f"{by_number[n]:g}" if n in by_number else "" for n in numbers),
-                              status_of(sub, data), seed])
+                              status_of(sub, data, lang), seed])
         replace_file(path, f.getvalue().encode("utf-8-sig"))
 
 
@@ -163,7 +120,7 @@ def _svg_histogram(scores, lang):
         x = 10 + i * (bar + 6)
         label = "100" if i == 10 else f"{i * 10}–{i * 10 + 9}"
         parts.append(f'<rect x="{x}" y="{height - h + 10:.1f}" width="{bar}" height="{h:.1f}" fill="#4a7ab5">'
-                     f'<title>{label}: {count} {_t("submissions", lang)}</title></rect>')
+                     f'<title>{label}: {count} {say("report_submissions", lang)}</title></rect>')
         if count:
             parts.append(f'<text x="{x + bar / 2}" y="{height - h + 6:.1f}" font-size="11" '
                          f'text-anchor="middle">{count}</text>')
@@ -177,8 +134,8 @@ def _bar(fraction):
             f'<span>{100 * fraction:.0f}%</span>')
 
 
-def summarise(subs, results):
-    """The report's numbers, for the page and for the project's tests."""
+def summarise(subs, results, lang):
+    """The report's numbers and the words of its status column, for the page."""
     graded = {n: d for n, d in results.items() if not d["extra_data"].get("grader_error")}
     scores = sorted(d["score"] for d in graded.values())
     tests = {}
@@ -210,14 +167,14 @@ def summarise(subs, results):
             problems[name].append((event, ", ".join(numbers)))
     for sub in subs:
         if sub.status not in GRADED_STATUSES:
-            problems[sub.name].append(("not_graded", (STATUS.get(sub.status, sub.status), sub.detail)))
+            problems[sub.name].append(("not_graded", (sub.status, sub.detail)))
         elif sub.name not in results:
             problems[sub.name].append(("pending", ""))
     everyone = []
     for sub in subs:
         data = results.get(sub.name)
         scored = data is not None and not data["extra_data"].get("grader_error")
-        everyone.append({"name": sub.name, "status": status_of(sub, data),
+        everyone.append({"name": sub.name, "status": status_of(sub, data, lang),
                          "who": ", ".join(p["name"] for p in sub.submitters),
                          "score": f'{data["score"]:g}' if scored else ""})
     ranked = sorted(mistakes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -235,67 +192,72 @@ def _hint_text(hint, lang):
                    for literal, field, _, _ in string.Formatter().parse(template))
 
 
+def _table(name, headers, lang):
+    """A table's opening and its header row: headers are message keys (None: an empty cell)."""
+    cells = "".join(f"<th>{say(key, lang) if key else ''}</th>" for key in headers)
+    return f"<table id='{name}'><tr>{cells}</tr>"
+
+
 def write_html(summary, path, lang):
     e = html.escape
     scores = summary["scores"]
     median = scores[len(scores) // 2] if scores else 0
     mean = sum(scores) / len(scores) if scores else 0
     full = sum(1 for s in scores if s == 100)
-    out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{_t("title", lang)}</title>',
+    said = say("report_summary", lang, graded=summary["graded"], total=summary["total"], mean=mean, median=median,
+               full=full)
+    out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{say("report_title", lang)}</title>',
            STYLE, "</head><body>",
-           f"<h1>{_t('title', lang)}</h1>",
-           f'<p id="summary">{e(_t("summary", lang, graded=summary["graded"], total=summary["total"], mean=mean, median=median, full=full))}</p>',
-           f"<h2>{_t('histogram', lang)}</h2>", _svg_histogram(scores, lang),
-           f"<h2>{_t('tests', lang)}</h2><table id='tests'><tr><th>{_t('test', lang)}</th><th></th>"
-           f"<th>{_t('passed', lang)}</th></tr>"]
+           f"<h1>{say('report_title', lang)}</h1>",
+           f'<p id="summary">{e(said)}</p>',
+           f"<h2>{say('report_histogram', lang)}</h2>", _svg_histogram(scores, lang),
+           f"<h2>{say('report_tests', lang)}</h2>", _table("tests", ("report_test", None, "report_passed"), lang)]
     for number, row in summary["tests"].items():
         out.append(f"<tr><td>{e(str(number))}</td><td>{e(row['name'])}</td><td>{_bar(row['passed'] / row['total'])} "
                    f"<small>{row['passed']}/{row['total']}</small></td></tr>")
-    out.append(f"</table><h2>{_t('functions', lang)}</h2><table id='functions'><tr><th>{_t('function', lang)}</th>"
-               f"<th>{_t('points', lang)}</th></tr>")
+    out.append(f"</table><h2>{say('report_functions', lang)}</h2>"
+               + _table("functions", ("report_function", "report_points"), lang))
     for f, (got, top) in summary["functions"].items():
         out.append(f"<tr><td>{f}</td><td>{_bar(got / top)} <small>{got:.1f}/{top:g}</small></td></tr>")
-    out.append(f"</table><h2>{_t('mistakes', lang)}</h2>")
+    out.append(f"</table><h2>{say('report_mistakes', lang)}</h2>")
     if summary["mistakes"]:
-        out.append(f"<table id='mistakes'><tr><th>{_t('mistake', lang)}</th><th>{_t('count', lang)}</th>"
-                   f"<th>{_t('who', lang)}</th></tr>")
+        out.append(_table("mistakes", ("report_mistake", "report_count", "report_who"), lang))
         for hint, names in summary["mistakes"]:
             out.append(f"<tr><td>{e(_hint_text(hint, lang))} <small>({e(hint)})</small></td><td>{len(names)}</td>"
                        f"<td>{', '.join(map(_link, names))}</td></tr>")
         out.append("</table>")
     else:
-        out.append(f"<p>{_t('none', lang)}</p>")
-    out.append(f"<h2>{_t('problems', lang)}</h2>")
+        out.append(f"<p>{say('report_none', lang)}</p>")
+    out.append(f"<h2>{say('report_problems', lang)}</h2>")
     if summary["problems"]:
-        out.append(f"<table id='problems'><tr><th>{_t('submission', lang)}</th><th>{_t('what', lang)}</th></tr>")
+        out.append(_table("problems", ("report_submission", "report_what"), lang))
         for name, items in summary["problems"].items():
             said = []
             for kind, detail in items:
                 if kind in ("timeout", "crash", "out_of_time"):
-                    said.append(_t(kind, lang, tests=detail))
+                    said.append(say("report_" + kind, lang, tests=detail))
                 elif kind == "grader_error":
-                    said.append(_t(kind, lang, detail=detail))
+                    said.append(say("report_" + kind, lang, detail=detail))
                 elif kind == "not_graded":
-                    said.append(_t(kind, lang, status=detail[0], detail=detail[1]))
+                    said.append(say("report_" + kind, lang, status=_status_text(detail[0], lang), detail=detail[1]))
                 else:
-                    said.append(_t("pending", lang))
+                    said.append(say("report_pending", lang))
             out.append(f"<tr><td>{_link(name)}</td><td>{e('; '.join(said))}</td></tr>")
         out.append("</table>")
     else:
-        out.append(f"<p>{_t('none', lang)}</p>")
-    out.append(f"<h2>{_t('changes', lang)}</h2>")
+        out.append(f"<p>{say('report_none', lang)}</p>")
+    out.append(f"<h2>{say('report_changes', lang)}</h2>")
     if summary["changes"]:
-        out.append(f"<table id='changes'><tr><th>{_t('submission', lang)}</th><th>{_t('old_new', lang)}</th>"
-                   f"<th>{_t('changed_tests', lang)}</th></tr>")
+        out.append(_table("changes", ("report_submission", "report_old_new", "report_changed_tests"), lang))
         for change in summary["changes"]:
             tests = "<br>".join(e(f"{n} {name}: {old:g} → {new:g}") for n, name, old, new in change["tests"])
             out.append(f"<tr><td>{_link(change['name'])}</td><td>{change['old']:g} → {change['new']:g}</td>"
                        f"<td>{tests}</td></tr>")
         out.append("</table>")
     else:
-        out.append(f"<p>{_t('none', lang)}</p>")
-    out.append(f"<h2>{_t('everyone', lang)}</h2><table id='everyone'><tr><th>{_t('submission', lang)}</th>"
-               f"<th>{_t('who_submitted', lang)}</th><th>{_t('score', lang)}</th><th>{_t('status', lang)}</th></tr>")
+        out.append(f"<p>{say('report_none', lang)}</p>")
+    out.append(f"<h2>{say('report_everyone', lang)}</h2>" + _table(
+        "everyone", ("report_submission", "report_who_submitted", "report_score", "report_status"), lang))
     for row in summary["everyone"]:
         out.append(f"<tr><td>{_link(row['name'])}</td><td>{e(row['who'])}</td>"
                    f"<td>{e(row['score'])}</td><td>{e(row['status'])}</td></tr>")
@@ -330,20 +292,20 @@ def write_feedback(sub, data, path, lang):
     """One submission's page: every test with its score and what the student read, as
     Gradescope shows them; self-contained like the report."""
     e = html.escape
-    title = _t("feedback_title", lang, name=sub.name)
+    title = say("report_feedback_title", lang, name=sub.name)
     out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)}</title>', STYLE,
-           f'</head><body><p><a href="../report.html">{_t("back", lang)}</a></p><h1>{e(title)}</h1>']
+           f'</head><body><p><a href="../report.html">{say("report_back", lang)}</a></p><h1>{e(title)}</h1>']
     who = ", ".join(f'{p["name"]} ({p["sid"]})' if p.get("sid") else p["name"] for p in sub.submitters)
     if who:
-        out.append(f"<p>{_t('who_submitted', lang)}: {e(who)}</p>")
+        out.append(f"<p>{say('report_who_submitted', lang)}: {e(who)}</p>")
     if data is None:
-        out.append(f"<p>{_t('not_yet', lang)}</p>")
+        out.append(f"<p>{say('report_not_yet', lang)}</p>")
     else:
         top = sum(t["max_score"] for t in data["tests"])
-        out.append(f'<p id="total"><b>{_t("total", lang)}: {data["score"]:g}/{top:g}</b></p>')
+        out.append(f'<p id="total"><b>{say("report_total", lang)}: {data["score"]:g}/{top:g}</b></p>')
         out.append(_markdown(data.get("output", "")))
         for t in data["tests"]:
-            hidden = f' <small>({_t("hidden", lang)})</small>' if t.get("visibility") == "hidden" else ""
+            hidden = f' <small>({say("report_hidden", lang)})</small>' if t.get("visibility") == "hidden" else ""
             out.append(f'<h3 class="{e(t.get("status", ""))}">{e(str(t.get("number", "")))} {e(t["name"])} · '
                        f'{t["score"]:g}/{t["max_score"]:g}{hidden}</h3>{_markdown(t.get("output", ""))}')
     out.append("</body></html>\n")
@@ -371,11 +333,11 @@ def write_reports(subs, out_dir, lang, changed=()):
     """Write grades.csv, report.html and feedback/<name>.html from every result in
     out_dir; changed: what this run's regrades changed (changes()). Returns the results."""
     results = load_results(subs, out_dir)
-    write_csv(subs, results, Path(out_dir) / "grades.csv")
+    write_csv(subs, results, Path(out_dir) / "grades.csv", lang)
     (Path(out_dir) / "feedback").mkdir(exist_ok=True)
     for sub in subs:
         write_feedback(sub, results.get(sub.name), Path(out_dir) / feedback_path(sub.name), lang)
-    summary = summarise(subs, results)
+    summary = summarise(subs, results, lang)
     order = {sub.name: i for i, sub in enumerate(subs)}
     summary["changes"] = sorted(changed, key=lambda c: order.get(c["name"], len(order)))
     write_html(summary, Path(out_dir) / "report.html", lang)

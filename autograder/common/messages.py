@@ -1,4 +1,5 @@
-"""Every sentence the grader and the self-check show a student, in each language.
+"""Every sentence the grader and the self-check show a student, and every sentence of
+the class report an instructor reads (grade-all), in each language.
 
 `say(key, **fields)` formats one message in the current language (set_language).
 Shipped in the handout with checks.py, so it holds no reference values.
@@ -18,8 +19,9 @@ def language():
     return _language
 
 
-def say(key, **fields):
-    return MESSAGES[key][_language].format(**fields)
+def say(key, lang=None, **fields):
+    """One message in lang (default: the current language), its fields filled in."""
+    return MESSAGES[key][lang or _language].format(**fields)
 
 
 def hints_in(text):
@@ -464,6 +466,70 @@ MESSAGES = {
         "en": "Warning: {fn} converts tensors to NumPy (.numpy()): this works on your CPU but fails on the grader's GPU. Keep every step in torch operations.",
         "zh": "警告：{fn} 把张量转换成了 NumPy（.numpy()）：这在你的 CPU 上可以运行，但在评分器的 GPU 上会出错。请全程使用 torch 运算。",
     },
+    # -- the class report (grade-all: report.html, feedback pages, grades.csv's status) --
+    "report_title": {"en": "Task 1: class report", "zh": "任务一：全班报告"},
+    "report_summary": {
+        "en": "{graded} of {total} submissions graded · mean {mean:.1f} · median {median:g} · full marks {full}",
+        "zh": "共 {total} 份提交，已评分 {graded} 份 · 平均分 {mean:.1f} · 中位数 {median:g} · 满分 {full} 份",
+    },
+    "report_histogram": {"en": "Score distribution", "zh": "分数分布"},
+    "report_submissions": {"en": "submissions", "zh": "份提交"},
+    "report_tests": {"en": "Pass rate of each test", "zh": "各测试通过率"},
+    "report_test": {"en": "test", "zh": "测试"},
+    "report_passed": {"en": "passed", "zh": "通过"},
+    "report_functions": {"en": "Score by function", "zh": "各函数得分"},
+    "report_function": {"en": "function", "zh": "函数"},
+    "report_points": {"en": "mean points", "zh": "平均得分"},
+    "report_mistakes": {"en": "Classic mistakes the grader recognised", "zh": "评分程序识别出的常见错误"},
+    "report_mistake": {"en": "mistake (the hint students read)", "zh": "错误（学生看到的提示）"},
+    "report_count": {"en": "submissions", "zh": "提交数"},
+    "report_who": {"en": "which", "zh": "哪些提交"},
+    "report_none": {"en": "none", "zh": "无"},
+    "report_problems": {"en": "Timeouts, crashes and submissions not graded", "zh": "超时、崩溃与未能评分的提交"},
+    "report_submission": {"en": "submission", "zh": "提交"},
+    "report_what": {"en": "what happened", "zh": "情况"},
+    "report_timeout": {"en": "a call timed out in tests {tests}", "zh": "测试 {tests} 中有调用超时"},
+    "report_crash": {"en": "its worker crashed in tests {tests}", "zh": "测试 {tests} 中运行代码的进程崩溃"},
+    "report_out_of_time": {"en": "the grading time ran out in tests {tests}", "zh": "测试 {tests} 时评分总时间已用完"},
+    "report_grader_error": {
+        "en": "the grader failed (not the student's fault): {detail}",
+        "zh": "评分程序出错（不是学生的问题）：{detail}",
+    },
+    "report_not_graded": {"en": "not graded: {status} ({detail})", "zh": "未评分：{status}（{detail}）"},
+    "report_pending": {"en": "not graded yet (interrupted run?)", "zh": "尚未评分（运行被中断？）"},
+    "report_everyone": {
+        "en": "Every submission (click a name for what the student read)",
+        "zh": "全部提交（点击名称查看学生看到的反馈）",
+    },
+    "report_who_submitted": {"en": "submitted by", "zh": "提交者"},
+    "report_score": {"en": "score", "zh": "分数"},
+    "report_status": {"en": "status", "zh": "状态"},
+    "report_changes": {"en": "Changes since the last run", "zh": "与上次运行相比的变化"},
+    "report_old_new": {"en": "score: before → now", "zh": "分数：之前 → 现在"},
+    "report_changed_tests": {"en": "tests that changed", "zh": "变化的测试"},
+    "report_feedback_title": {"en": "Feedback for {name}", "zh": "{name} 的反馈"},
+    "report_back": {"en": "back to the class report", "zh": "返回全班报告"},
+    "report_total": {"en": "total", "zh": "总分"},
+    "report_hidden": {"en": "hidden from the student", "zh": "学生看不到"},
+    "report_not_yet": {"en": "This submission has no result yet.", "zh": "这份提交还没有评分结果。"},
+    # the status column (report.status_of), per export.Submission.status, then the grading
+    "status_ok": {"en": "graded", "zh": "已评分"},
+    "status_ok_detail": {"en": "graded ({detail})", "zh": "已评分（{detail}）"},
+    "status_no_mlp": {"en": "no mlp.py", "zh": "没有 mlp.py"},
+    "status_several_mlp": {"en": "several mlp.py", "zh": "有多个 mlp.py"},
+    "status_too_large": {"en": "file too large", "zh": "文件过大"},
+    "status_missing": {"en": "folder missing", "zh": "文件夹缺失"},
+    "status_pending": {"en": "not graded yet", "zh": "尚未评分"},
+    "status_grader_failed": {"en": "grader failed", "zh": "评分程序出错"},
+    # what export.py found in a submission (Submission.detail), for the instructor
+    "detail_no_mlp": {"en": "no file named mlp.py", "zh": "没有名为 mlp.py 的文件"},
+    "detail_too_large": {"en": "{name} is {mb:.1f} MB", "zh": "{name} 有 {mb:.1f} MB"},
+    "detail_not_utf8": {"en": "not UTF-8: graded as it is", "zh": "不是 UTF-8 编码：按原样评分"},
+    "detail_missing": {
+        "en": "named in submission_metadata.yml, but no such folder",
+        "zh": "submission_metadata.yml 中列出了它，但没有这个文件夹",
+    },
+    "detail_not_in_metadata": {"en": "not in submission_metadata.yml", "zh": "不在 submission_metadata.yml 中"},
 }
 
 

@@ -59,6 +59,15 @@ def find_submission(path):
     return found[0], None
 
 
+def number_key(number):
+    """Sort key of a test's number ("3.10" after "3.9"): the order of results.json's tests
+    and of the class report's columns. A test without a number comes last."""
+    parts = str(number or "").split(".")
+    if not all(p.isdigit() for p in parts):
+        return [10**9]
+    return [int(p) for p in parts]
+
+
 class GradingSession:
     """What the grading tests need from this run (see autograder/grading/tests/conftest.py):
     the runner holding the student's worker, the seed and the reference's path."""
@@ -78,14 +87,21 @@ class GradingSession:
             results.set_budget(config, *self.budget)
 
 
+def begin(reference, *protect):
+    """What a command that grades does first, once: read the settings (returned), speak
+    their language, and close the reference, the git history that also holds it, and
+    the folders in protect (results) to the worker accounts."""
+    conf = settings.load()
+    messages.set_language(conf["language"])
+    lock_down(reference.parent, reference.parent.parent / ".git", *protect)
+    return conf
+
+
 def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
     """Run one grading session; results.json is always written. Returns its dict.
     When the grader itself fails (its installation, or a bug), nothing is scored,
     extra_data.grader_error says why, and the cause is printed on stderr."""
-    conf = settings.load()
-    messages.set_language(conf["language"])
-    # The reference, and the git history that also holds it, are root-only from here on.
-    lock_down(reference.parent, reference.parent.parent / ".git", *protect)
+    conf = begin(reference, *protect)
     zygote, account, broken = None, None, None
     started = process_start()
     watchdog = _watchdog(out, started + conf["limits"].total_seconds - 2, seed, conf)

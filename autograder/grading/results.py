@@ -23,6 +23,7 @@ from ..common.checks import Mismatch
 from ..common.messages import fence
 from ..sandbox.errors import InstallationError, StudentCodeError
 from ..sandbox.worker.wire import safe_text
+from .grade import number_key
 
 STUDENT_ERRORS = (Mismatch, StudentCodeError)
 KEY = pytest.StashKey[dict]()
@@ -184,8 +185,7 @@ def _entry(item, outcome, default_visibility):
 
 
 def _order(item):
-    number = getattr(item.obj, "__number__", "")
-    return [int(x) if x.isdigit() else 0 for x in number.split(".")] if number else [10**9]
+    return number_key(getattr(item.obj, "__number__", ""))
 
 
 def build_results(config):

@@ -7,22 +7,25 @@ from dataclasses import dataclass
 
 @dataclass
 class Limits:
-    """What one worker may use. Times in seconds, sizes in bytes."""
+    """What one worker may use. Times in seconds, sizes in bytes. The values an instructor
+    may set have no default here: they are in autograder/config.toml (config.load), the
+    one place they are written, which setup.sh and make read too."""
 
-    call_seconds: float = 10.0       # wall clock for one call into mlp.py
-    start_seconds: float = 60.0      # wall clock to start Python, import torch and mlp.py
-    cpu_seconds: int = 600           # CPU time over the worker's whole life
-    memory_bytes: int = 3 << 30      # address space; not applied when a GPU may be used. Lowered
+    call_seconds: float              # wall clock for one call into mlp.py
+    start_seconds: float             # wall clock to start Python, import torch and mlp.py
+    cpu_seconds: int                 # CPU time over the worker's whole life
+    memory_bytes: int                # address space; not applied when a GPU may be used. Lowered
                                      # to what the machine (its cgroup) has left: container.py
-    processes: int = 128             # processes and threads of the worker user
-    file_bytes: int = 16 << 20       # largest file the worker may write
-    output_chars: int = 2000         # student output kept per call
-    user: str = "mlpworker"          # worker accounts are user0, user1, ... (see take_account)
-    accounts: int = 8                # how many: grading sessions that can run at once
-    total_seconds: float = 540.0     # one whole grade, start-up included (Gradescope's default: 600)
-    disk_bytes: int = 64 << 20       # all the worker may write (a private tmpfs where mounts are allowed)
+    processes: int                   # processes and threads of the worker user
+    file_bytes: int                  # largest file the worker may write
+    output_chars: int                # student output kept per call
+    user: str                        # worker accounts are user0, user1, ... (see take_account)
+    accounts: int                    # how many: grading sessions that can run at once
+    total_seconds: float             # one whole grade, start-up included (Gradescope's default: 600)
+    disk_bytes: int                  # all the worker may write (a private tmpfs where mounts are allowed)
+    isolate: bool                    # PID, network and mount namespaces per worker, where the kernel allows
+    # Not settings: far from anything a correct submission needs.
     disk_files: int = 1000           # files and folders it may create there
-    isolate: bool = True             # PID, network and mount namespaces per worker, where the kernel allows
     reply_bytes: int = 8 << 20       # largest reply read from a worker; far above any correct answer
 
 

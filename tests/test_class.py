@@ -418,7 +418,8 @@ def test_the_report_opens_offline_in_a_browser(first_run, tmp_path):
 def test_a_chinese_report_has_no_english_status(tmp_path, monkeypatch):
     """The report's words, its status column and export's details included, come from
     messages.py in the configured language (here zh, written from made-up results)."""
-    from autograder import messages, report
+    from autograder.classroom import report
+    from autograder.common import messages
 
     monkeypatch.setattr(messages, "_language", "zh")   # as grade-all sets it from config.toml
     src = tmp_path / "src"

@@ -15,7 +15,7 @@ from conftest import ROOT, by_tag, grade, lost, needs_root, outputs
 
 from autograder import config
 from autograder.common import messages
-from autograder.sandbox import container, handle, limits  # was: sandbox
+from autograder.sandbox import container, handle, limits
 
 MB = 1 << 20
 

@@ -184,7 +184,7 @@ def test_every_message_key_named_in_the_code_exists_in_both_languages():
 def test_every_status_of_a_submission_is_said_in_words():
     """The class report's status column names each status export.py gives (its keys are
     built at run time, "status_" + status, so the scanner above cannot see them)."""
-    from autograder.export import STATUSES
+    from autograder.classroom.export import STATUSES
 
     for status in STATUSES:
         assert all(MESSAGES.get(f"status_{status}", {}).get(lang) for lang in LANGUAGES), status

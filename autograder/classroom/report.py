@@ -23,8 +23,8 @@ from pathlib import Path
 
 from ..common import messages
 from ..common.messages import say
+from ..grading.grade import number_key
 from .export import GRADED_STATUSES
-from .grade import number_key
 
 FUNCTIONS = ("forward", "loss", "backward", "sgd_step", "training")
 STYLE = ("<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"

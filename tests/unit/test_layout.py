@@ -156,3 +156,17 @@ def test_each_rule_catches_a_forbidden_import(tmp_path, rule, path, line):
     target.write_text(text)
     bad = rule(copy)
     assert bad and all(b.startswith(f"autograder/{path}:{len(text.splitlines())} imports ") for b in bad), bad
+
+
+def test_a_unit_test_cannot_start_a_zygote_or_a_grade():
+    """tests/unit/conftest.py holds this folder to its rule."""
+    import subprocess
+    import sys
+
+    from autograder.sandbox.pool import Zygote
+
+    with pytest.raises(AssertionError, match="starts no zygote"):
+        Zygote.start()
+    with pytest.raises(AssertionError, match="starts no zygote"):
+        subprocess.run([sys.executable, "-m", "autograder", "grade", "starter/mlp.py"])
+    assert subprocess.run([sys.executable, "-c", "print(1)"], capture_output=True, text=True).stdout == "1\n"

@@ -5,6 +5,7 @@
   parts of common/ it is given (guard, contract), the standard library, torch and numpy;
 - common/ imports only common/: it ships alone in the handout."""
 import ast
+import functools
 import sys
 from pathlib import Path
 
@@ -30,11 +31,16 @@ def imports(path, package_root=PACKAGE):
     """[(module imported, line)] of a Python file, relative imports made absolute; every
     import counts, those inside functions too. `from a import b` gives a.b as well as a
     (b may be a module)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     name = module_name(path, package_root)
     package = name if path.stem == "__init__" else name.rpartition(".")[0]
+    return _imports(path.read_text(encoding="utf-8"), package)
+
+
+@functools.lru_cache(maxsize=None)
+def _imports(source, package):
+    """imports() of one source text (cached: the copies in the tests below parse once)."""
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

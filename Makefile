@@ -1,7 +1,8 @@
 # make demo : set up, then grade the reference and the untouched starter, and run the self-check
 # make test : set up, then run the project's tests
 # make lint : ruff (its rules are in pyproject.toml)
-# Both install requirements-dev.txt: the grader's pins (requirements.txt) and the tools that test them.
+# make check: set up, then run the fast unit tests only (tests/unit/: no worker, no grade; seconds)
+# All of them install requirements-dev.txt: the grader's pins (requirements.txt) and the tools that test them.
 # Student code is run by a separate, unprivileged user when you are root, so the virtual
 # environment is made from a Python that every user can read (/usr/bin/python3 if present).
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3) python3)
@@ -11,7 +12,7 @@ PY := $(VENV)/bin/python
 #   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_ARGS ?=
 
-.PHONY: demo test lint worker-user build clean
+.PHONY: demo test check lint worker-user build clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ demo: $(VENV)/.installed worker-user
 
 test: $(VENV)/.installed worker-user
 	$(PY) -m pytest
+
+check: $(VENV)/.installed
+	$(PY) -m pytest tests/unit -q
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .

@@ -16,7 +16,6 @@ from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_a
 
 from autograder import config
 from autograder.classroom.batch import submission_seed
-from autograder.classroom.export import read_source
 from autograder.common.messages import MESSAGES
 from autograder.sandbox.accounts import take_account
 from autograder.sandbox.worker.confine import abi
@@ -39,17 +38,6 @@ def test_batch_grade_equals_the_grade_alone(graded, tmp_path, path):
     assert in_batch["extra_data"]["seed"] == seed
     alone, _ = grade(path, tmp_path, seed=seed)
     assert essence(in_batch) == essence(alone)
-
-
-def test_plain_folder_takes_folders_and_py_files(tmp_path):
-    """Each subfolder and each .py file is a submission; other files are ignored."""
-    (tmp_path / "alice" / "deep").mkdir(parents=True)
-    (tmp_path / "alice" / "deep" / "mlp.py").write_text("")
-    (tmp_path / "bob.py").write_text("")
-    (tmp_path / "notes.txt").write_text("")
-    (tmp_path / "empty").mkdir()
-    subs = {s.name: s.status for s in read_source(tmp_path, tmp_path / "unused")}
-    assert subs == {"alice": "ok", "bob": "ok", "empty": "no_mlp"}
 
 
 def test_a_folder_without_exactly_one_mlp_is_told_so_in_its_language(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from autograder.common.messages import MESSAGES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]   # tests/unit/ -> the checkout
 spec = importlib.util.spec_from_file_location("gpu_report", ROOT / "bench" / "gpu_report.py")
 gpu_report = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(gpu_report)

@@ -1,0 +1,100 @@
+"""The grader's fingerprint (classroom/batch.grader_fingerprint), which decides what a
+rerun of grade-all regrades: any change to what decides a grade (config.GRADING_PARTS,
+the settings in use, the hidden reference's folder) changes it; the class batch, the
+tools and Python's byte-code caches do not.
+
+Each test works on a copy of the package and the reference in tmp_path, with config.HERE
+and config.CONFIG pointed at the copy (grading_files reads them on every call), so the
+checkout is never touched."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import config
+from autograder.classroom import batch
+
+ROOT = Path(config.__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """A copy of autograder/ and reference/; returns its root."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "autograder", tmp_path / "autograder", ignore=ignore)
+    shutil.copytree(ROOT / "reference", tmp_path / "reference", ignore=ignore)
+    monkeypatch.setattr(config, "HERE", tmp_path / "autograder")
+    monkeypatch.setattr(config, "CONFIG", tmp_path / "autograder" / "config.toml")
+    monkeypatch.delenv("AUTOGRADER_CONFIG", raising=False)
+    monkeypatch.delenv("AUTOGRADER_LANGUAGE", raising=False)
+    return tmp_path
+
+
+def fingerprint(tree):
+    return batch.grader_fingerprint(tree / "reference" / "mlp.py")
+
+
+def test_the_copy_has_the_checkouts_fingerprint(tree, monkeypatch):
+    """Names, not paths, go into it: the same files anywhere give the same fingerprint."""
+    copied = fingerprint(tree)
+    monkeypatch.setattr(config, "HERE", ROOT / "autograder")
+    monkeypatch.setattr(config, "CONFIG", ROOT / "autograder" / "config.toml")
+    assert batch.grader_fingerprint(ROOT / "reference" / "mlp.py") == copied
+    assert fingerprint(tree) == copied, "the same files, asked twice"
+
+
+REGRADES = ["autograder/grading/tests/pytest.ini", "autograder/grading/tests/test_3_backward.py",
+            "autograder/grading/grade.py", "autograder/grading/results.schema.json",
+            "autograder/sandbox/limits.py", "autograder/sandbox/worker/wire.py", "autograder/common/messages.py",
+            "autograder/common/checks.py", "autograder/config.py", "autograder/config.toml",
+            "reference/mistakes.py", "reference/mlp.py"]
+
+
+@pytest.mark.parametrize("path", REGRADES)
+def test_a_change_to_what_decides_a_grade_regrades(tree, path):
+    before = fingerprint(tree)
+    with open(tree / path, "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    assert fingerprint(tree) != before, f"{path} changed and the class would not be regraded"
+
+
+@pytest.mark.parametrize("path", ["autograder/sandbox/worker/new_helper.py", "autograder/common/data.txt",
+                                  "reference/notes.md"])
+def test_a_new_file_in_those_parts_regrades(tree, path):
+    before = fingerprint(tree)
+    (tree / path).write_text("new\n")
+    assert fingerprint(tree) != before, f"{path} added and the class would not be regraded"
+
+
+def test_other_settings_regrade(tree, monkeypatch):
+    before = fingerprint(tree)
+    other = tree / "other.toml"
+    other.write_text((tree / "autograder" / "config.toml").read_text().replace("total_seconds = 540",
+                                                                             "total_seconds = 300"))
+    assert other.read_text() != (tree / "autograder" / "config.toml").read_text()
+    monkeypatch.setenv("AUTOGRADER_CONFIG", str(other))
+    assert fingerprint(tree) != before
+    same = tree / "same.toml"
+    shutil.copy(tree / "autograder" / "config.toml", same)
+    monkeypatch.setenv("AUTOGRADER_CONFIG", str(same))
+    assert fingerprint(tree) == before, "the same settings under another name"
+
+
+def test_another_language_regrades(tree, monkeypatch):
+    before = fingerprint(tree)
+    monkeypatch.setenv("AUTOGRADER_LANGUAGE", "en")
+    assert fingerprint(tree) != before
+
+
+@pytest.mark.parametrize("path", ["autograder/classroom/report.py", "autograder/classroom/batch.py",
+                                  "autograder/classroom/export.py", "autograder/tools/audit.py",
+                                  "autograder/tools/build.py", "autograder/tools/new_tool.py",
+                                  "autograder/grading/__pycache__/grade.cpython-311.pyc",
+                                  "autograder/sandbox/worker/__pycache__/wire.cpython-311.pyc",
+                                  "reference/__pycache__/mistakes.cpython-311.pyc"])
+def test_the_batch_the_tools_and_byte_code_regrade_nothing(tree, path):
+    before = fingerprint(tree)
+    (tree / path).parent.mkdir(parents=True, exist_ok=True)
+    with open(tree / path, "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    assert fingerprint(tree) == before, f"{path} changed and the whole class would be regraded"

@@ -1,0 +1,178 @@
+"""The package's boundaries, read from the source with `ast` (nothing is imported):
+- what decides a grade (config.GRADING_PARTS) never imports the class batch or the
+  instructor's tools, so that changing those regrades nothing;
+- the code that runs beside student code (sandbox/worker/) imports only itself, the
+  parts of common/ it is given (guard, contract), the standard library, torch and numpy;
+- common/ imports only common/: it ships alone in the handout."""
+import ast
+import functools
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import config
+
+PACKAGE = Path(config.__file__).resolve().parent
+STDLIB = set(sys.stdlib_module_names)
+# What a worker module may import by its bare name: its neighbours in sandbox/worker/, and
+# common's guard and contract, which are put beside them (serve.py says so).
+WORKER_SIBLINGS = {"wire", "serve", "confine", "zygote", "guard", "contract"}
+COMMON = {p.stem for p in (PACKAGE / "common").glob("*.py")} - {"__init__"}
+
+
+def module_name(path, package_root=PACKAGE):
+    """autograder.grading.grade for autograder/grading/grade.py."""
+    parts = list(path.relative_to(package_root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path, package_root=PACKAGE):
+    """[(module imported, line)] of a Python file, relative imports made absolute; every
+    import counts, those inside functions too. `from a import b` gives a.b as well as a
+    (b may be a module)."""
+    name = module_name(path, package_root)
+    package = name if path.stem == "__init__" else name.rpartition(".")[0]
+    return _imports(path.read_text(encoding="utf-8"), package)
+
+
+@functools.cache
+def _imports(source, package):
+    """imports() of one source text (cached: the copies in the tests below parse once)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module
+            found.append((module, node.lineno))
+            found += [(f"{module}.{alias.name}", node.lineno) for alias in node.names]
+    return found
+
+
+def python_files(*parts, package_root=PACKAGE):
+    files = []
+    for part in parts:
+        path = package_root / part
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return [p for p in files if "__pycache__" not in p.parts]
+
+
+def where(path, line, package_root=PACKAGE):
+    return f"{path.relative_to(package_root.parent)}:{line}"
+
+
+def trusted_side_imports(package_root=PACKAGE):
+    """Imports of autograder.classroom or autograder.tools from the GRADING_PARTS."""
+    bad = []
+    for path in python_files(*config.GRADING_PARTS, package_root=package_root):
+        for module, line in imports(path, package_root):
+            if module.split(".")[:2] in (["autograder", "classroom"], ["autograder", "tools"]):
+                bad.append(f"{where(path, line, package_root)} imports {module}")
+    return bad
+
+
+def worker_imports(package_root=PACKAGE):
+    """Imports in sandbox/worker/ of anything but its siblings, stdlib, torch, numpy."""
+    bad = []
+    for path in python_files("sandbox/worker", package_root=package_root):
+        for module, line in imports(path, package_root):
+            top = module.split(".")[0]
+            if top in STDLIB or top in ("torch", "numpy") or module in WORKER_SIBLINGS:
+                continue
+            if module.rpartition(".")[0] in WORKER_SIBLINGS and "." not in module.rpartition(".")[0]:
+                continue   # from wire import Raw
+            if module == "autograder.sandbox.worker" or (module.startswith("autograder.sandbox.worker.")
+                                                         and module.split(".")[3] in WORKER_SIBLINGS):
+                continue   # a relative import of a sibling
+            bad.append(f"{where(path, line, package_root)} imports {module}")
+    return bad
+
+
+def common_imports(package_root=PACKAGE):
+    """Imports in common/ of anything but common/ itself (relative, or by bare name as in
+    the handout), the standard library and torch."""
+    bad = []
+    for path in python_files("common", package_root=package_root):
+        for module, line in imports(path, package_root):
+            top = module.split(".")[0]
+            if top in STDLIB or top == "torch" or top in COMMON:
+                continue
+            if module == "autograder.common" or module.startswith("autograder.common."):
+                continue
+            bad.append(f"{where(path, line, package_root)} imports {module}")
+    return bad
+
+
+def test_what_decides_a_grade_never_imports_the_batch_or_the_tools():
+    bad = trusted_side_imports()
+    assert not bad, "the grading parts import the class batch or the tools:\n" + "\n".join(bad)
+
+
+def test_the_worker_imports_only_itself_guard_contract_stdlib_torch_numpy():
+    bad = worker_imports()
+    assert not bad, "code beside student code imports the trusted side:\n" + "\n".join(bad)
+
+
+def test_common_imports_only_common():
+    bad = common_imports()
+    assert not bad, "common/ (shipped alone in the handout) imports outside itself:\n" + "\n".join(bad)
+
+
+def test_the_checks_see_the_files_they_judge():
+    """Not vacuous: the real tree has the imports the rules allow."""
+    names = {m for p in python_files("sandbox/worker") for m, _ in imports(p)}
+    assert {"wire", "guard", "contract", "torch"} <= names
+    assert "autograder.common.messages" in {m for m, _ in imports(PACKAGE / "common" / "checks.py")}
+    assert "autograder.sandbox.handle" in {m for m, _ in imports(PACKAGE / "grading" / "grade.py")}
+    assert len(python_files(*config.GRADING_PARTS)) >= 15
+
+
+@pytest.mark.parametrize("rule, path, line", [
+    (trusted_side_imports, "grading/grade.py", "from ..classroom import report"),
+    (trusted_side_imports, "sandbox/handle.py", "    import autograder.tools.audit"),   # inside a function
+    (trusted_side_imports, "config.py", "from .tools.build import main"),
+    (worker_imports, "sandbox/worker/serve.py", "from autograder.sandbox import handle"),
+    (worker_imports, "sandbox/worker/wire.py", "from .. import limits"),
+    (worker_imports, "sandbox/worker/zygote.py", "import messages"),
+    (worker_imports, "sandbox/worker/confine.py", "import yaml"),
+    (common_imports, "common/checks.py", "from ..sandbox.worker import wire"),
+    (common_imports, "common/guard.py", "import autograder.config"),
+    (common_imports, "common/messages.py", "import numpy"),
+])
+def test_each_rule_catches_a_forbidden_import(tmp_path, rule, path, line):
+    """A copy of the package with one forbidden import added fails that rule, and names
+    the file, the line and the module."""
+    copy = tmp_path / "autograder"
+    for source in python_files(*config.GRADING_PARTS):
+        rel = source.relative_to(PACKAGE)
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        (copy / rel).write_text(source.read_text(encoding="utf-8"))
+    assert rule(copy) == []
+    target = copy / path
+    if line.startswith("    "):
+        text = target.read_text() + f"\n\ndef _added():\n{line}\n"
+    else:
+        text = target.read_text() + f"\n{line}\n"
+    target.write_text(text)
+    bad = rule(copy)
+    assert bad and all(b.startswith(f"autograder/{path}:{len(text.splitlines())} imports ") for b in bad), bad
+
+
+def test_a_unit_test_cannot_start_a_zygote_or_a_grade():
+    """tests/unit/conftest.py holds this folder to its rule."""
+    import subprocess
+    import sys
+
+    from autograder.sandbox.pool import Zygote
+
+    with pytest.raises(AssertionError, match="starts no zygote"):
+        Zygote.start()
+    with pytest.raises(AssertionError, match="starts no zygote"):
+        subprocess.run([sys.executable, "-m", "autograder", "grade", "starter/mlp.py"])
+    assert subprocess.run([sys.executable, "-c", "print(1)"], capture_output=True, text=True).stdout == "1\n"

@@ -4,6 +4,8 @@ import functools
 import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
+from typing import TypedDict
 
 try:
     import tomllib  # novermin (Python 3.11 and later; the except branch covers 3.10)
@@ -22,7 +24,15 @@ REFERENCE = HERE.parent / "reference" / "mlp.py"
 GRADING_PARTS = ("grading", "sandbox", "common", "config.py")
 
 
-def grading_files(reference=REFERENCE):
+class Settings(TypedDict):
+    """What load() returns."""
+
+    language: str             # "zh" or "en"
+    default_visibility: str   # of a test in results.json (Gradescope's visibility names)
+    limits: Limits
+
+
+def grading_files(reference: Path = REFERENCE) -> list[tuple[str, Path]]:
     """[(name, path)] of every file that decides a grade besides the submission: the
     GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets timeouts), the
     settings in use and the reference's folder (its mistakes.py gives the hints)."""
@@ -36,7 +46,7 @@ def grading_files(reference=REFERENCE):
     return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
 
 
-def load(path=None):
+def load(path: Path | str | None = None) -> Settings:
     """The settings of config.toml, or of the file AUTOGRADER_CONFIG names (to try other
     limits without editing the shipped file)."""
     path = path or os.environ.get("AUTOGRADER_CONFIG") or CONFIG
@@ -63,7 +73,7 @@ def load(path=None):
 
 
 @functools.cache
-def load_reference(path=REFERENCE):
+def load_reference(path: Path | str = REFERENCE) -> ModuleType:
     """Import a hidden reference file (mlp.py, mistakes.py) by path; trusted side only.
     Once per process: a batch job grades submission after submission with it."""
     path = Path(path)

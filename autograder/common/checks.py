@@ -372,7 +372,7 @@ def check_saturated_loss(bce_loss: Callable[[torch.Tensor, torch.Tensor, float],
     SATURATED_WEIGHT. mistakes: for hinted, one list per case (the grader's)."""
     finite_in = set()
 
-    def finite(got, dtype):
+    def finite(got: torch.Tensor, dtype: str) -> None:
         if bool(torch.isfinite(got)):
             return
         message = say("loss_not_finite", dtype=dtype, value=float(got))

@@ -111,12 +111,12 @@ class Guard:
         raise Refused(f"{what} is not allowed: compute the gradients by hand")
 
     def _stub(self, what):
-        def refused(*args, **kwargs):
+        def refused(*args: object, **kwargs: object) -> NoReturn:
             self.refuse(what)
         return refused
 
     def _switch(self, what):
-        def switch(mode, *args, **kwargs):
+        def switch(mode: bool, *args: object, **kwargs: object) -> None:
             if mode:
                 self.refuse(what)
         return switch

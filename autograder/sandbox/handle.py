@@ -271,7 +271,7 @@ class Worker:
         output, dropped = bytearray(), 0
         keep = self.limits.output_chars * 4
 
-        def drain():
+        def drain() -> None:
             nonlocal dropped
             while True:
                 try:
@@ -284,10 +284,10 @@ class Worker:
                 output.extend(chunk[:room])
                 dropped += len(chunk) - min(room, len(chunk))
 
-        def text():
+        def text() -> str:
             return self.scrub(output.decode("utf-8", "replace"), dropped)
 
-        def disk_full():
+        def disk_full() -> StudentCodeError:
             self.close()
             return StudentCodeError(say("disk_full", what=what, mb=self.limits.disk_bytes >> 20,
                                         files=self.limits.disk_files), output=text(), worker_lost=True)

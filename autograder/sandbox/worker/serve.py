@@ -26,7 +26,8 @@ from contract import FUNCTIONS, INPUTS  # noqa: E402  (autograder/common: shippe
 from guard import Guard, Inputs  # noqa: E402
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any
 
 
 def student_traceback(exc: BaseException, path: str) -> str:
@@ -60,7 +61,7 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
     torch.set_num_threads(1)
     guard = Guard(torch).install()   # before mlp.py binds any name of torch's
 
-    def send(header, tensors=None):
+    def send(header: dict[str, Any], tensors: Mapping[str, wire.Raw] | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         wire.write_all(reply_fd, wire.pack(header, tensors))

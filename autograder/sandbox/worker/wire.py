@@ -117,7 +117,7 @@ def encode(value: object) -> tuple[dict[str, Any], dict[str, Raw]]:
 
     tensors = {}
 
-    def walk(v, depth=0):
+    def walk(v: object, depth: int = 0) -> dict[str, Any]:
         if depth > 20:
             return {"k": "other", "type": _type_name(v), "detail": "@too_deep"}
         if type(v) is torch.Tensor:

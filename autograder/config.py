@@ -4,6 +4,8 @@ import functools
 import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
+from typing import Any, TypedDict
 
 try:
     import tomllib  # novermin (Python 3.11 and later; the except branch covers 3.10)
@@ -22,7 +24,15 @@ REFERENCE = HERE.parent / "reference" / "mlp.py"
 GRADING_PARTS = ("grading", "sandbox", "common", "config.py")
 
 
-def grading_files(reference=REFERENCE):
+class Settings(TypedDict):
+    """What load() returns."""
+
+    language: str             # "zh" or "en"
+    default_visibility: str   # of a test in results.json (Gradescope's visibility names)
+    limits: Limits
+
+
+def grading_files(reference: Path = REFERENCE) -> list[tuple[str, Path]]:
     """[(name, path)] of every file that decides a grade besides the submission: the
     GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets timeouts), the
     settings in use and the reference's folder (its mistakes.py gives the hints)."""
@@ -31,24 +41,38 @@ def grading_files(reference=REFERENCE):
         path = HERE / part
         found += [(f"autograder/{p.relative_to(HERE)}", p) for p in sorted(path.rglob("*"))] if path.is_dir() \
             else [(f"autograder/{part}", path)]
-    found.append(("settings", Path(os.environ.get("AUTOGRADER_CONFIG") or CONFIG)))
+    found.append(("autograder/config.toml", CONFIG))   # an overlay's effect: settings_text()
     found += [(f"reference/{p.relative_to(reference.parent)}", p) for p in sorted(reference.parent.rglob("*"))]
     return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
 
 
-def _read(path):
+def _read(path: Path | str) -> dict[str, Any]:
     return tomllib.loads(Path(path).read_text(encoding="utf-8"))
 
 
-def load(path=None):
-    """The settings of config.toml, each key as written there (the one place they are
-    set), overlaid with those of path or of the file AUTOGRADER_CONFIG names: a few keys,
-    to try other limits or another language without editing the shipped file."""
+def _merged(path: Path | str | None = None) -> dict[str, Any]:
+    """config.toml's data, overlaid with path's or AUTOGRADER_CONFIG's (table by table)."""
     data = _read(CONFIG)
     override = path or os.environ.get("AUTOGRADER_CONFIG")
     if override:
         for key, value in _read(override).items():
             data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value
+    return data
+
+
+def settings_text() -> str:
+    """The settings in effect, config.toml and any overlay merged, as canonical JSON: what
+    a grade's fingerprint holds of them (the same settings under another name are the same)."""
+    import json
+
+    return json.dumps(_merged(), sort_keys=True)
+
+
+def load(path: Path | str | None = None) -> Settings:
+    """The settings of config.toml, each key as written there (the one place they are
+    set), overlaid with those of path or of the file AUTOGRADER_CONFIG names: a few keys,
+    to try other limits or another language without editing the shipped file."""
+    data = _merged(path)
     try:
         lim = data["limits"]
         limits = Limits(
@@ -64,7 +88,7 @@ def load(path=None):
 
 
 @functools.cache
-def load_reference(path=REFERENCE):
+def load_reference(path: Path | str = REFERENCE) -> ModuleType:
     """Import a hidden reference file (mlp.py, mistakes.py) by path; trusted side only.
     Once per process: a batch job grades submission after submission with it."""
     path = Path(path)

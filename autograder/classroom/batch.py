@@ -60,6 +60,7 @@ def grader_fingerprint(reference=settings.REFERENCE):
     h = hashlib.sha256()
     for name, path in settings.grading_files(reference):
         h.update(name.encode() + b"\0" + path.read_bytes())
+    h.update(settings.settings_text().encode())
     h.update(os.environ.get("AUTOGRADER_LANGUAGE", "").encode())
     return h.hexdigest()
 

@@ -5,9 +5,13 @@ Nothing here knows the answers. Expected values are passed in: the grader comput
 with the hidden reference, the self-check reads them from fixtures. Every failure raises
 Mismatch with a message for the student (messages.py). Shipped in the handout.
 """
+from __future__ import annotations
+
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, Protocol
 
 import torch
 
@@ -24,6 +28,27 @@ say = messages.say
 SIZES = [(7, 5, 3), (1, 4, 6), (16, 3, 8), (33, 10, 4), (6, 1, 4), (5, 6, 1), (8, 1, 1)]
 TYPE_SIZES = SIZES[:1] + SIZES[4:]                         # the type tests: one ordinary size and those
 DTYPES = (torch.float64, torch.float32)                    # every check runs in both
+Tensors = dict[str, torch.Tensor]   # parameters, gradients or a cache, by name (contract.py)
+
+
+class Forward(Protocol):
+    """A trusted forward pass (the reference module, or an object holding its forward)."""
+
+    def forward(self, X: torch.Tensor, params: Tensors) -> tuple[torch.Tensor, Tensors]: ...
+
+
+class Functions(Protocol):
+    """The contract's four functions as train() calls them: the student's, through the
+    sandbox (the grader) or the guard (the self-check). Each returns what the student's
+    code returned, unchecked."""
+
+    def forward(self, X: torch.Tensor, params: Tensors) -> Any: ...
+
+    def bce_loss(self, A2: torch.Tensor, Y: torch.Tensor, pos_weight: float) -> Any: ...
+
+    def backward(self, X: torch.Tensor, Y: torch.Tensor, params: Tensors, cache: Tensors, pos_weight: float) -> Any: ...
+
+    def sgd_step(self, params: Tensors, grads: Tensors, lr: float) -> Any: ...
 
 
 class Mismatch(AssertionError):
@@ -31,7 +56,7 @@ class Mismatch(AssertionError):
     mistakes it names (messages.py: hint_<id>), as data for the class report; taken from
     message when it comes from with_hint."""
 
-    def __init__(self, message="", hints=None):
+    def __init__(self, message: str = "", hints: Iterable[str] | None = None) -> None:
         super().__init__(message)
         self.hints = list(hints if hints is not None else getattr(message, "hints", ()))
 
@@ -42,12 +67,12 @@ class Hinted(str):
     hints = ()
 
 
-def tolerance(dtype):
+def tolerance(dtype: torch.dtype) -> tuple[float, float]:
     """(rtol, atol) for comparing with the reference: loose enough for any correct formula."""
     return (1e-6, 1e-9) if dtype == torch.float64 else (1e-4, 1e-6)
 
 
-def describe(value):
+def describe(value: object) -> str:
     """What the student returned, in words (value may be a wire.Foreign description)."""
     if isinstance(value, torch.Tensor):
         return say("what_tensor", shape=shape_text(value.shape))
@@ -60,7 +85,7 @@ def describe(value):
     return say("what_object", type=type_name) + (f" ({code_span(detail)})" if detail else "")
 
 
-def code_span(text):
+def code_span(text: object) -> str:
     """text (one line) as inline Markdown code it cannot close: a student's repr is shown
     as it is, never rendered as a link, an image or HTML."""
     text = " ".join(str(text).split())
@@ -68,11 +93,11 @@ def code_span(text):
     return f"{ticks} {text} {ticks}"
 
 
-def shape_text(shape):
+def shape_text(shape: Sequence[int]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-def unravel(flat, shape):
+def unravel(flat: int, shape: Sequence[int]) -> list[int]:
     """The index of entry number flat in a row-major tensor of this shape. (Not
     torch.unravel_index: its first call imports sympy, half a second.)"""
     index = []
@@ -82,13 +107,13 @@ def unravel(flat, shape):
     return index[::-1]
 
 
-def case_text(m, n, h, **extra):
+def case_text(m: int, n: int, h: int, **extra: object) -> str:
     more = "".join(f", {k} {v:g}" if isinstance(v, float) else f", {k} {v}" for k, v in extra.items())
     return say("case", m=m, n=n, h=h, extra=more)
 
 
 # -- hints --------------------------------------------------------------------
-def with_hint(message, hint, **fields):
+def with_hint(message: str | Exception, hint: str, **fields: object) -> Hinted:
     """The message (a text, or a failure that may carry hints already) followed by the
     hint for one classic mistake (messages: hint_<id>): a Hinted text, whose ids travel
     as data, never read back out of text (a student can print any sentence)."""
@@ -123,7 +148,7 @@ NUMPY_ON_DEVICE = re.compile(r"can't convert \S+ device type tensor to numpy")
 OUT_OF_MEMORY = re.compile(r"can't allocate memory|^MemoryError\b|CUDA out of memory", re.M)
 
 
-def error_hint(error):
+def error_hint(error: str) -> str | None:
     """The hint id for an error text from the student's code, or None."""
     if NUMPY_ON_DEVICE.search(error):
         return "numpy_on_device"
@@ -140,7 +165,7 @@ def _to_meta(value):
     return value
 
 
-def numpy_warning(fn, *args, **kwargs):
+def numpy_warning(fn: Callable[..., object], *args: object, **kwargs: object) -> bool:
     """True when fn converts its tensors to NumPy, which fails on a GPU. For the self-check,
     which runs on the student's machine, often without a GPU: meta tensors (shapes, no data)
     refuse .numpy() with the same message as cuda tensors. Anything else that fails on meta
@@ -176,7 +201,7 @@ def _is_mistake(got, want, outputs):
 
 
 @contextmanager
-def hinted(got, want, mistakes, **fields):
+def hinted(got: object, want: object, mistakes: Iterable[tuple[str, object]], **fields: object) -> Iterator[None]:
     """On a Mismatch inside the block, add the hint of the first classic mistake that
     explains what the student returned (got) where it differs from want.
     mistakes: [(hint id, outputs laid out like want), ...]."""
@@ -197,7 +222,7 @@ def _lost_size_one(got, want):
     return len(got) == len(want) and all(g == w or w == 1 for g, w in zip(got, want))
 
 
-def autograd_mismatch(fn, used):
+def autograd_mismatch(fn: str, used: str) -> Mismatch:
     """The Mismatch for a call of fn that used what guard.py refuses (autograd, forward
     AD, complex numbers, or switching the guard off): used names it."""
     if fn == "backward":
@@ -205,7 +230,7 @@ def autograd_mismatch(fn, used):
     return Mismatch(with_hint(say("autograd_in", fn=fn, what=used), "autograd_outside_backward", fn=fn))
 
 
-def modified_mismatch(fn, names):
+def modified_mismatch(fn: str, names: Sequence[str]) -> Mismatch:
     """The Mismatch for a call of fn that changed the inputs named (guard.Inputs)."""
     return Mismatch(with_hint(say("modified_input", fn=fn, name=", ".join(names[:8])), "modified_input", fn=fn))
 
@@ -223,7 +248,7 @@ def _shape_hint(name, got, want):
 
 
 # -- shapes, dtypes, devices --------------------------------------------------
-def expect_tensor(name, value, shape, like):
+def expect_tensor(name: str, value: object, shape: Sequence[int], like: torch.Tensor) -> torch.Tensor:
     """value must be a plain tensor of this shape with like's dtype and device."""
     if type(value) is not torch.Tensor:
         raise Mismatch(say("not_tensor", name=name, what=describe(value)))
@@ -241,7 +266,7 @@ def expect_tensor(name, value, shape, like):
     return value
 
 
-def expect_dict(fn, value, keys):
+def expect_dict(fn: str, value: object, keys: Sequence[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Mismatch(say("not_dict", fn=fn, keys=", ".join(keys), what=describe(value)))
     missing = [k for k in keys if k not in value]
@@ -250,7 +275,7 @@ def expect_dict(fn, value, keys):
     return value
 
 
-def check_forward_result(value, X, params):
+def check_forward_result(value: object, X: torch.Tensor, params: Tensors) -> tuple[torch.Tensor, dict[str, Any]]:
     """forward's (A2, cache): a pair; cache has Z1, A1, Z2, A2 of the right shapes."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise Mismatch(say("not_pair", what=describe(value)))
@@ -263,18 +288,18 @@ def check_forward_result(value, X, params):
     return A2, cache
 
 
-def check_loss_result(value, like):
+def check_loss_result(value: object, like: torch.Tensor) -> torch.Tensor:
     return expect_tensor("loss", value, (), like)
 
 
-def check_grads_result(value, params):
+def check_grads_result(value: object, params: Tensors) -> dict[str, Any]:
     expect_dict("backward", value, GRADS)
     for g, p in zip(GRADS, PARAMS):
         expect_tensor(g, value[g], params[p].shape, params[p])
     return value
 
 
-def check_params_result(value, params):
+def check_params_result(value: object, params: Tensors) -> dict[str, Any]:
     expect_dict("sgd_step", value, PARAMS)
     for p in PARAMS:
         expect_tensor(p, value[p], params[p].shape, params[p])
@@ -282,7 +307,7 @@ def check_params_result(value, params):
 
 
 # -- values -------------------------------------------------------------------
-def expect_close(name, got, want, case="", atol=None):
+def expect_close(name: str, got: torch.Tensor, want: torch.Tensor, case: str = "", atol: float | None = None) -> None:
     """Compare element-wise; the message says where, never what the answer is."""
     rtol, default_atol = tolerance(want.dtype)
     atol = default_atol if atol is None else atol
@@ -302,13 +327,13 @@ def expect_close(name, got, want, case="", atol=None):
 
 
 # -- the contract's default pos_weight=1.0 (grader tests 2.2 and 3.2, and the self-check)
-def default_case(m, n, h):
+def default_case(m: int, n: int, h: int) -> str:
     """The case text of a call that leaves pos_weight out."""
     return say("case", m=m, n=n, h=h, extra=say("default_weight"))
 
 
 @contextmanager
-def default_left_out(fn):
+def default_left_out(fn: str) -> Iterator[None]:
     """Around the comparison of a call without pos_weight with the expected values for
     pos_weight = 1, made after the same call with pos_weight = 1 passed: a Mismatch here
     can only come from a changed default."""
@@ -325,7 +350,7 @@ SATURATED_WEIGHT = 3.0
 NEAR_SATURATION = 1e-5   # how far from 0 and 1 the all but certain predictions are
 
 
-def saturated_case(ref, gen, dtype):
+def saturated_case(ref: Forward, gen: torch.Generator, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """A2 (made by a reference forward) with its first rows set to their labels: right
     and certain there; two rows wrong and all but certain, NEAR_SATURATION from 0 and from
     1 (a clamp up to 1e-6 leaves them alone, a constant added inside the logs does not);
@@ -338,14 +363,16 @@ def saturated_case(ref, gen, dtype):
     return A2, Y
 
 
-def check_saturated_loss(bce_loss, cases, mistakes=None):
+def check_saturated_loss(bce_loss: Callable[[torch.Tensor, torch.Tensor, float], object],
+                         cases: Sequence[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
+                         mistakes: Sequence[Sequence[tuple[str, object]]] | None = None) -> None:
     """bce_loss stays finite, and right, when predictions are exactly 0 or 1 or all but
     certain, and is large when they are certain and wrong. cases: [(A2, Y, want)] from
     saturated_case, float64 first; want is the expected loss with pos_weight
     SATURATED_WEIGHT. mistakes: for hinted, one list per case (the grader's)."""
     finite_in = set()
 
-    def finite(got, dtype):
+    def finite(got: torch.Tensor, dtype: str) -> None:
         if bool(torch.isfinite(got)):
             return
         message = say("loss_not_finite", dtype=dtype, value=float(got))
@@ -372,7 +399,8 @@ def check_saturated_loss(bce_loss, cases, mistakes=None):
 SATURATED_ROWS = 6   # the first rows of a saturated backward case, scaled up; 4 ordinary rows follow
 
 
-def saturated_backward_case(ref, gen, dtype):
+def saturated_backward_case(ref: Forward, gen: torch.Generator, dtype: torch.dtype
+                            ) -> tuple[torch.Tensor, torch.Tensor, Tensors, Tensors]:
     """X, Y, params and the cache of a reference forward where A2 is exactly 0 or 1 on the
     first SATURATED_ROWS examples (X scaled up there, so |Z2| is in the thousands: exp(-Z2)
     overflows and A2(1 - A2) is 0, in float32 and float64), at least two of each value, one
@@ -392,7 +420,9 @@ def saturated_backward_case(ref, gen, dtype):
     return X, Y, params, cache
 
 
-def saturated_alternatives(backward, X, Y, params, cache, pos_weight):
+def saturated_alternatives(backward: Callable[[torch.Tensor, torch.Tensor, Tensors, Tensors, float], Tensors],
+                           X: torch.Tensor, Y: torch.Tensor, params: Tensors, cache: Tensors,
+                           pos_weight: float) -> list[Tensors]:
     """The two gradients accepted when some A2 are exactly 0 or 1, from a trusted backward:
     the closed form everywhere (dZ2 = A2 - Y, weighted), and dZ2 = 0 at those examples, the
     derivative of a clamped loss (flat there), as a chain rule that clamps A2 gives. With a
@@ -405,7 +435,9 @@ def saturated_alternatives(backward, X, Y, params, cache, pos_weight):
     return [closed, {g: v * share for g, v in kept.items()}]
 
 
-def check_saturated_backward(backward, cases):
+def check_saturated_backward(backward: Callable[[torch.Tensor, torch.Tensor, Tensors, Tensors, float], object],
+                             cases: Iterable[tuple[torch.Tensor, torch.Tensor, Tensors, Tensors, list[Tensors],
+                                                   Sequence[tuple[str, object]]]]) -> None:
     """backward stays finite when A2 holds exact 0s and 1s, and equals one of the accepted
     gradients there (saturated_alternatives). cases: [(X, Y, params, cache, accepted,
     mistakes)] from saturated_backward_case, float64 first; pos_weight SATURATED_WEIGHT;
@@ -443,7 +475,7 @@ def check_saturated_backward(backward, cases):
 
 
 # -- inputs -------------------------------------------------------------------
-def make_params(gen, n, h, dtype=torch.float64):
+def make_params(gen: torch.Generator, n: int, h: int, dtype: torch.dtype = torch.float64) -> Tensors:
     return {
         "W1": torch.randn(n, h, generator=gen, dtype=dtype) / math.sqrt(n),
         "b1": torch.randn(h, generator=gen, dtype=dtype) * 0.1,
@@ -452,7 +484,8 @@ def make_params(gen, n, h, dtype=torch.float64):
     }
 
 
-def make_case(gen, m, n, h, dtype=torch.float64, kink_margin=0.0):
+def make_case(gen: torch.Generator, m: int, n: int, h: int, dtype: torch.dtype = torch.float64,
+              kink_margin: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, Tensors]:
     """Random X, Y (both classes when m > 1) and params. With kink_margin > 0, every
     pre-activation Z1 is at least that far from 0 (for numerical gradients)."""
     while True:
@@ -466,7 +499,7 @@ def make_case(gen, m, n, h, dtype=torch.float64, kink_margin=0.0):
     return X, Y, params
 
 
-def with_exact_zeros(X, params):
+def with_exact_zeros(X: torch.Tensor, params: Tensors) -> tuple[torch.Tensor, Tensors]:
     """Make some pre-activations exactly 0: a zero input row and zero bias entries."""
     X = X.clone()
     params = dict(params)
@@ -477,7 +510,8 @@ def with_exact_zeros(X, params):
     return X, params
 
 
-def numerical_gradient(loss_of, params, eps=1e-5):
+def numerical_gradient(loss_of: Callable[[Tensors], torch.Tensor | float], params: Tensors,
+                       eps: float = 1e-5) -> Tensors:
     """Central differences (L(p + eps) - L(p - eps)) / (2 eps), entry by entry, float64."""
     grads = {}
     for name in PARAMS:
@@ -495,7 +529,7 @@ def numerical_gradient(loss_of, params, eps=1e-5):
     return grads
 
 
-def gradient_check(grads, numeric, tol=1e-5):
+def gradient_check(grads: Tensors, numeric: Tensors, tol: float = 1e-5) -> None:
     for name in GRADS:
         a, n = grads[name].detach().cpu().double(), numeric[name]
         diff = (a - n).abs()
@@ -518,12 +552,14 @@ TRAINING = {"samples": 256, "features": 6, "hidden": 16, "positives": 0.2,
             "pos_weight": 3.0, "lr": 1.0, "steps": 40, "required_drop": 0.5, "data_seed": 6}
 
 
-def training_data(device="cpu", dtype=torch.float32):
+def training_data(device: str | torch.device = "cpu",
+                  dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor, Tensors]:
     """The training task every submission is trained on (grader and self-check alike)."""
     return make_training_data(torch.Generator().manual_seed(TRAINING["data_seed"]), device, dtype)
 
 
-def make_training_data(gen, device="cpu", dtype=torch.float32):
+def make_training_data(gen: torch.Generator, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32
+                       ) -> tuple[torch.Tensor, torch.Tensor, Tensors]:
     """A synthetic, imbalanced binary task (about 20% positives) and initial params."""
     c = TRAINING
     X = torch.randn(c["samples"], c["features"], generator=gen, dtype=torch.float64)
@@ -539,7 +575,7 @@ def make_training_data(gen, device="cpu", dtype=torch.float32):
 RECORD_EVERY = 2   # steps between two points of the loss curve
 
 
-def expect_update(new, params, grads, lr):
+def expect_update(new: Tensors, params: Tensors, grads: Tensors, lr: float) -> None:
     """new must be params - lr * grads: the step of gradient descent on the gradients the
     student's own backward returned (training), so that the run shows their functions
     learning and nothing else (parameters trained beforehand, gradients found elsewhere).
@@ -553,7 +589,8 @@ def expect_update(new, params, grads, lr):
         raise Mismatch(with_hint(str(exc), "training_own_update")) from None
 
 
-def train(fns, X, Y, params, loss_of, record_every=RECORD_EVERY):
+def train(fns: Functions, X: torch.Tensor, Y: torch.Tensor, params: Tensors,
+          loss_of: Callable[[Tensors], torch.Tensor | float], record_every: int = RECORD_EVERY) -> list[float]:
     """The grader's own loop: fns.forward/bce_loss/backward/sgd_step are the student's.
     loss_of(params) is the trusted loss. Every step's sgd_step must return params - lr *
     grads of the grads its backward returned (expect_update). Returns the loss curve."""
@@ -577,7 +614,7 @@ def train(fns, X, Y, params, loss_of, record_every=RECORD_EVERY):
     return curve
 
 
-def training_verdict(curve, device):
+def training_verdict(curve: Sequence[float], device: str) -> str:
     """Raise Mismatch unless the loss fell clearly; return the summary otherwise."""
     c = TRAINING
     first, last = curve[0], curve[-1]
@@ -590,7 +627,7 @@ def training_verdict(curve, device):
     return summary
 
 
-def sparkline(values):
+def sparkline(values: Sequence[float]) -> str:
     """A one-line text plot, for results.json and the terminal."""
     bars = "▁▂▃▄▅▆▇█"
     finite = [v for v in values if math.isfinite(v)]

@@ -31,6 +31,14 @@ Inputs keeps copies of the tensors given to a call, to tell afterwards which it 
 Used by the worker (sandbox/worker/serve.py) and by the self-check, which ships this file.
 Standard library and torch only.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from types import ModuleType
+    from typing import Any, NoReturn
 
 # (module path, attribute, what the student reads). Missing ones (older torch) are skipped.
 ENTRY_POINTS = [
@@ -66,10 +74,10 @@ class Refused(RuntimeError):
 class _Engine:
     """Stands in for Variable._execution_engine: every method refuses."""
 
-    def __init__(self, refuse):
+    def __init__(self, refuse: Callable[[str], NoReturn]) -> None:
         self._refuse = refuse
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Callable[..., NoReturn]:
         return lambda *args, **kwargs: self._refuse("the autograd engine (Variable._execution_engine)")
 
 
@@ -77,7 +85,7 @@ class Guard:
     """install() once, before mlp.py is imported; then call(fn, ...) for every call of the
     student's code. `used` says what the last call used of differentiation, or None."""
 
-    def __init__(self, torch):
+    def __init__(self, torch: ModuleType) -> None:
         import importlib
 
         self.torch = torch
@@ -98,22 +106,22 @@ class Guard:
         self._depth, self._at = C._len_torch_function_stack, C._get_function_stack_at
         self._mode_class = _mode_class(torch)
 
-    def refuse(self, what):
+    def refuse(self, what: str) -> NoReturn:
         self.used = self.used or what
         raise Refused(f"{what} is not allowed: compute the gradients by hand")
 
     def _stub(self, what):
-        def refused(*args, **kwargs):
+        def refused(*args: object, **kwargs: object) -> NoReturn:
             self.refuse(what)
         return refused
 
     def _switch(self, what):
-        def switch(mode, *args, **kwargs):
+        def switch(mode: bool, *args: object, **kwargs: object) -> None:
             if mode:
                 self.refuse(what)
         return switch
 
-    def install(self):
+    def install(self) -> Guard:
         """Replace the entry points (for good: nothing in the worker needs them) and switch
         grad mode and forward AD off. Idempotent."""
         if self._stubs:
@@ -140,7 +148,7 @@ class Guard:
         return (not t.is_grad_enabled() and not t._C._is_fwd_grad_enabled()
                 and all(getattr(owner, name, None) is stub for owner, name, stub in self._stubs))
 
-    def call(self, fn, *args, **kwargs):
+    def call(self, fn: Callable[..., Any], *args: object, **kwargs: object) -> Any:
         """fn(*args, **kwargs) under the function mode; what fn raises is raised. After it,
         `used` is None or names what it used (also when it caught our refusal)."""
         self.used = None
@@ -158,7 +166,7 @@ class Guard:
                 self.used = self.used or SWITCHED_OFF
             self._restore()
 
-    def inspect(self, values):
+    def inspect(self, values: Iterable[object]) -> None:
         """Refuse a tensor that requires grad or is complex among values (and in the lists
         and tuples among them, one level down)."""
         Tensor = self.torch.Tensor
@@ -180,7 +188,7 @@ def _mode_class(torch):
     class Watch(TorchFunctionMode):
         """Sees every torch function and Tensor method the student's code calls."""
 
-        def __init__(self, guard):
+        def __init__(self, guard: Guard) -> None:
             super().__init__()
             self.guard = guard
 
@@ -220,7 +228,7 @@ class Inputs:
     keys or had an entry replaced is not a modification: the tensors given are what the
     caller still holds."""
 
-    def __init__(self, torch, named):
+    def __init__(self, torch: ModuleType, named: Iterable[tuple[str, object]]) -> None:
         """named: [(name, value)], a value being a tensor, or a dict/list/tuple of them."""
         self.equal = torch.equal   # taken now: student code may replace torch.equal later
         self.kept = []
@@ -237,6 +245,6 @@ class Inputs:
             for i, v in enumerate(value):
                 self._keep(torch, f"{name}[{i}]", v)
 
-    def changed(self):
+    def changed(self) -> list[str]:
         return [name for name, t, copy, dtype, shape in self.kept
                 if t.dtype != dtype or tuple(t.shape) != shape or not self.equal(t.detach(), copy)]

@@ -11,10 +11,14 @@ not run and that this is not their fault, and the details go under
 
 Enable with `-p autograder.grading.results --results-json PATH` (grade.py passes it in).
 """
+from __future__ import annotations
+
 import json
 import os
 import tempfile
 import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,18 +29,21 @@ from ..sandbox.errors import InstallationError, StudentCodeError
 from ..sandbox.worker.wire import safe_text
 from .grade import number_key
 
+if TYPE_CHECKING:
+    from pluggy import Result
+
 STUDENT_ERRORS = (Mismatch, StudentCodeError)
 KEY = pytest.StashKey[dict]()
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("gradescope results")
     group.addoption("--results-json", help="where to write results.json")
     group.addoption("--default-visibility", default="visible",
                     choices=["visible", "hidden", "after_due_date", "after_published"])
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     _state(config)
 
 
@@ -46,23 +53,23 @@ def _state(config):
                                          "not_run": []})
 
 
-def add_output(config, text):
+def add_output(config: pytest.Config, text: str) -> None:
     """Text for the top of results.json's "output" (for example the seed)."""
     _state(config)["output"].append(text)
 
 
-def add_extra(config, **data):
+def add_extra(config: pytest.Config, **data: Any) -> None:
     _state(config)["extra"].update(data)
 
 
-def set_budget(config, deadline, seconds):
+def set_budget(config: pytest.Config, deadline: float, seconds: float) -> None:
     """The grade's time budget: no test starts after deadline (time.monotonic()); each
     scores 0, with a message that says the grading time ran out."""
     _state(config)["budget"] = (deadline, seconds)
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item, nextitem):
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
     state = _state(item.config)
     if state["budget"] and time.monotonic() >= state["budget"][0]:
         seconds = f'{state["budget"][1]:g}'
@@ -73,12 +80,12 @@ def pytest_runtest_protocol(item, nextitem):
     return None
 
 
-def pytest_collection_modifyitems(session, config, items):
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     _state(config)["items"] = list(items)
 
 
 @pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
-def student_failure_report(item, call):
+def student_failure_report(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
     """The report of a test that the student's code failed, without the traceback of the
     grader's frames that pytest would format for it (never shown: the message is all a
     student reads, and formatting it costs more than many a test takes)."""
@@ -92,7 +99,8 @@ def student_failure_report(item, call):
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     state = _state(item.config)["outcomes"].setdefault(item.nodeid, {"passed": True, "messages": [], "events": [],
@@ -119,14 +127,14 @@ def pytest_runtest_makereport(item, call):
         grader_error(item.config, f"grader error in {item.nodeid} ({report.when}):\n{report.longreprtext}")
 
 
-def grader_error(config, text):
+def grader_error(config: pytest.Config, text: str) -> None:
     """Record a failure of the grader itself: the whole grade is withheld (failed_results)."""
     errors = _state(config)["grader_errors"]
     if text not in errors:
         errors.append(text)
 
 
-def failed_results(errors, extra=None):
+def failed_results(errors: list[str], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """results.json when the grader could not grade: nothing scored, the student told
     it is not their fault, the instructor given the details."""
     return {"score": 0.0, "output": messages.say("grader_failed"), "output_format": "md",
@@ -188,7 +196,7 @@ def _order(item):
     return number_key(getattr(item.obj, "__number__", ""))
 
 
-def build_results(config):
+def build_results(config: pytest.Config) -> dict[str, Any]:
     state = _state(config)
     default_visibility = config.getoption("default_visibility")
     tests = []
@@ -215,7 +223,7 @@ def build_results(config):
     }
 
 
-def write_json(path, data):
+def write_json(path: str | os.PathLike[str], data: dict[str, Any]) -> None:
     """Replace path atomically (a link planted at path is replaced, never followed).
     A lone surrogate anywhere in data is written as U+FFFD; if writing fails, path is
     left as it was and no temporary file stays behind."""
@@ -236,7 +244,7 @@ def write_json(path, data):
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session, exitstatus):
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
     config = session.config
     path = config.getoption("results_json")
     if path:
@@ -244,7 +252,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector):
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Result[pytest.CollectReport], None]:
     outcome = yield
     report = outcome.get_result()
     if report.failed:

@@ -2,6 +2,8 @@
 per grading session at once, under a lock the kernel releases when the session dies),
 the sweep of what an account left behind, and what a worker may read, write and inherit.
 """
+from __future__ import annotations
+
 import fcntl
 import functools
 import os
@@ -13,8 +15,14 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InstallationError
+
+if TYPE_CHECKING:
+    from collections.abc import Container
+
+    from .limits import Limits
 
 SLOT_LOCKS = Path("/run/mlp-autograder")   # root-only: one lock file per worker account
 
@@ -65,7 +73,7 @@ def _lock_folder():
     return folder
 
 
-def take_account(limits):
+def take_account(limits: Limits) -> Account | None:
     """Hold a free worker account for this process; None when we are not root (then the
     worker runs as ourselves). When every account is busy, wait, saying so once."""
     if os.geteuid() != 0:
@@ -95,7 +103,7 @@ def take_account(limits):
         time.sleep(0.1)
 
 
-def lock_down(*paths):
+def lock_down(*paths: Path | str | None) -> None:
     """As root, make paths unreadable to the worker user (owner-only access)."""
     if os.geteuid() != 0:
         return
@@ -121,7 +129,7 @@ def _runs(pid):
     return False
 
 
-def kill_user_processes(uid, seconds=30.0):
+def kill_user_processes(uid: int, seconds: float = 30.0) -> None:
     """SIGKILL every process owned by uid that can still run, whatever its state, session
     or threads, sweeping until none is left (forks included); what remains are zombies
     the zygote reaps. Raises InstallationError if some still run after seconds: the
@@ -154,7 +162,7 @@ def kill_user_processes(uid, seconds=30.0):
 SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
 
 
-def remove_user_files(uid, keep=()):
+def remove_user_files(uid: int, keep: Container[str] = ()) -> None:
     """Remove what uid owns at the top of SHARED_FOLDERS (links and folders without
     following them), except the paths in keep."""
     for folder in SHARED_FOLDERS:
@@ -174,7 +182,7 @@ def remove_user_files(uid, keep=()):
                 pass
 
 
-def device_files():
+def device_files() -> list[str]:
     """The device files a worker may open for writing: the harmless ones, and the GPU's
     (CUDA opens /dev/nvidia* read-write). Never /dev itself, whose /dev/shm would be a
     mailbox between workers."""
@@ -184,7 +192,7 @@ def device_files():
             *glob.glob("/dev/nvidia*"), *glob.glob("/dev/nvidia-caps/*")]
 
 
-def closed_to_others(path):
+def closed_to_others(path: Path | str) -> str | None:
     """The first folder on the way to path that other users cannot enter, or path itself
     if they cannot read it; None when the way is open."""
     path = os.path.abspath(path)
@@ -202,7 +210,7 @@ def closed_to_others(path):
     return None
 
 
-def scrubbed_env(**more):
+def scrubbed_env(**more: str) -> dict[str, str]:
     """The whole environment of the zygote and its workers: one thread, unbuffered output,
     and the CUDA_* / NVIDIA_* variables a GPU needs; nothing else of ours."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -212,7 +220,7 @@ def scrubbed_env(**more):
 
 
 @functools.cache
-def readable_by_workers():
+def readable_by_workers() -> tuple[str, ...]:
     """What a worker may read besides its scratch folder: the system's libraries and
     configuration, /proc and /sys, and the Python installation with its packages."""
     import site

@@ -6,6 +6,8 @@ On Gradescope the container is the limit (768 MB by default), far below the work
 address-space limit; the sandbox uses this to give a worker only what is left, and to tell
 a student whose worker the kernel killed that it ran out of memory.
 """
+from __future__ import annotations
+
 import os
 from dataclasses import dataclass
 
@@ -52,7 +54,7 @@ def _folders(mount, path):
     return out
 
 
-def memory(root="/"):
+def memory(root: str = "/") -> Memory | None:
     """Memory of this process's control group, or None when it has no limit we can read."""
     groups = {}
     for line in (_read(os.path.join(root, "proc/self/cgroup")) or "").splitlines():

@@ -1,5 +1,6 @@
 """The two ways a call into student code can fail, told apart because only one is the
 student's fault."""
+from __future__ import annotations
 
 
 class InstallationError(Exception):
@@ -10,7 +11,8 @@ class InstallationError(Exception):
 class StudentCodeError(Exception):
     """The student's code failed. `str(self)` is written for the student."""
 
-    def __init__(self, message, *, output="", worker_lost=False, autograd=None, kind="raised"):
+    def __init__(self, message: str, *, output: str = "", worker_lost: bool = False, autograd: str | None = None,
+                 kind: str = "raised") -> None:
         super().__init__(message)
         self.hints = list(getattr(message, "hints", ()))   # checks.with_hint's ids, as data
         self.output = output

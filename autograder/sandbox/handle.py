@@ -8,6 +8,8 @@ replaces it after a failure. Student code never runs in this process.
 
 This module imports nothing heavy, so the zygote can start before torch is loaded here.
 """
+from __future__ import annotations
+
 import enum
 import errno
 import os
@@ -19,6 +21,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..common.contract import FUNCTIONS
 from ..common.messages import fence, say
@@ -35,6 +38,11 @@ from .accounts import (
 from .errors import InstallationError, StudentCodeError
 from .limits import ADDRESS_SLACK, GRADER_RESERVE
 from .worker import wire
+
+if TYPE_CHECKING:
+    from .accounts import Account
+    from .limits import Limits
+    from .pool import ZygoteClient
 
 WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "serve.py"
 COMMON = Path(__file__).resolve().parent.parent / "common"   # guard.py and contract.py, which serve.py imports
@@ -58,7 +66,7 @@ def _warn_once(text):
         print(f"autograder: {text}", file=sys.stderr, flush=True)
 
 
-def protections(header, limits):
+def protections(header: dict[str, Any], limits: Limits) -> dict[str, bool]:
     """{name: held} for the worker that sent this ready message (worker/serve.py)."""
     isolated, confined = header.get("isolated") or [], header.get("confined") or []
     if not isinstance(isolated, list) or not isinstance(confined, list):
@@ -124,7 +132,8 @@ class Phase(enum.Enum):
 class Worker:
     """One sandboxed worker, forked by the zygote, with the student's mlp.py imported."""
 
-    def __init__(self, submission, limits, client, account, gpu_possible=False, deadline=None):
+    def __init__(self, submission: Path | str, limits: Limits, client: ZygoteClient, account: Account | None,
+                 gpu_possible: bool = False, deadline: float | None = None) -> None:
         """deadline: time.monotonic() by which every wait ends (the grade's time budget)."""
         self.limits, self.client, self.account, self.deadline = limits, client, account, deadline
         self.pid = None
@@ -178,7 +187,7 @@ class Worker:
         self.protections = {}
 
     @property
-    def alive(self):
+    def alive(self) -> bool:
         return self.pid is not None
 
     def _explain(self, what):
@@ -220,7 +229,7 @@ class Worker:
         return None
 
     # -- talking ---------------------------------------------------------------
-    def scrub(self, text, dropped=False):
+    def scrub(self, text: object, dropped: bool | int = False) -> str:
         """What the student's code printed or raised, made safe to write (no lone
         surrogates), with the scratch folder's paths shown as the student knows them
         (mlp.py, not /tmp/mlp-worker-.../mlp.py), cut to limits.output_chars like
@@ -262,7 +271,7 @@ class Worker:
         output, dropped = bytearray(), 0
         keep = self.limits.output_chars * 4
 
-        def drain():
+        def drain() -> None:
             nonlocal dropped
             while True:
                 try:
@@ -275,10 +284,10 @@ class Worker:
                 output.extend(chunk[:room])
                 dropped += len(chunk) - min(room, len(chunk))
 
-        def text():
+        def text() -> str:
             return self.scrub(output.decode("utf-8", "replace"), dropped)
 
-        def disk_full():
+        def disk_full() -> StudentCodeError:
             self.close()
             return StudentCodeError(say("disk_full", what=what, mb=self.limits.disk_bytes >> 20,
                                         files=self.limits.disk_files), output=text(), worker_lost=True)
@@ -329,7 +338,7 @@ class Worker:
                                            kind="crash")
                 self._reader.feed(chunk)
 
-    def started(self):
+    def started(self) -> None:
         """Wait until the worker is ready to import mlp.py (Python and torch work); raises
         InstallationError if it is not. Nothing of the student's has run yet."""
         if self.phase is not Phase.STARTING:
@@ -353,7 +362,7 @@ class Worker:
         if self.account:
             _warn_protections(self.protections)
 
-    def ready(self):
+    def ready(self) -> str:
         """Wait until mlp.py is imported. Returns what the import printed (once; "" after
         that); raises StudentCodeError if the import failed."""
         self.started()
@@ -369,7 +378,8 @@ class Worker:
             raise StudentCodeError(say("import_failed", error=fence(self.scrub(error))), output=output, kind="import")
         return output
 
-    def call(self, fn, *args, device="cpu", timeout=None, **kwargs):
+    def call(self, fn: str, *args: object, device: str = "cpu", timeout: float | None = None,
+             **kwargs: object) -> Reply:
         """Call mlp.<fn>(*args, **kwargs) in the worker. Returns a Reply."""
         self.ready()
         if fn in self.missing:
@@ -405,7 +415,7 @@ class Worker:
             raise StudentCodeError(say("unexpected_reply", what=fn), output=output, worker_lost=True) from None
         return Reply(value, output, autograd, modified)
 
-    def close(self):
+    def close(self) -> None:
         """Kill the worker and everything it started; remove its scratch folder."""
         if self.pid is None:
             return
@@ -431,8 +441,9 @@ class Runner:
     """One grading session's access to student code: a live worker, replaced after a
     failure, so a crash or a timeout costs only the test that caused it."""
 
-    def __init__(self, submission, limits, client, account, gpu_possible=False, worker=None, failure=None,
-                 deadline=None):
+    def __init__(self, submission: Path | str | None, limits: Limits, client: ZygoteClient, account: Account | None,
+                 gpu_possible: bool = False, worker: Worker | None = None, failure: StudentCodeError | None = None,
+                 deadline: float | None = None) -> None:
         """failure: a StudentCodeError every call raises (for example: no mlp.py found).
         deadline: time.monotonic() when the grade's time budget runs out."""
         self.submission, self.limits, self.gpu_possible = submission, limits, gpu_possible
@@ -465,11 +476,11 @@ class Runner:
             raise
         return self.worker
 
-    def missing_functions(self):
+    def missing_functions(self) -> list[str]:
         """Import mlp.py (if not yet) and return the names of the functions it lacks."""
         return self._live().missing
 
-    def call(self, fn, *args, **kwargs):
+    def call(self, fn: str, *args: object, **kwargs: Any) -> Reply:
         worker = self._live()
         try:
             reply = worker.call(fn, *args, **kwargs)
@@ -481,7 +492,7 @@ class Runner:
         self.output.append(reply.output)
         return reply
 
-    def take_output(self):
+    def take_output(self) -> str:
         """What the student printed since the last call of this, cut to
         limits.output_chars in all (each call's share is cut already)."""
         text = "".join(o for o in self.output if o)
@@ -490,7 +501,7 @@ class Runner:
             text = text[: self.limits.output_chars] + "\n... " + say("truncated")
         return text
 
-    def close(self):
+    def close(self) -> None:
         if self.worker is not None:
             self.worker.close()
             self.worker = None

@@ -1,5 +1,7 @@
 """The trusted side's handle on the worker pool (worker/zygote.py): start it, ask it for a
 worker, hear when a worker ends."""
+from __future__ import annotations
+
 import array
 import json
 import select
@@ -9,6 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import IO, Any
 
 from .accounts import scrubbed_env
 from .errors import InstallationError
@@ -20,11 +23,11 @@ class Zygote:
     """The trusted side's handle on worker/zygote.py: one control socket per client
     (a grading process). `start` returns at once; the zygote imports torch meanwhile."""
 
-    def __init__(self, proc, sockets, log):
+    def __init__(self, proc: subprocess.Popen[bytes], sockets: list[socket.socket], log: IO[bytes]) -> None:
         self.proc, self.sockets, self.log = proc, sockets, log
 
     @classmethod
-    def start(cls, clients=1):
+    def start(cls, clients: int = 1) -> Zygote:
         ours, theirs = zip(*(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(clients)))
         log = tempfile.TemporaryFile()   # its own errors, for the instructor; never a file left behind
         try:
@@ -38,16 +41,16 @@ class Zygote:
                 t.close()
         return cls(proc, list(ours), log)
 
-    def client(self, i=0):
+    def client(self, i: int = 0) -> ZygoteClient:
         return ZygoteClient(self, self.sockets[i])
 
-    def keep_only(self, i):
+    def keep_only(self, i: int) -> None:
         """In a grading process forked for client i: drop the other clients' sockets."""
         for j, sock in enumerate(self.sockets):
             if j != i:
                 sock.close()
 
-    def failure(self):
+    def failure(self) -> str:
         """What the zygote printed, if it died: for the instructor."""
         if self.proc.poll() is None:
             return ""
@@ -55,7 +58,7 @@ class Zygote:
         text = self.log.read()[-3000:].decode("utf-8", "replace")
         return f"the worker pool ended (exit status {self.proc.returncode}): {text}"
 
-    def stop(self):
+    def stop(self) -> None:
         """Hang up: the zygote exits by itself once every client has (not waited for:
         its interpreter's teardown takes half a second)."""
         for sock in self.sockets:
@@ -66,7 +69,7 @@ class Zygote:
 class ZygoteClient:
     """Asks the zygote for workers and hears when they end."""
 
-    def __init__(self, zygote, sock):
+    def __init__(self, zygote: Zygote, sock: socket.socket) -> None:
         self.zygote, self.sock = zygote, sock
         self.warm = None       # the zygote's hello: {"zygote": pid, "threads": n}
         self.exits = {}        # pid -> exit status, as reported
@@ -93,13 +96,13 @@ class ZygoteClient:
             if want(message):
                 return message
 
-    def hello(self, timeout):
+    def hello(self, timeout: float) -> dict[str, int]:
         """The zygote's first message, once it has loaded torch: {"zygote": pid, "threads": n}."""
         if self.warm is None and self._hear(lambda m: "zygote" in m, timeout) is None:
             raise InstallationError(self.zygote.failure() or f"the worker pool did not start within {timeout:g} s")
         return self.warm
 
-    def spawn(self, spec, fds, timeout):
+    def spawn(self, spec: dict[str, Any], fds: list[int], timeout: float) -> int:
         """Fork a worker; returns its pid."""
         self.hello(timeout)
         try:
@@ -112,7 +115,7 @@ class ZygoteClient:
             raise InstallationError(self.zygote.failure() or "the worker pool did not answer")
         return reply["pid"]
 
-    def wait_exit(self, pid, timeout):
+    def wait_exit(self, pid: int, timeout: float) -> int | None:
         """The worker's exit status (negative: a signal), or None if not heard in time."""
         if pid not in self.exits:
             self._hear(lambda m: m.get("exit") == pid, timeout)

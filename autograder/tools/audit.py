@@ -18,7 +18,9 @@ import copy
 import json
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -96,7 +98,7 @@ def _replace(root, old, new):
                 return
 
 
-def make_mutants(source):
+def make_mutants(source: str) -> list[dict[str, Any]]:
     """[{"id", "fn", "line", "before", "after", "source"}] for every first-order mutant of
     the four functions in source (a module's text)."""
     tree = ast.parse(source)
@@ -127,7 +129,7 @@ def make_mutants(source):
     return out
 
 
-def load_source(text, name="mutant"):
+def load_source(text: str, name: str = "mutant") -> dict[str, Any]:
     namespace = {"__name__": name}
     exec(compile(text, name, "exec"), namespace)
     return namespace
@@ -164,7 +166,7 @@ def _cases(gen):
 
 
 class _Ref:
-    def __init__(self, namespace):
+    def __init__(self, namespace: dict[str, Any]) -> None:
         self.forward = namespace["forward"]
 
 
@@ -198,7 +200,8 @@ def _unchanged(given, kept):
     return True
 
 
-def equivalent(mutant, ref, cases):
+def equivalent(mutant: dict[str, Any], ref: dict[str, Any],
+               cases: list[tuple[str, tuple[object, ...], dict[str, float]]]) -> bool:
     """True when the mutated function gives the reference's results on every case, without
     raising and without changing an input it must leave alone."""
     try:
@@ -227,7 +230,8 @@ def _tag_full(data, tag):
     return bool(tests) and all(t["score"] >= t["max_score"] for t in tests)
 
 
-def audit(jobs=2, seed=1, functions=tuple(TAGS), out=None):
+def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS),
+          out: Path | str | None = None) -> dict[str, Any]:
     """Run the audit; returns the report as a dict (see report_text)."""
     from ..classroom.batch import grade_all
 
@@ -270,7 +274,7 @@ def audit(jobs=2, seed=1, functions=tuple(TAGS), out=None):
     return report
 
 
-def report_text(report):
+def report_text(report: dict[str, Any]) -> str:
     lines = ["Mutation analysis of the grading tests (mutants of reference/mlp.py)",
              f'{"function":<10} {"mutants":>7} {"equivalent":>10} {"wrong":>6} {"killed":>6} {"score":>6}']
     for fn, row in report["functions"].items():
@@ -285,7 +289,7 @@ def report_text(report):
     return "\n".join(lines)
 
 
-def main(jobs, seed, functions, out):
+def main(jobs: int, seed: int, functions: Collection[str], out: Path | str | None) -> int:
     report = audit(jobs=jobs, seed=seed, functions=functions, out=out)
     print(report_text(report))
     return 1 if report["survivors"] or report["false_fails"] else 0

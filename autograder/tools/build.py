@@ -25,7 +25,7 @@ def _add(z, path, name, executable=False):
     z.writestr(info, path.read_bytes())
 
 
-def build(out):
+def build(out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     autograder_zip, handout_zip = out / "autograder.zip", out / "handout.zip"
     with zipfile.ZipFile(autograder_zip, "w") as z:

@@ -17,7 +17,7 @@ WEIGHTS = (1.0, 3.0, 0.5)
 LR = 0.1
 
 
-def build_fixtures(seed=2024):
+def build_fixtures(seed: int = 2024) -> tuple[dict[str, torch.Tensor], dict[str, float | list[float]]]:
     """{name: tensor} for every self-check case, and its metadata."""
     ref, gen, t = load_reference(), torch.Generator().manual_seed(seed), {}
     for i, (m, n, h) in enumerate(checks.SIZES):
@@ -51,7 +51,7 @@ def build_fixtures(seed=2024):
     return {k: v.contiguous() for k, v in t.items()}, meta
 
 
-def write_fixtures(path=FIXTURES):
+def write_fixtures(path: Path = FIXTURES) -> Path:
     tensors, meta = build_fixtures()
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"meta": meta, "tensors": tensors}, path)

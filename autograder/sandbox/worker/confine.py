@@ -10,8 +10,14 @@ Landlock is an unprivileged Linux security module (Linux 5.13+). Where the kerne
 it, or a container's seccomp profile refuses its system calls, confine() returns [] and
 the worker relies on its account and on file permissions alone.
 """
+from __future__ import annotations
+
 import ctypes
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _CREATE, _ADD_RULE, _RESTRICT = 444, 445, 446   # the same numbers on x86_64 and arm64
 _PATH_BENEATH = 1
@@ -36,14 +42,14 @@ class _PathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def abi():
+def abi() -> int:
     """The kernel's Landlock version, or 0 without it."""
     libc = ctypes.CDLL(None, use_errno=True)
     version = libc.syscall(_CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     return max(0, version)
 
 
-def confine(read, write):
+def confine(read: Iterable[str], write: Iterable[str]) -> list[str]:
     """Allow reading (and executing) below the paths in read, everything below the paths
     in write, nothing else; no TCP and no foreign abstract sockets or signals where the
     kernel can refuse them. Returns what held, a list drawn from "files", "tcp",

@@ -10,10 +10,13 @@ then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one 
 to differentiate (guard.py), "modified" the inputs it changed in place. Anything the
 student prints goes to fds 1 and 2, which the trusted side reads separately.
 """
+from __future__ import annotations
+
 import importlib.util
 import os
 import sys
 import traceback
+from typing import TYPE_CHECKING
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMON = os.path.join(os.path.dirname(os.path.dirname(HERE)), "common")   # autograder/common
@@ -22,8 +25,12 @@ import wire  # noqa: E402  (next to this file)
 from contract import FUNCTIONS, INPUTS  # noqa: E402  (autograder/common: shipped to students too)
 from guard import Guard, Inputs  # noqa: E402
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from typing import Any
 
-def student_traceback(exc, path):
+
+def student_traceback(exc: BaseException, path: str) -> str:
     """The exception and only the frames inside mlp.py: students see their code, not ours."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
     for f in frames:
@@ -32,7 +39,7 @@ def student_traceback(exc, path):
     return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
-def unreadable(paths):
+def unreadable(paths: Iterable[str]) -> str | None:
     """The first of paths this account cannot read (or enter), or None. Checked before
     anything of the student's runs: what is missing here is the installation's fault."""
     for path in paths:
@@ -42,7 +49,8 @@ def unreadable(paths):
     return None
 
 
-def serve(request_fd, reply_fd, path, needs=(), confine=None, isolated=()):
+def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
+          confine: Callable[[], list[str]] | None = None, isolated: Iterable[str] = ()) -> None:
     """Import the student's mlp.py and answer calls until the trusted side hangs up.
     Runs in a child of worker/zygote.py, already sandboxed. needs: paths of the
     installation this account must be able to read. confine: called once they are
@@ -53,7 +61,7 @@ def serve(request_fd, reply_fd, path, needs=(), confine=None, isolated=()):
     torch.set_num_threads(1)
     guard = Guard(torch).install()   # before mlp.py binds any name of torch's
 
-    def send(header, tensors=None):
+    def send(header: dict[str, Any], tensors: Mapping[str, wire.Raw] | None = None) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         wire.write_all(reply_fd, wire.pack(header, tensors))

@@ -11,12 +11,21 @@ tensor subclass or a numpy array) and the receiver decides what to accept.
 Used by both sides: keep it to the standard library, torch and numpy (which torch's
 Tensor.numpy needs).
 """
+from __future__ import annotations
+
 import json
 import math
 import os
 import re
 import select
 import struct
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    import torch
 
 MAX_HEADER = 4 << 20        # bytes of JSON a message may carry
 MAX_BLOB = 512 << 20        # bytes of tensor data a message may carry
@@ -30,7 +39,7 @@ class WireError(Exception):
 class TooLarge(WireError):
     """A message longer than the reader accepts: size and limit in bytes."""
 
-    def __init__(self, size, limit):
+    def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"message of {size} bytes, more than {limit}")
         self.size, self.limit = size, limit
 
@@ -45,13 +54,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAY_HOLD_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed")
 
 
-def safe_text(text):
+def safe_text(text: str) -> str:
     """text with every lone surrogate (which JSON's \\udcff escapes can carry, and no
     UTF-8 encoder accepts) replaced by U+FFFD."""
     return _SURROGATE.sub("\ufffd", text)
 
 
-def clean(value):
+def clean(value: Any) -> Any:
     """A decoded JSON value with every string, keys included, made safe_text."""
     if isinstance(value, str):
         return safe_text(value)
@@ -70,7 +79,7 @@ class Foreign:
     (checks.describe): @subclass, @too_deep, @unsendable; any other detail is a repr.
     """
 
-    def __init__(self, type_name, detail=""):
+    def __init__(self, type_name: str, detail: str = "") -> None:
         self.type_name = type_name
         self.detail = detail
 
@@ -101,14 +110,14 @@ def _short_repr(obj, limit=200):
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def encode(value):
+def encode(value: object) -> tuple[dict[str, Any], dict[str, Raw]]:
     """Turn a value into (tree, tensors): a JSON-able tree, and {key: Raw} holding a copy
     of each tensor's bytes, taken now (later changes to the tensors change nothing)."""
     import torch
 
     tensors = {}
 
-    def walk(v, depth=0):
+    def walk(v: object, depth: int = 0) -> dict[str, Any]:
         if depth > 20:
             return {"k": "other", "type": _type_name(v), "detail": "@too_deep"}
         if type(v) is torch.Tensor:
@@ -136,7 +145,7 @@ def encode(value):
     return walk(value), tensors
 
 
-def decode(tree, tensors):
+def decode(tree: dict[str, Any], tensors: Mapping[str, torch.Tensor]) -> Any:
     """Rebuild a value from encode()'s output. Tensors come back as plain torch.Tensor on
     the device the sender reported; anything else unusual comes back as Foreign."""
 
@@ -178,11 +187,11 @@ class Raw:
 
     __slots__ = ("dtype", "shape", "data")
 
-    def __init__(self, dtype, shape, data):
+    def __init__(self, dtype: str, shape: list[int], data: bytes) -> None:
         self.dtype, self.shape, self.data = dtype, shape, data
 
     @classmethod
-    def of(cls, t):
+    def of(cls, t: torch.Tensor) -> Raw:
         """The bytes of a plain tensor, copied to the CPU (any layout other than strided,
         or a meta tensor, raises)."""
         import torch
@@ -219,14 +228,14 @@ def _blob(tensors):
     return _LEN.pack(len(head)) + head + b"".join(parts)
 
 
-def pack(header, tensors=None):
+def pack(header: dict[str, Any], tensors: Mapping[str, Raw | torch.Tensor] | None = None) -> bytes:
     """Serialise one message to bytes."""
     blob = _blob(tensors) if tensors else b""
     head = json.dumps(header).encode()
     return _LEN.pack(len(head)) + head + _LEN.pack(len(blob)) + blob
 
 
-def unpack_blob(blob):
+def unpack_blob(blob: bytes) -> dict[str, torch.Tensor]:
     """{key: tensor} from a blob, checking every entry of the index against the bytes.
     The tensors share one writable copy of the bytes."""
     import numpy
@@ -255,7 +264,7 @@ def unpack_blob(blob):
     return tensors
 
 
-def read_exact(fd, n):
+def read_exact(fd: int, n: int) -> bytes:
     """Blocking read of exactly n bytes (worker side)."""
     chunks = []
     while n:
@@ -267,7 +276,7 @@ def read_exact(fd, n):
     return b"".join(chunks)
 
 
-def read_message(fd):
+def read_message(fd: int) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     """Blocking read of one whole message: returns (header, tensors)."""
     (n,) = _LEN.unpack(read_exact(fd, 8))
     if n > MAX_HEADER:
@@ -279,7 +288,7 @@ def read_message(fd):
     return header, unpack_blob(read_exact(fd, n))
 
 
-def write_all(fd, data, deadline=None):
+def write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
     """Write all of data. deadline (time.monotonic()): fd is non-blocking, and every wait
     for room in the pipe ends then with WriteTimeout (a reader that reads slowly, or
     shrank its pipe, cannot hold the writer longer)."""
@@ -302,14 +311,14 @@ class Reader:
     limit: the most bytes one message may have; refused (TooLarge) as soon as its
     lengths are read, before the rest is."""
 
-    def __init__(self, limit=MAX_HEADER + MAX_BLOB):
+    def __init__(self, limit: int = MAX_HEADER + MAX_BLOB) -> None:
         self.buf = bytearray()
         self.limit = limit
 
-    def feed(self, data):
+    def feed(self, data: bytes) -> None:
         self.buf += data
 
-    def message(self):
+    def message(self) -> tuple[Any, dict[str, torch.Tensor]] | None:
         """Return (header, tensors) once a whole message has arrived, else None."""
         if len(self.buf) < 8:
             return None

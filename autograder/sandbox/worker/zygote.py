@@ -20,6 +20,8 @@ its scratch folder and a few device files (worker/confine.py, "confine": {"read"
 exits when every client has gone away.
 CUDA is never initialised here: a child does that itself, lazily, if it uses the GPU.
 """
+from __future__ import annotations
+
 import array
 import json
 import os
@@ -28,15 +30,20 @@ import select
 import signal
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402  (worker/confine.py)
 import serve  # noqa: E402  (worker/serve.py: wire, guard and serve, next to this file)
 
+if TYPE_CHECKING:
+    import ctypes
+    from typing import Any, NoReturn
+
 MAX_MESSAGE = 1 << 16
 
 
-def receive(sock):
+def receive(sock: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
     """(spec dict, [fds]) or (None, []) when the client has gone."""
     fds = array.array("i")
     data, ancillary, _, _ = sock.recvmsg(MAX_MESSAGE, socket.CMSG_SPACE(3 * fds.itemsize))
@@ -46,14 +53,14 @@ def receive(sock):
     return (json.loads(data) if data else None), list(fds)
 
 
-def send(sock, message):
+def send(sock: socket.socket, message: dict[str, int]) -> None:
     try:
         sock.send(json.dumps(message).encode())
     except OSError:   # the client is gone; its children are reaped all the same
         pass
 
 
-def mapped_bytes():
+def mapped_bytes() -> int:
     """This process's address space (VmSize), in bytes."""
     with open("/proc/self/status", encoding="ascii") as f:
         for line in f:
@@ -68,7 +75,7 @@ PR_SET_PDEATHSIG = 1
 _libc = None
 
 
-def libc():
+def libc() -> ctypes.CDLL:
     global _libc
     if _libc is None:
         import ctypes
@@ -77,7 +84,7 @@ def libc():
     return _libc
 
 
-def isolate(spec):
+def isolate(spec: dict[str, Any]) -> list[str]:
     """As root, in the forked child: namespaces of its own for what it starts. Returns
     the names of those that held ("pid", "net", "mount"); a kernel or container that
     refuses them (Docker without CAP_SYS_ADMIN) leaves the list short, never fails.
@@ -104,7 +111,7 @@ def _mount(source, target, kind, flags, options):
     return libc().mount(source, target.encode(), kind, flags, options.encode() if options else None) == 0
 
 
-def private_mounts(spec):
+def private_mounts(spec: dict[str, Any]) -> bool:
     """In the new mount namespace: the scratch folder (with its mlp.py) and /dev/shm on
     tmpfs of their own, size-limited, seen by this worker alone. True if both held."""
     if not _mount(None, "/", None, MS_REC | MS_PRIVATE, None):
@@ -127,7 +134,7 @@ def private_mounts(spec):
     return True
 
 
-def mirror(status):
+def mirror(status: int) -> NoReturn:
     """End this process the way a child ended (its raw wait status)."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
@@ -141,7 +148,7 @@ def mirror(status):
     os._exit(os.WEXITSTATUS(status))
 
 
-def child(spec, fds):
+def child(spec: dict[str, Any], fds: list[int]) -> NoReturn:
     """In the forked child (A, root): isolate what it starts in namespaces, then either
     become the worker itself (no PID namespace) or fork PID 1 of the new namespace (B),
     which forks the worker (C) and ends, ending everything in the namespace, when C ends.
@@ -185,7 +192,7 @@ def child(spec, fds):
         os._exit(status)
 
 
-def init(spec, request_r, reply_w, held, told_w, life_r):
+def init(spec: dict[str, Any], request_r: int, reply_w: int, held: list[str], told_w: int, life_r: int) -> NoReturn:
     """B: PID 1 of the worker's PID namespace (root, runs no student code). Forks the
     worker, reaps whatever is re-parented to it, and when the worker ends tells A how
     and exits: the kernel then kills every process left in the namespace."""
@@ -211,7 +218,7 @@ def init(spec, request_r, reply_w, held, told_w, life_r):
         os._exit(status)
 
 
-def worker(spec, request_r, reply_w, held):
+def worker(spec: dict[str, Any], request_r: int, reply_w: int, held: list[str]) -> NoReturn:
     """C: drop to the worker account, set the limits, serve; never returns."""
     status = 70
     try:
@@ -234,7 +241,7 @@ def worker(spec, request_r, reply_w, held):
         os._exit(status)
 
 
-def run(controls):
+def run(controls: list[socket.socket]) -> None:
     owner = {}   # pid -> the control socket that asked for it
     # A child's end wakes the loop at once (SIGCHLD writes to a pipe), so the client hears
     # of it without delay; the timeout is only a safety net.
@@ -283,7 +290,7 @@ def run(controls):
                 send(sock, {"exit": pid, "status": code})
 
 
-def become_subreaper():
+def become_subreaper() -> None:
     """Orphans of the workers (double forks, setsid) come back to us to be reaped."""
     try:
         import ctypes

@@ -9,7 +9,8 @@ from pathlib import Path
 GRADER_FAILED = 2   # exit status when the grader (not the submission) failed
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's every command and option."""
     parser = argparse.ArgumentParser(prog="python -m autograder")
     sub = parser.add_subparsers(dest="command", required=True)
     g = sub.add_parser("grade", help="grade a submission (mlp.py or a folder holding it)")
@@ -41,7 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     au.add_argument("--function", action="append", choices=("forward", "bce_loss", "backward", "sgd_step"),
                     help="audit only this function (repeatable; default: all four)")
     au.add_argument("--json", help="also write every mutant and its verdict to this file")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     if args.command == "grade":
         from .grading.grade import grade, print_table

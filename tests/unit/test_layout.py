@@ -176,3 +176,15 @@ def test_a_unit_test_cannot_start_a_zygote_or_a_grade():
     with pytest.raises(AssertionError, match="starts no zygote"):
         subprocess.run([sys.executable, "-m", "autograder", "grade", "starter/mlp.py"])
     assert subprocess.run([sys.executable, "-c", "print(1)"], capture_output=True, text=True).stdout == "1\n"
+
+
+def test_the_grading_flow_imports_torch_only_once_the_pool_is_starting():
+    """grade.py starts the zygote first and imports torch while the zygote loads its own:
+    importing the flow, the sandbox's trusted side or the settings must not load torch."""
+    import subprocess
+
+    code = ("import sys, autograder.grading.grade, autograder.sandbox.handle, autograder.sandbox.pool, "
+            "autograder.config; print(sorted(m for m in ('torch', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=config.HERE.parent, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", f"importing the grading flow loaded {out.stdout.strip()}"

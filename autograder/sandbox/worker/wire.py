@@ -13,6 +13,7 @@ Tensor.numpy needs).
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -199,7 +200,7 @@ class Raw:
         t = t.detach()
         if t.device.type != "cpu":
             t = t.cpu()
-        if t.dtype in _NUMPY_TYPES and not (t.is_conj() or t.is_neg()):
+        if t.dtype in _numpy_types() and not (t.is_conj() or t.is_neg()):
             data = t.numpy().tobytes()   # numpy copies in C order: the fastest way here
         else:
             t = t.resolve_conj().resolve_neg().contiguous()
@@ -207,13 +208,13 @@ class Raw:
         return cls(str(t.dtype)[6:], list(t.shape), data)
 
 
-def _numpy_types():
+@functools.cache
+def _numpy_types() -> frozenset:
+    """The dtypes Tensor.numpy() takes (all of DTYPES but bfloat16). Found on first use:
+    importing this module must not import torch (the zygote starts meanwhile)."""
     import torch
 
-    return {getattr(torch, name) for name in DTYPES if name != "bfloat16"}
-
-
-_NUMPY_TYPES = _numpy_types()
+    return frozenset(getattr(torch, name) for name in DTYPES if name != "bfloat16")
 
 
 def _blob(tensors):

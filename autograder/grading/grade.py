@@ -138,7 +138,7 @@ def _watchdog(out, when, seed, conf):
     """Past the budget, whatever the grader is doing (a bug of ours that hangs), write a
     results.json that says the grader failed, and end the process: Gradescope must have
     an answer before its own timeout, when it would show the student nothing at all."""
-    def too_late():
+    def too_late() -> None:
         from . import results
 
         if not os.path.exists(out):   # grade_one removes any old one before it starts

@@ -20,6 +20,8 @@ With --shard K/N a run grades only the submissions whose name falls in part K (a
 of the name), and writes parts/K-of-N.json (the class as it read it) instead of the
 report; `merge` gathers the parts into the grades.csv and report.html one run would write.
 """
+from __future__ import annotations
+
 import contextlib
 import fcntl
 import hashlib
@@ -36,6 +38,7 @@ import time
 import traceback
 from collections import Counter, deque
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import config as settings
 from ..common import messages
@@ -46,15 +49,22 @@ from ..sandbox.pool import Zygote
 from .export import GRADED_STATUSES, SourceError, read_source
 from .report import changes, load_results, replace_file, write_reports
 
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
-def submission_seed(run_seed, name):
+    from .export import Submission
+
+
+def submission_seed(run_seed: int, name: str) -> int:
     """Each submission's seed, from the run's seed and its name: a rerun reproduces it,
     and `grade PATH --seed <it>` reproduces one grade alone."""
     digest = hashlib.sha256(f"{run_seed}:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "little") % 2**31
 
 
-def grader_fingerprint(reference=settings.REFERENCE):
+def grader_fingerprint(reference: Path = settings.REFERENCE) -> str:
     """A digest of everything that decides a grade besides the submission: the grader's
     code and settings, and the hidden reference (config.grading_files)."""
     h = hashlib.sha256()
@@ -65,7 +75,7 @@ def grader_fingerprint(reference=settings.REFERENCE):
     return h.hexdigest()
 
 
-def fingerprint(sub, seed, grader):
+def fingerprint(sub: Submission, seed: int, grader: str) -> str:
     h = hashlib.sha256(f"{grader}:{seed}:{sub.status}:".encode())
     where = sub.path or sub.where   # without exactly one mlp.py: its folder (the paths its student reads)
     if where and where.is_file():
@@ -77,7 +87,7 @@ def fingerprint(sub, seed, grader):
     return h.hexdigest()
 
 
-def run_seed(out_dir, seed):
+def run_seed(out_dir: Path, seed: int | None) -> int:
     """--seed, or the seed kept in DIR/run.json, or a new one (then kept)."""
     path = out_dir / "run.json"
     kept = json.loads(path.read_text())["seed"] if path.exists() else None
@@ -87,7 +97,7 @@ def run_seed(out_dir, seed):
     return chosen
 
 
-def up_to_date(results_path, fp):
+def up_to_date(results_path: Path, fp: str) -> bool:
     try:
         extra = json.loads(results_path.read_text())["extra_data"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -96,14 +106,14 @@ def up_to_date(results_path, fp):
 
 
 # -- parts of a class (--shard K/N) ---------------------------------------------
-def shard_of(name, count):
+def shard_of(name: str, count: int) -> int:
     """The part (0 .. count-1) a submission belongs to: a digest of its name alone, so
     that every task of an array computes the same partition on its own."""
     digest = hashlib.sha256(name.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % count
 
 
-def parse_shard(text, environ=os.environ, count=None):
+def parse_shard(text: str, environ: Mapping[str, str] = os.environ, count: int | None = None) -> tuple[int, int]:
     """(K, N) from "K/N", or from the scheduler's environment for "auto": Slurm's
     SLURM_ARRAY_TASK_ID (less SLURM_ARRAY_TASK_MIN) and SLURM_ARRAY_TASK_COUNT, or
     Kubernetes' JOB_COMPLETION_INDEX with the count from JOB_COMPLETION_COUNT (Kubernetes
@@ -137,7 +147,8 @@ def _part_label(shard):
     return f"{shard[0]}-of-{shard[1]}" if shard else "all"
 
 
-def write_manifest(out_dir, subs, seed, shard, complete, changed=()):
+def write_manifest(out_dir: Path, subs: Iterable[Submission], seed: int, shard: tuple[int, int], complete: bool,
+                   changed: Iterable[dict[str, Any]] = ()) -> None:
     """DIR/parts/<K>-of-<N>.json: the whole class as this part read it (every part reads
     the same source), so that `merge` can list every submission in the order of one run.
     Written when the part starts, and again when it ends; complete: every submission of
@@ -183,7 +194,7 @@ class Interrupted(KeyboardInterrupt):
     """SIGTERM (a scheduler ending the task, `timeout`, a container stopping), handled
     as Ctrl-C is: signum says which, for the exit status (128 + signum)."""
 
-    def __init__(self, signum):
+    def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
 
@@ -193,7 +204,9 @@ def _on_sigterm(signum, frame):
 
 
 # -- the command ----------------------------------------------------------------
-def grade_all(source, out_dir, jobs=2, seed=None, force=False, reference=settings.REFERENCE, shard=None):
+def grade_all(source: Path | str, out_dir: Path | str, jobs: int = 2, seed: int | None = None, force: bool = False,
+              reference: Path = settings.REFERENCE, shard: tuple[int, int] | None = None
+              ) -> tuple[list[Submission], dict[str, dict[str, Any]]]:
     """Grade every submission of source (or, with shard=(K, N), those of part K) into
     out_dir; write grades.csv and report.html (a part writes its manifest instead: the
     merge writes them). Returns (submissions, {name: results dict}). Raises SourceError
@@ -349,7 +362,7 @@ def _job_main(conn, others, zygote, index, zygotes, conf, reference):
 
 
 class _Job:
-    def __init__(self, proc, conn):
+    def __init__(self, proc: BaseProcess, conn: Connection) -> None:
         self.proc, self.conn, self.task, self.account = proc, conn, None, None
 
 
@@ -374,7 +387,7 @@ class Supervisor:
     the zygote, which cannot be given one later: the zygote is started with spare
     sockets (as many as jobs), and when those are used up another zygote is started."""
 
-    def __init__(self, jobs, conf, reference):
+    def __init__(self, jobs: int, conf: settings.Settings, reference: Path) -> None:
         self.jobs, self.conf, self.reference = jobs, conf, reference
         self.ctx = multiprocessing.get_context("fork")
         self.zygotes, self.free, self.running = [], [], []
@@ -385,7 +398,7 @@ class Supervisor:
         self.zygotes.append(zygote)
         self.free.extend((zygote, i) for i in range(count))
 
-    def start_job(self):
+    def start_job(self) -> None:
         if not self.free:
             self._more_sockets(self.jobs)
         zygote, index = self.free.pop(0)
@@ -398,7 +411,7 @@ class Supervisor:
         zygote.sockets[index].close()   # the job holds its own copy now
         self.running.append(_Job(proc, ours))
 
-    def stop(self, kill=False):
+    def stop(self, kill: bool = False) -> None:
         """Ask the jobs to finish (or kill them: an interrupted run), then let the
         zygotes go."""
         for job in self.running:
@@ -522,7 +535,7 @@ def _grade_tasks(tasks, jobs, conf, reference):
 
 
 # -- merging the parts ----------------------------------------------------------
-def merge(dirs, out_dir):
+def merge(dirs: Collection[Path | str], out_dir: Path | str) -> tuple[list[Submission], dict[str, dict[str, Any]]]:
     """Gather the parts of a class (their results/ and parts/*.json, in one DIR or
     several) into out_dir, and write grades.csv and report.html there: the same files
     as one run over everything with the same seed. Returns (submissions, results).

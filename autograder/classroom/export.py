@@ -10,6 +10,8 @@ folder.
 Every submission becomes one Submission, whatever is wrong with it; what is wrong is its
 status, and only a submission with status "ok" is graded.
 """
+from __future__ import annotations
+
 import re
 import stat
 import zipfile
@@ -57,13 +59,13 @@ def _key(mapping, name):
     return None
 
 
-def safe_name(name):
+def safe_name(name: str) -> str:
     """A file name for results/<name>.json: no separators, no control characters."""
     name = re.sub(r"[\x00-\x1f/\\]", "_", name).strip() or "_"
     return "_" + name if name.startswith(".") else name
 
 
-def unpack(zip_path, into, skipped=None):
+def unpack(zip_path: Path | str, into: Path | str, skipped: list[str] | None = None) -> Path:
     """Unpack a zip safely: no member outside into (skipped, and named in the list
     skipped), no links, at most MAX_UNPACKED_BYTES written whatever the zip claims.
     Raises SourceError for a zip that cannot be read or would unpack to too much."""
@@ -132,7 +134,7 @@ def _look_at(sub, where):
     return sub
 
 
-def read_source(source, scratch, skipped=None):
+def read_source(source: Path | str, scratch: Path | str, skipped: list[str] | None = None) -> list[Submission]:
     """[Submission] for a Gradescope export (zip or folder) or a plain folder.
     scratch: an empty folder of ours where a zip is unpacked; skipped: a list that
     receives the zip members left out. Raises SourceError."""

@@ -8,6 +8,8 @@
   function, the classic mistakes the grader recognised and who made them, and the
   submissions that timed out, crashed their worker, or could not be graded.
 """
+from __future__ import annotations
+
 import contextlib
 import csv
 import html
@@ -20,11 +22,19 @@ import tempfile
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..common import messages
 from ..common.messages import say
 from ..grading.grade import number_key
 from .export import GRADED_STATUSES
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from .export import Submission
+
+    Results = Mapping[str, dict[str, Any]]   # a results.json dict by submission name
 
 FUNCTIONS = ("forward", "loss", "backward", "sgd_step", "training")
 STYLE = ("<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
@@ -35,7 +45,7 @@ STYLE = ("<style>body{font:14px/1.5 system-ui,sans-serif;max-width:60em;margin:2
          ".failed{color:#a00}.passed{color:#070}</style>")
 
 
-def replace_file(path, data):
+def replace_file(path: Path | str, data: bytes) -> None:
     """Write bytes to path through a temporary file and a rename: a kill at any moment
     leaves the old file or the new one, never part of one."""
     path = Path(path)
@@ -51,7 +61,7 @@ def replace_file(path, data):
         raise
 
 
-def load_results(subs, out_dir):
+def load_results(subs: Iterable[Submission], out_dir: Path | str) -> dict[str, dict[str, Any]]:
     results = {}
     for sub in subs:
         path = Path(out_dir) / "results" / f"{sub.name}.json"
@@ -66,7 +76,7 @@ def _number_key(number):
     return number_key(number), str(number)   # then by name: a set's order is not fixed
 
 
-def test_numbers(results):
+def test_numbers(results: Results) -> list[str]:
     numbers = {t.get("number", t["name"]) for data in results.values() for t in data["tests"]}
     return sorted(numbers, key=_number_key)
 
@@ -77,7 +87,7 @@ def _status_text(status, lang):
     return say(key, lang) if key in messages.MESSAGES else status
 
 
-def status_of(sub, data, lang):
+def status_of(sub: Submission, data: dict[str, Any] | None, lang: str) -> str:
     """The status column: what export.py found, then what the grading did."""
     if sub.status != "ok":
         return _status_text(sub.status, lang)
@@ -88,7 +98,7 @@ def status_of(sub, data, lang):
     return say("status_ok_detail", lang, detail=sub.detail) if sub.detail else say("status_ok", lang)
 
 
-def write_csv(subs, results, path, lang):
+def write_csv(subs: Iterable[Submission], results: Results, path: Path | str, lang: str) -> None:
     numbers = test_numbers(results)
     with io.StringIO(newline="") as f:
         out = csv.writer(f)
@@ -134,7 +144,7 @@ def _bar(fraction):
             f'<span>{100 * fraction:.0f}%</span>')
 
 
-def summarise(subs, results, lang):
+def summarise(subs: Sequence[Submission], results: Results, lang: str) -> dict[str, Any]:
     """The report's numbers and the words of its status column, for the page."""
     graded = {n: d for n, d in results.items() if not d["extra_data"].get("grader_error")}
     scores = sorted(d["score"] for d in graded.values())
@@ -198,7 +208,7 @@ def _table(name, headers, lang):
     return f"<table id='{name}'><tr>{cells}</tr>"
 
 
-def write_html(summary, path, lang):
+def write_html(summary: dict[str, Any], path: Path | str, lang: str) -> None:
     e = html.escape
     scores = summary["scores"]
     median = scores[len(scores) // 2] if scores else 0
@@ -265,7 +275,7 @@ def write_html(summary, path, lang):
     replace_file(path, "".join(out).encode("utf-8"))
 
 
-def feedback_path(name):
+def feedback_path(name: str) -> str:
     """Where a submission's feedback page is, relative to DIR."""
     return f"feedback/{name}.html"
 
@@ -288,7 +298,7 @@ def _markdown(text):
     return "".join(parts)
 
 
-def write_feedback(sub, data, path, lang):
+def write_feedback(sub: Submission, data: dict[str, Any] | None, path: Path | str, lang: str) -> None:
     """One submission's page: every test with its score and what the student read, as
     Gradescope shows them; self-contained like the report."""
     e = html.escape
@@ -312,7 +322,7 @@ def write_feedback(sub, data, path, lang):
     replace_file(path, "".join(out).encode("utf-8"))
 
 
-def changes(old, new):
+def changes(old: Results, new: Results) -> list[dict[str, Any]]:
     """How a regrade changed each submission's grade: [{"name", "old", "new", "tests":
     [(number, test name, old score, new score)]}] for those whose score or any test's
     score changed. old, new: {name: results dict}; grader errors are left out."""
@@ -329,7 +339,8 @@ def changes(old, new):
     return found
 
 
-def write_reports(subs, out_dir, lang, changed=()):
+def write_reports(subs: Sequence[Submission], out_dir: Path | str, lang: str,
+                  changed: Iterable[dict[str, Any]] = ()) -> dict[str, dict[str, Any]]:
     """Write grades.csv, report.html and feedback/<name>.html from every result in
     out_dir; changed: what this run's regrades changed (changes()). Returns the results."""
     results = load_results(subs, out_dir)

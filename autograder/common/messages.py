@@ -4,27 +4,29 @@ the class report an instructor reads (grade-all), in each language.
 `say(key, **fields)` formats one message in the current language (set_language).
 Shipped in the handout with checks.py, so it holds no reference values.
 """
+from __future__ import annotations
+
 LANGUAGES = ("zh", "en")
 _language = "zh"
 
 
-def set_language(lang):
+def set_language(lang: str) -> None:
     global _language
     if lang not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, not {lang!r}")
     _language = lang
 
 
-def language():
+def language() -> str:
     return _language
 
 
-def say(key, lang=None, **fields):
+def say(key: str, lang: str | None = None, **fields: object) -> str:
     """One message in lang (default: the current language), its fields filled in."""
     return MESSAGES[key][lang or _language].format(**fields)
 
 
-def hints_in(text):
+def hints_in(text: str) -> list[str]:
     """The ids of the hints (hint_<id>) in a message, in the current language: what the
     class report counts as the mistakes the grader recognised."""
     import re
@@ -533,7 +535,7 @@ MESSAGES = {
 }
 
 
-def fence(text):
+def fence(text: str) -> str:
     """text as a Markdown code block that it cannot close: shown verbatim, never rendered
     (a student's "# all tests passed" or image stays text)."""
     fence = "```"

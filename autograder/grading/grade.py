@@ -4,6 +4,8 @@ pytest, write results.json and print a table.
 The worker pool (the zygote) is started before torch or pytest is imported here, so the
 two interpreters load torch at the same time. grade_one is the part a batch repeats.
 """
+from __future__ import annotations
+
 import contextlib
 import io
 import os
@@ -12,6 +14,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from .. import config as settings
 from ..common import messages
@@ -19,6 +22,14 @@ from ..sandbox.accounts import lock_down, take_account
 from ..sandbox.errors import InstallationError, StudentCodeError
 from ..sandbox.handle import Runner, Worker
 from ..sandbox.pool import Zygote
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import pytest
+
+    from ..sandbox.accounts import Account
+    from ..sandbox.pool import ZygoteClient
 
 HERE = Path(__file__).resolve().parent
 # pytest plugins a grading run does without: they cost time on every submission (the
@@ -32,7 +43,7 @@ QUIET = [arg for name in ("unraisableexception", "threadexception", "logging", "
 FINISH_SECONDS = 10
 
 
-def process_start():
+def process_start() -> float:
     """time.monotonic() when this process started: run_autograder execs into it, so the
     time budget counts from Gradescope's start, interpreter start-up included."""
     try:
@@ -45,7 +56,7 @@ def process_start():
         return time.monotonic()
 
 
-def find_submission(path):
+def find_submission(path: Path | str) -> tuple[Path, None] | tuple[None, tuple[str, dict[str, str]]]:
     """(path to mlp.py, None) or (None, (reason, fields)). A file named on the command
     line is graded whatever its name; a folder must hold exactly one mlp.py."""
     path = Path(path)
@@ -59,7 +70,7 @@ def find_submission(path):
     return found[0], None
 
 
-def number_key(number):
+def number_key(number: str | None) -> list[int]:
     """Sort key of a test's number ("3.10" after "3.9"): the order of results.json's tests
     and of the class report's columns. A test without a number comes last."""
     parts = str(number or "").split(".")
@@ -72,13 +83,14 @@ class GradingSession:
     """What the grading tests need from this run (see autograder/grading/tests/conftest.py):
     the runner holding the student's worker, the seed and the reference's path."""
 
-    def __init__(self, runner, seed, reference, language, extra=None, budget=None):
+    def __init__(self, runner: Runner, seed: int, reference: Path, language: str,
+                 extra: dict[str, Any] | None = None, budget: tuple[float, float] | None = None) -> None:
         """budget: (deadline as time.monotonic(), total seconds) of the grade's time budget."""
         self.runner, self.seed, self.reference, self.language = runner, seed, reference, language
         self.extra = extra or {}
         self.budget = budget
 
-    def pytest_configure(self, config):
+    def pytest_configure(self, config: pytest.Config) -> None:
         from . import results
 
         results.add_output(config, messages.say("seed", seed=self.seed))
@@ -87,7 +99,7 @@ class GradingSession:
             results.set_budget(config, *self.budget)
 
 
-def begin(reference, *protect):
+def begin(reference: Path, *protect: Path | str) -> settings.Settings:
     """What a command that grades does first, once: read the settings (returned), speak
     their language, and close the reference, the git history that also holds it, and
     the folders in protect (results) to the worker accounts."""
@@ -97,7 +109,8 @@ def begin(reference, *protect):
     return conf
 
 
-def grade(submission, out, seed=None, reference=settings.REFERENCE, protect=()):
+def grade(submission: Path | str, out: Path | str, seed: int | None = None, reference: Path = settings.REFERENCE,
+          protect: Iterable[Path | str] = ()) -> dict[str, Any]:
     """Run one grading session; results.json is always written. Returns its dict.
     When the grader itself fails (its installation, or a bug), nothing is scored,
     extra_data.grader_error says why, and the cause is printed on stderr."""
@@ -125,7 +138,7 @@ def _watchdog(out, when, seed, conf):
     """Past the budget, whatever the grader is doing (a bug of ours that hangs), write a
     results.json that says the grader failed, and end the process: Gradescope must have
     an answer before its own timeout, when it would show the student nothing at all."""
-    def too_late():
+    def too_late() -> None:
         from . import results
 
         if not os.path.exists(out):   # grade_one removes any old one before it starts
@@ -141,8 +154,10 @@ def _watchdog(out, when, seed, conf):
     return timer
 
 
-def grade_one(submission, out, seed, conf, client, account, reference=settings.REFERENCE, broken=None,
-              extra=None, started=None):
+def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: settings.Settings,
+              client: ZygoteClient | None, account: Account | None, reference: Path = settings.REFERENCE,
+              broken: InstallationError | None = None, extra: dict[str, Any] | None = None,
+              started: float | None = None) -> dict[str, Any]:
     """Grade one submission with a worker from client (a ZygoteClient) running as
     account; write results.json to out and return its dict. Used alone and in batches.
     extra: more fields for results.json's extra_data (a batch's fingerprint).
@@ -216,7 +231,7 @@ def _pad(text, width):
     return text + " " * max(0, width - _columns(text))
 
 
-def print_table(data, stream=sys.stdout):
+def print_table(data: dict[str, Any], stream: IO[str] = sys.stdout) -> None:
     if data.get("extra_data", {}).get("grader_error"):
         print("\nNOT GRADED: the autograder failed (the cause is on stderr); the student was told "
               "it is not their fault.", file=stream)

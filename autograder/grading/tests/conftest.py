@@ -5,7 +5,10 @@ the device to test on.
 A grading session is started by autograder/grading/grade.py, which passes a GradingSession
 plugin holding the already-started worker, the seed and the reference's path.
 """
+from __future__ import annotations
+
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
@@ -14,6 +17,12 @@ from autograder.common.checks import Mismatch, autograd_mismatch, error_hint, ma
 from autograder.config import load_reference
 from autograder.grading.grade import GradingSession
 from autograder.sandbox.errors import StudentCodeError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from autograder.common.checks import Tensors
+    from autograder.sandbox.handle import Runner
 
 
 def _session(config):
@@ -24,19 +33,19 @@ def _session(config):
 
 
 @pytest.fixture(scope="session")
-def ref(request):
+def ref(request: pytest.FixtureRequest) -> ModuleType:
     """The hidden reference solution, loaded from its file."""
     return load_reference(_session(request.config).reference)
 
 
 @pytest.fixture(scope="session")
-def mistakes(request):
+def mistakes(request: pytest.FixtureRequest) -> ModuleType:
     """Classic mistakes computed on the reference's inputs, for hints (reference/mistakes.py)."""
     return load_reference(_session(request.config).reference.parent / "mistakes.py")
 
 
 @pytest.fixture(scope="session")
-def runner(request):
+def runner(request: pytest.FixtureRequest) -> Runner:
     return _session(request.config).runner
 
 
@@ -48,7 +57,7 @@ class Student:
     a failure of the student's code raises StudentCodeError. A call that changed one of its
     inputs in place raises Mismatch, unless inputs_must_stay is False (training)."""
 
-    def __init__(self, runner):
+    def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.autograd = None   # what the last backward call used of autograd, if anything
         self.inputs_must_stay = True
@@ -79,26 +88,27 @@ class Student:
             raise modified_mismatch(fn, [str(name) for name in modified])
         return reply.value
 
-    def forward(self, X, params):
+    def forward(self, X: torch.Tensor, params: Tensors) -> Any:
         return self._call("forward", X, params)
 
-    def bce_loss(self, A2, Y, pos_weight=LEFT_OUT):
+    def bce_loss(self, A2: torch.Tensor, Y: torch.Tensor, pos_weight: float | object = LEFT_OUT) -> Any:
         return self._call("bce_loss", A2, Y, pos_weight=pos_weight)
 
-    def backward(self, X, Y, params, cache, pos_weight=LEFT_OUT):
+    def backward(self, X: torch.Tensor, Y: torch.Tensor, params: Tensors, cache: Tensors,
+                 pos_weight: float | object = LEFT_OUT) -> Any:
         return self._call("backward", X, Y, params, cache, pos_weight=pos_weight)
 
-    def sgd_step(self, params, grads, lr):
+    def sgd_step(self, params: Tensors, grads: Tensors, lr: float) -> Any:
         return self._call("sgd_step", params, grads, lr)
 
 
 @pytest.fixture(scope="session")
-def student(runner):
+def student(runner: Runner) -> Student:
     return Student(runner)
 
 
 @pytest.fixture
-def device(request):
+def device(request: pytest.FixtureRequest) -> str:
     """Where the test's inputs go: cuda when the grader has a GPU. Recorded in the test's
     extra_data in results.json, so that an instructor can see what ran on the GPU."""
     name = "cuda" if torch.cuda.is_available() else "cpu"
@@ -107,7 +117,7 @@ def device(request):
 
 
 @pytest.fixture
-def gen(request):
+def gen(request: pytest.FixtureRequest) -> torch.Generator:
     """A generator seeded from the session seed and the test's name: fresh inputs every
     run, reproducible with --seed, independent of test order."""
     digest = hashlib.sha256(f"{_session(request.config).seed}:{request.node.nodeid}".encode()).digest()
@@ -124,7 +134,7 @@ def _student_output(request):
 
 
 @pytest.fixture(scope="session")
-def autograd_use(student, ref):
+def autograd_use(student: Student, ref: ModuleType) -> str | None:
     """Run backward once with a probe: if it uses autograd, every backward test scores 0."""
     gen = torch.Generator().manual_seed(0)
     X, Y, params = make_case(gen, 4, 3, 2)

@@ -74,7 +74,7 @@ def test_a_weakened_check_lets_mutants_survive(tmp_path, request):
     copy = base / "grader"
     for folder in ("autograder", "reference", "starter"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    test = copy / "autograder" / "tests" / "test_2_loss.py"
+    test = copy / "autograder" / "grading" / "tests" / "test_2_loss.py"
     text = test.read_text()
     assert "if pos_weight == 1.0:" in text
     test.write_text(text.replace("if pos_weight == 1.0:", "if False:"))

@@ -46,7 +46,7 @@ def test_a_slow_submission_still_gets_its_results_in_time(tmp_path):
 
 def test_the_watchdog_answers_when_the_grader_itself_hangs(tmp_path):
     out = tmp_path / "results.json"
-    code = ("import time\nfrom autograder import config, grade\n"
+    code = ("import time\nfrom autograder import config\nfrom autograder.grading import grade\n"
             f"grade._watchdog({str(out)!r}, time.monotonic() + 1, 7, config.load())\n"
             "time.sleep(60)\n")
     start = time.monotonic()

@@ -194,9 +194,10 @@ def test_every_part_of_the_package_is_said_to_decide_a_grade_or_not():
     """A new folder or top-level module of autograder/ must be placed on one side: in
     config.GRADING_PARTS (its files regrade a class when they change) or among the parts
     that never decide a grade (the class batch, the tools, the command line)."""
-    never = {"classroom", "tools", "__main__.py", "__init__.py", "setup.sh", "config.toml"}
+    never = {"classroom", "tools", "__main__.py", "__init__.py", "setup.sh"}   # setup.sh: the image's set-up
+    settings = {"config.toml"}   # in grading_files by name, and in effect (settings_text)
     package = Path(config.__file__).resolve().parent
     parts = {p.name for p in package.iterdir() if p.name != "__pycache__"}
-    unplaced = parts - set(config.GRADING_PARTS) - never
+    unplaced = parts - set(config.GRADING_PARTS) - never - settings
     assert not unplaced, f"place these in config.GRADING_PARTS or among the parts that never decide a grade: {unplaced}"
     assert set(config.GRADING_PARTS) <= parts, "GRADING_PARTS names a part that does not exist"

@@ -1,7 +1,7 @@
 """The pre-warmed worker pool: one process that has imported torch and the worker code,
 and forks one sandboxed worker per submission. Never imports student code itself.
 
-Started once per grading run by autograder/sandbox.py (Zygote.start), as a fresh
+Started once per grading run by autograder/sandbox/pool.py (Zygote.start), as a fresh
 interpreter (python -I) running as root with a scrubbed environment and one thread.
 Usage: zygote.py FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per client.
 

@@ -108,7 +108,7 @@ def _short_repr(obj, limit=200):
         text = repr(obj)
     except BaseException as exc:  # a hostile __repr__ must not break the reply
         text = f"<repr failed: {type(exc).__name__}>"
-    return text if len(text) <= limit else text[:limit] + "..."
+    return _clip(text, limit)
 
 
 def encode(value: object) -> tuple[dict[str, Any], dict[str, Raw]]:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from .. import config as settings
 from ..common import messages
 from ..grading.grade import begin, grade_one
+from ..sandbox import nofollow
 from ..sandbox.accounts import _lock_folder, kill_user_processes, take_account
 from ..sandbox.errors import InstallationError
 from ..sandbox.pool import Zygote
@@ -78,12 +79,14 @@ def grader_fingerprint(reference: Path = settings.REFERENCE) -> str:
 def fingerprint(sub: Submission, seed: int, grader: str) -> str:
     h = hashlib.sha256(f"{grader}:{seed}:{sub.status}:".encode())
     where = sub.path or sub.where   # without exactly one mlp.py: its folder (the paths its student reads)
-    if where and where.is_file():
-        h.update(where.read_bytes())
-    elif where:
-        for p in sorted(where.rglob("*")):
-            if p.is_file():
-                h.update(str(p.relative_to(where)).encode() + b"\0" + p.read_bytes())
+    if sub.path:
+        h.update(nofollow.read_bytes(sub.path))
+    elif where and where.is_dir() and not where.is_symlink():   # links are named, never followed
+        files, file_links, folder_links = nofollow.walk(where.resolve())
+        for p in files:
+            h.update(str(p).encode() + b"\0" + nofollow.read_bytes(where.resolve() / p))
+        for p in file_links + folder_links:
+            h.update(str(p).encode() + b"\0link\0")
     return h.hexdigest()
 
 

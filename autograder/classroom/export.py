@@ -12,6 +12,7 @@ status, and only a submission with status "ok" is graded.
 """
 from __future__ import annotations
 
+import os
 import re
 import stat
 import zipfile
@@ -22,13 +23,15 @@ import yaml
 
 from ..common.messages import say
 from ..grading.grade import find_submission
+from ..sandbox import nofollow
 
 MAX_MLP_BYTES = 1 << 20         # a real mlp.py is a few kilobytes
 MAX_UNPACKED_BYTES = 1 << 30    # a zip that would unpack to more is refused (a zip bomb)
 MAX_MEMBERS = 100_000
+NOWHERE = "(a link in the zip, not unpacked)"   # what a zip's link becomes: a link to no file
 # Statuses the grader gives a verdict on: without exactly one mlp.py it is 0, with its usual
 # message, as on Gradescope. The others (too_large, missing) are not graded.
-GRADED_STATUSES = ("ok", "no_mlp", "several_mlp")
+GRADED_STATUSES = ("ok", "no_mlp", "several_mlp", "mlp_link", "link_no_mlp")
 STATUSES = (*GRADED_STATUSES, "too_large", "missing")   # each is said in words by messages' status_<it>
 
 
@@ -67,7 +70,9 @@ def safe_name(name: str) -> str:
 
 def unpack(zip_path: Path | str, into: Path | str, skipped: list[str] | None = None) -> Path:
     """Unpack a zip safely: no member outside into (skipped, and named in the list
-    skipped), no links, at most MAX_UNPACKED_BYTES written whatever the zip claims.
+    skipped), at most MAX_UNPACKED_BYTES written whatever the zip claims. A link is never
+    made as it is: it becomes a link to nowhere (NOWHERE), also named in skipped, so its
+    student is told that a link is there (grade.find_submission) and nothing is read.
     Raises SourceError for a zip that cannot be read or would unpack to too much."""
     skipped = [] if skipped is None else skipped
     try:
@@ -83,7 +88,10 @@ def unpack(zip_path: Path | str, into: Path | str, skipped: list[str] | None = N
         for info in members:
             target = (into / info.filename).resolve()
             if into not in target.parents or stat.S_ISLNK(info.external_attr >> 16):
-                skipped.append(info.filename)   # outside the folder, or a link: never made
+                skipped.append(info.filename)   # outside the folder, or a link: never made as it is
+                if into in target.parents and not os.path.lexists(target):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.symlink(NOWHERE, target)
                 continue
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
@@ -105,10 +113,10 @@ def unpack(zip_path: Path | str, into: Path | str, skipped: list[str] | None = N
 def _root(folder):
     """The folder that holds submission_metadata.yml (the export's root or its one top
     folder), or None for a plain folder."""
-    if (folder / "submission_metadata.yml").is_file():
+    if os.path.lexists(folder / "submission_metadata.yml"):
         return folder
-    tops = [p for p in folder.iterdir() if p.is_dir() and p.name != "__MACOSX"]
-    if len(tops) == 1 and (tops[0] / "submission_metadata.yml").is_file():
+    tops = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "__MACOSX"]
+    if len(tops) == 1 and os.path.lexists(tops[0] / "submission_metadata.yml"):
         return tops[0]
     return None
 
@@ -120,15 +128,15 @@ def _look_at(sub, where):
     mlp, problem = find_submission(where)
     if problem:
         sub.status = problem[0]
-        sub.detail = problem[1]["paths"] if problem[0] == "several_mlp" else say("detail_no_mlp")
+        sub.detail = problem[1].get("paths") or problem[1].get("path") or say("detail_no_mlp")
         return sub
-    size = mlp.stat().st_size
+    size = nofollow.size(mlp)
     if size > MAX_MLP_BYTES:
         sub.status, sub.detail = "too_large", say("detail_too_large", name=mlp.name, mb=size / 2**20)
         return sub
     sub.path = mlp
     try:
-        mlp.read_bytes().decode("utf-8")
+        nofollow.read_bytes(mlp).decode("utf-8")
     except UnicodeDecodeError:
         sub.detail = say("detail_not_utf8")   # Python may still read it (a coding line)
     return sub
@@ -141,10 +149,7 @@ def read_source(source: Path | str, scratch: Path | str, skipped: list[str] | No
     source = Path(source)
     if not source.exists():
         raise SourceError(f"{source} does not exist")
-    if source.is_file():
-        folder = unpack(source, scratch, skipped)
-    else:
-        folder = source
+    folder = unpack(source, scratch, skipped) if source.is_file() else source
     root = _root(folder)
     if root is None:   # a plain folder: each subfolder or .py file is one submission
         subs = [_look_at(Submission(safe_name(p.name if p.is_dir() else p.stem)), p)
@@ -152,7 +157,10 @@ def read_source(source: Path | str, scratch: Path | str, skipped: list[str] | No
                 if (p.is_dir() and p.name != "__MACOSX") or (p.is_file() and p.suffix == ".py")]
         return subs
     try:
-        metadata = yaml.safe_load((root / "submission_metadata.yml").read_text(encoding="utf-8")) or {}
+        text = nofollow.read_bytes(root.resolve() / "submission_metadata.yml").decode("utf-8")
+        metadata = yaml.safe_load(text) or {}
+    except nofollow.LinkError as exc:
+        raise SourceError(f"submission_metadata.yml is refused: it must be a file, not a link ({exc})") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise SourceError(f"submission_metadata.yml cannot be read ({exc})") from None
     if not isinstance(metadata, dict):

@@ -179,6 +179,15 @@ MESSAGES = {
         "en": "Your submission holds several files named mlp.py ({paths}); submit exactly one.",
         "zh": "提交内容中有多个 mlp.py（{paths}）；请只提交一个。",
     },
+    "mlp_link": {
+        "en": "{path} in your submission is a link, and links are not followed. Submit the file itself.",
+        "zh": "提交内容中的 {path} 是一个链接，评分程序不会跟随链接。请提交文件本身。",
+    },
+    "link_no_mlp": {
+        "en": "No mlp.py was found in your submission, and {path} in it is a link, which is not followed. "
+              "Submit the files themselves.",
+        "zh": "提交内容中没有找到 mlp.py，而其中的 {path} 是一个链接，评分程序不会跟随链接。请提交文件本身。",
+    },
     "missing_functions": {
         "en": "mlp.py does not define: {names}",
         "zh": "mlp.py 没有定义：{names}",
@@ -519,6 +528,8 @@ MESSAGES = {
     "status_ok_detail": {"en": "graded ({detail})", "zh": "已评分（{detail}）"},
     "status_no_mlp": {"en": "no mlp.py", "zh": "没有 mlp.py"},
     "status_several_mlp": {"en": "several mlp.py", "zh": "有多个 mlp.py"},
+    "status_mlp_link": {"en": "mlp.py is a link", "zh": "mlp.py 是链接"},
+    "status_link_no_mlp": {"en": "no mlp.py, a link", "zh": "没有 mlp.py，有链接"},
     "status_too_large": {"en": "file too large", "zh": "文件过大"},
     "status_missing": {"en": "folder missing", "zh": "文件夹缺失"},
     "status_pending": {"en": "not graded yet", "zh": "尚未评分"},

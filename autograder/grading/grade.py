@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .. import config as settings
 from ..common import messages
+from ..sandbox import nofollow
 from ..sandbox.accounts import lock_down, take_account
 from ..sandbox.errors import InstallationError, StudentCodeError
 from ..sandbox.handle import Runner, Worker
@@ -58,16 +59,30 @@ def process_start() -> float:
 
 def find_submission(path: Path | str) -> tuple[Path, None] | tuple[None, tuple[str, dict[str, str]]]:
     """(path to mlp.py, None) or (None, (reason, fields)). A file named on the command
-    line is graded whatever its name; a folder must hold exactly one mlp.py."""
+    line is graded whatever its name; a folder must hold exactly one mlp.py. No link
+    inside the submission is followed (sandbox/nofollow.py): an mlp.py that is a link, or
+    one reached only through a linked folder, is the student's error. The path returned
+    has no link in it, so nofollow.open_file opens it."""
     path = Path(path)
-    if path.is_file():
-        return path, None
-    found = sorted(p for p in path.rglob("mlp.py") if p.is_file() and "__MACOSX" not in p.parts)
-    if not found:
+    if path.is_symlink():
+        return None, ("mlp_link", {"path": path.name})
+    if not path.is_dir():
+        if path.is_file():
+            return path.parent.resolve() / path.name, None
         return None, ("no_mlp", {})
+    root = path.resolve()
+    files, file_links, folder_links = nofollow.walk(root)
+    found = sorted(p for p in files + file_links if p.name == "mlp.py" and "__MACOSX" not in p.parts)
     if len(found) > 1:
-        return None, ("several_mlp", {"paths": ", ".join(str(p.relative_to(path)) for p in found)})
-    return found[0], None
+        return None, ("several_mlp", {"paths": ", ".join(str(p) for p in found)})
+    if found and found[0] in file_links:
+        return None, ("mlp_link", {"path": str(found[0])})
+    if found:
+        return root / found[0], None
+    links = sorted(p for p in folder_links + file_links if "__MACOSX" not in p.parts)
+    if links:   # mlp.py may be behind one: say so, rather than that there is none
+        return None, ("link_no_mlp", {"path": str(links[0])})
+    return None, ("no_mlp", {})
 
 
 def number_key(number: str | None) -> list[int]:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..common.contract import FUNCTIONS
 from ..common.messages import fence, say
-from . import container
+from . import container, nofollow
 from .accounts import (
     _torch_folder,
     closed_to_others,
@@ -139,7 +139,8 @@ class Worker:
         self.pid = None
         self.scratch = tempfile.mkdtemp(prefix="mlp-worker-")
         target = os.path.join(self.scratch, "mlp.py")
-        shutil.copyfile(submission, target)
+        with open(target, "wb") as f:   # never through a link (find_submission returned a path without one)
+            f.write(nofollow.read_bytes(submission))
         if self.account:
             for p in (self.scratch, target):
                 os.chown(p, self.account.uid, self.account.gid)

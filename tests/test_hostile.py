@@ -143,10 +143,11 @@ def test_reference_cannot_be_read(tmp_path):
 
 @needs_root
 def test_no_process_survives_grading(tmp_path):
+    """The grandchild's pid is as its own /proc numbers it (its PID namespace's, where it
+    has one), so what is checked is that no process of the worker accounts is left."""
     data, _ = grade(HOSTILE / "leave_process.py", tmp_path)
-    pid = int(re.search(r"CHILD PID (\d+)", outputs(data)).group(1))
+    assert re.search(r"CHILD PID (\d+)", outputs(data)), lost(data)   # it did leave one
     time.sleep(0.2)
-    assert not os.path.exists(f"/proc/{pid}")
     assert ours_left() == []
     assert data["score"] == 100, lost(data)
 
@@ -156,3 +157,12 @@ def test_fork_bomb_is_limited_and_cleaned_up(tmp_path):
     data, _ = grade(HOSTILE / "fork_bomb.py", tmp_path)
     assert len(data["tests"]) >= 15
     assert ours_left() == []
+
+
+@needs_root
+def test_a_worker_sees_only_its_own_processes(graded):
+    """A worker lists /proc at import: it sees no process outside its own session (not
+    the grader, the zygote, other workers or the machine's init), so it keeps its points."""
+    data = graded(HOSTILE / "list_proc.py")
+    assert "PROC: only my session" in outputs(data), lost(data)
+    assert data["score"] == 100, lost(data)

@@ -72,7 +72,8 @@ def protections(header: dict[str, Any], limits: Limits) -> dict[str, bool]:
     if not isinstance(isolated, list) or not isinstance(confined, list):
         isolated, confined = [], []
     return {"pid namespace": "pid" in isolated, "network namespace": "net" in isolated,
-            "private tmpfs": "mount" in isolated, "Landlock (files)": "files" in confined,
+            "private tmpfs": "mount" in isolated, "private /proc": "proc" in isolated,
+            "Landlock (files)": "files" in confined,
             "Landlock (TCP)": "tcp" in confined, "Landlock (abstract sockets, signals)": "abstract_unix" in confined}
 
 
@@ -94,6 +95,8 @@ def _warn_protections(held):
         else:
             open_.append("workers can send UDP" + ("" if held["Landlock (abstract sockets, signals)"]
                                                     else " and reach abstract unix sockets"))
+    if not held["private /proc"]:
+        open_.append("workers can list the machine's processes and read their command lines in /proc")
     if not held["private tmpfs"]:
         open_.append("the scratch folder's size is checked after each call instead of bounded")
     _warn_once(f"workers run without: {', '.join(missing)} (namespaces need CAP_SYS_ADMIN, which Docker "

@@ -92,7 +92,8 @@ def isolate(spec: dict[str, Any]) -> list[str]:
     kernel kills everything in it, whatever its session, process group or threads.
     net: only a loopback interface that is down: no TCP, no UDP, and abstract unix
     sockets are private to the namespace. mount: a private, size-limited tmpfs over the
-    scratch folder and over /dev/shm, gone with the namespace."""
+    scratch folder and over /dev/shm, gone with the namespace; and a /proc of its own
+    (private_proc, "proc"), so it sees no other process of the machine."""
     if not spec.get("isolate"):
         return []
     held = []
@@ -132,6 +133,21 @@ def private_mounts(spec: dict[str, Any]) -> bool:
     if os.path.isdir(shm) and _mount(b"tmpfs", shm, b"tmpfs", MS_NOSUID | MS_NODEV, "size=16m,nr_inodes=100,mode=1777"):
         spec["confine"]["write"].append(shm)
     return True
+
+
+MS_NOEXEC = 0x8
+
+
+def private_proc(held: list[str]) -> bool:
+    """As root, in the worker's own mount namespace, just before dropping to its account:
+    a /proc of its own, with hidepid=invisible (hidepid=2 on kernels before 5.8), so the
+    worker lists only its own processes. In a PID namespace of its own (held "pid") that
+    is the worker and what it starts; without one, the processes of its account. Never
+    outside a private mount namespace, where it would change the machine's /proc."""
+    if "mount" not in held:
+        return False
+    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    return any(_mount(b"proc", "/proc", b"proc", flags, option) for option in ("hidepid=invisible", "hidepid=2"))
 
 
 def mirror(status: int) -> NoReturn:
@@ -222,6 +238,8 @@ def worker(spec: dict[str, Any], request_r: int, reply_w: int, held: list[str]) 
     """C: drop to the worker account, set the limits, serve; never returns."""
     status = 70
     try:
+        if private_proc(held):
+            held = [*held, "proc"]
         if spec.get("uid") is not None:
             os.setgroups([])
             os.setgid(spec["gid"])

@@ -87,3 +87,17 @@ def memory(root: str = "/") -> Memory | None:
     if limit >= UNLIMITED or used[0] is None:
         return None
     return Memory(limit=limit, used=sum(used), oom_kills=kills)
+
+
+FULL_FRACTION = 0.95   # used at or above this share of the limit: the machine's memory is full
+
+
+def out_of_memory(before: Memory | None, now: Memory | None) -> int | None:
+    """The limit in MB if, between the readings before and now, the kernel killed a
+    process for lack of memory, or memory is now full (the kernel is then reclaiming
+    pages, and a call that runs out of time was starved of memory, not looping); else None."""
+    if before is None or now is None:
+        return None
+    if now.oom_kills > before.oom_kills or now.used >= FULL_FRACTION * now.limit:
+        return now.limit >> 20
+    return None

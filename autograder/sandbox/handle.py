@@ -226,11 +226,8 @@ class Worker:
 
     def _out_of_memory(self):
         """The container's limit in MB if the kernel has killed a process for lack of
-        memory since this worker started, else None."""
-        now = container.memory() if self.memory else None
-        if now and now.oom_kills > self.memory.oom_kills:
-            return self.memory.limit >> 20
-        return None
+        memory since this worker started, or memory is full now, else None."""
+        return container.out_of_memory(self.memory, container.memory() if self.memory else None)
 
     # -- talking ---------------------------------------------------------------
     def scrub(self, text: object, dropped: bool | int = False) -> str:
@@ -319,7 +316,11 @@ class Worker:
                 raise disk_full()
             left = deadline - time.monotonic()
             if left <= 0:
+                oom = self._out_of_memory()   # read before the worker is stopped and its memory freed
                 self.close()
+                if oom:   # starved of memory while the kernel reclaimed pages: not an infinite loop
+                    raise StudentCodeError(say("worker_died", what=what, why=say("exit_oom", mb=oom)), output=text(),
+                                           worker_lost=True, kind="crash")
                 if cut:
                     raise StudentCodeError(say("out_of_time_call", what=what, seconds=f"{self.limits.total_seconds:g}"),
                                            output=text(), worker_lost=True, kind="out_of_time")

@@ -104,3 +104,15 @@ def test_an_override_file_changes_only_the_keys_it_names(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "CONFIG", broken)
     with pytest.raises(KeyError, match="memory_mb"):
         config.load()
+
+
+def test_a_call_out_of_time_with_memory_full_is_told_as_memory(in_english):
+    """A worker stopped at the call limit while the container's memory was full, or after
+    the kernel killed for memory, ran out of memory; with room left it was too slow."""
+    before = container.Memory(limit=768 * MB, used=400 * MB, oom_kills=2)
+    assert container.out_of_memory(before, container.Memory(768 * MB, 500 * MB, 2)) is None   # room left
+    assert container.out_of_memory(before, container.Memory(768 * MB, 750 * MB, 2)) == 768   # full
+    assert container.out_of_memory(before, container.Memory(768 * MB, 450 * MB, 3)) == 768   # a kill meanwhile
+    assert container.out_of_memory(None, None) is None   # no limit known: a timeout stays a timeout
+    said = messages.say("worker_died", what="forward", why=messages.say("exit_oom", mb=768))
+    assert "more memory than the grading machine has (768 MB)" in said

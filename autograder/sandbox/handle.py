@@ -74,7 +74,8 @@ def protections(header: dict[str, Any], limits: Limits) -> dict[str, bool]:
     return {"pid namespace": "pid" in isolated, "network namespace": "net" in isolated,
             "private tmpfs": "mount" in isolated, "private /proc": "proc" in isolated,
             "Landlock (files)": "files" in confined,
-            "Landlock (TCP)": "tcp" in confined, "Landlock (abstract sockets, signals)": "abstract_unix" in confined}
+            "Landlock (TCP)": "tcp" in confined, "Landlock (abstract sockets, signals)": "abstract_unix" in confined,
+            "no sockets (seccomp)": "sockets" in confined}
 
 
 def _warn_protections(held):
@@ -89,7 +90,7 @@ def _warn_protections(held):
     open_ = []
     if not held["pid namespace"]:
         open_.append("processes a worker leaves behind are found and killed by account, one by one")
-    if not held["network namespace"]:
+    if not held["network namespace"] and not held["no sockets (seccomp)"]:
         if not held["Landlock (TCP)"]:
             open_.append("workers can reach the network")
         else:

@@ -84,3 +84,51 @@ def confine(read: Iterable[str], write: Iterable[str]) -> list[str]:
         return ["files"] + (["tcp"] if version >= 4 else []) + (["abstract_unix", "signals"] if version >= 6 else [])
     finally:
         os.close(ruleset)
+
+
+# -- no sockets: a seccomp filter the worker installs on itself --------------------
+# Where there is no network namespace (Docker's default confinement, Gradescope) and no
+# Landlock ABI 4/6, a worker could reach 127.0.0.1 or an abstract unix socket. The worker
+# needs no socket at all (it talks over pipes), so it refuses itself socket(): any family,
+# TCP, UDP, unix, netlink, packet. An unprivileged process may do this once NO_NEW_PRIVS
+# is set, and it holds in every process it starts. Installed everywhere, namespaces or
+# not, so a submission behaves the same on every machine.
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}   # AUDIT_ARCH_*, __NR_socket
+_LD_ABS, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06                  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JGE|K, RET|K
+_ALLOW, _DENY = 0x7FFF0000, 0x00050000 | 13                           # SECCOMP_RET_ALLOW, RET_ERRNO(EACCES)
+
+
+class _Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
+
+
+def no_sockets() -> list[str]:
+    """Refuse socket() to this process and all it starts (EACCES), and every call of a
+    foreign system call ABI (x32, 32-bit), which could reach socket() another way.
+    Returns ["sockets"] if the filter holds, [] where the kernel refuses it."""
+    arch = _ARCH.get(os.uname().machine)
+    if arch is None:
+        return []
+    audit_arch, nr_socket = arch
+    program = [
+        (_LD_ABS, 0, 0, 4),               # 0: the call's architecture
+        (_JEQ, 0, 4, audit_arch),         # 1: not ours -> 6
+        (_LD_ABS, 0, 0, 0),               # 2: the call's number
+        (_JGE, 2, 0, 0x40000000),         # 3: x32 numbers -> 6
+        (_JEQ, 1, 0, nr_socket),          # 4: socket() -> 6
+        (_RET, 0, 0, _ALLOW),             # 5
+        (_RET, 0, 0, _DENY),              # 6
+    ]
+    filters = (_Filter * len(program))(*[_Filter(*step) for step in program])
+    prog = _Program(len(program), filters)
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        return []
+    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
+        return []
+    return ["sockets"]

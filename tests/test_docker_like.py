@@ -38,6 +38,7 @@ READ_REFERENCE, NETWORK_FETCH = HOSTILE / "read_reference.py", HOSTILE / "networ
 TIMEOUT = 1500
 
 VARIANTS = {"landlock": [], "no_landlock": ["--no-landlock"]}
+pytestmark = pytest.mark.timeout(TIMEOUT + 300)   # the first test of a variant waits for its grade-all
 
 
 def unavailable():

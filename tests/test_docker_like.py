@@ -132,11 +132,13 @@ def test_stderr_names_what_is_missing(docker):
     assert "the scratch folder's size is checked after each call instead of bounded" in docker.stderr
     if docker.variant == "landlock":   # ABI 6 or more on this kernel (test_containment checks the rest)
         assert "refuses Landlock" not in docker.stderr and "Landlock (" not in docker.stderr
-        assert "workers can send UDP" in docker.stderr
     else:
         assert "this kernel (or container) refuses Landlock" in docker.stderr
         assert "Landlock (files), Landlock (TCP), Landlock (abstract sockets, signals)" in docker.stderr
-        assert "workers can reach the network" in docker.stderr
+    # the worker's own seccomp filter refuses it any socket: no network is left open
+    assert "no sockets (seccomp)" not in docker.stderr, docker.stderr
+    assert "workers can send UDP" not in docker.stderr and "workers can reach the network" not in docker.stderr
+    assert "workers can list the machine's processes" in docker.stderr
 
 
 def test_no_worker_process_survives(docker):
@@ -185,9 +187,12 @@ def test_no_mailbox_survives(docker):
 
 
 def test_a_worker_has_no_network(docker):
-    """A TCP server on 127.0.0.1 and an abstract unix socket serve a correct solution."""
+    """A TCP server on 127.0.0.1 and an abstract unix socket serve a correct solution:
+    without namespaces, and without Landlock too, the worker's seccomp filter refuses it
+    every socket (UDP included)."""
     data = docker[NETWORK_FETCH]
     text = outputs(data)
     assert "TCP blocked" in text and "UNIX blocked" in text and "LISTEN blocked" in text, text
+    assert "UDP blocked" in text, text
     assert "CONNECTED" not in text and docker.connections == 0
     assert data["score"] == 0, lost(data)

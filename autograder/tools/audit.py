@@ -19,13 +19,15 @@ the named ones: for the project's tests, which must run in about a minute; the f
 import ast
 import copy
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-import torch
+os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: the batch engine forks its jobs from here
+import torch  # noqa: E402
 
 from .. import config as settings
 from ..common import checks
@@ -267,6 +269,9 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS)
     sample(mutants, sample_size) is graded; with ids, only those mutants (both: the union)."""
     from ..classroom.batch import grade_all
 
+    # One thread, so that no thread of torch's holds a lock when grade_all forks its jobs
+    # (they would wait on it forever): the equivalence cases run here, before the fork.
+    torch.set_num_threads(1)
     every = make_mutants(settings.REFERENCE.read_text())
     unknown = sorted(set(ids) - {m["id"] for m in every})
     if unknown:

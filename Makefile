@@ -11,6 +11,8 @@ PY := $(VENV)/bin/python
 # For a CPU-only torch on a machine whose PyPI gives the CUDA build, for example:
 #   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_ARGS ?=
+# Extra pytest arguments for `make test`, for example: make test PYTEST_ARGS="--durations=15"
+PYTEST_ARGS ?=
 
 .PHONY: demo test check lint worker-user build clean
 
@@ -38,7 +40,7 @@ demo: $(VENV)/.installed worker-user
 	$(PY) starter/selfcheck.py --mlp reference/mlp.py --lang en
 
 test: $(VENV)/.installed worker-user
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q

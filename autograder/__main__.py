@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("--function", action="append", choices=("forward", "bce_loss", "backward", "sgd_step"),
                     help="audit only this function (repeatable; default: all four)")
     au.add_argument("--json", help="also write every mutant and its verdict to this file")
+    au.add_argument("--sample", type=int, metavar="N",
+                    help="grade only a fixed spread of about N mutants: every function, wrong and equivalent ones")
+    au.add_argument("--mutant", action="append", metavar="ID", default=[],
+                    help="grade only this mutant (m000, ...; repeatable; with --sample: those as well)")
     return parser
 
 
@@ -95,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "audit":
         from .tools.audit import TAGS
         from .tools.audit import main as audit_main
-        return audit_main(args.jobs, 1, tuple(args.function or TAGS), args.json)
+        return audit_main(args.jobs, 1, tuple(args.function or TAGS), args.json,
+                          sample_size=args.sample, ids=tuple(args.mutant))
     elif args.command == "fixtures":
         from .tools.fixtures import write_fixtures
         print(f"wrote {write_fixtures()}")

@@ -29,7 +29,7 @@ def header(path):
     return set(breaks), hint
 
 
-def grade(path, tmp_path, seed=SEED, env=None, timeout=600, language="en"):
+def grade(path, tmp_path, seed=SEED, env=None, timeout=1200, language="en"):
     """Grade path with a fixed seed; returns (results dict, completed process). Messages
     are asserted in English unless language says otherwise. Every results.json read here
     is validated against the schema."""
@@ -65,7 +65,7 @@ def lost(data, limit=600):
     return f'score {data["score"]:g} (seed {data.get("extra_data", {}).get("seed")})\n' + "\n".join(parts)
 
 
-def grade_all(folder, out, jobs=2, seed=SEED, language="en", timeout=900):
+def grade_all(folder, out, jobs=2, seed=SEED, language="en", timeout=1500):
     """Run `python -m autograder grade-all`; returns ({name: results dict}, process)."""
     cmd = [sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out),
            "--jobs", str(jobs), "--seed", str(seed)]

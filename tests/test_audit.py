@@ -48,20 +48,41 @@ def test_equivalence_is_decided_on_the_edges():
     assert not any(audit.equivalent(m, ref, cases) for m in wrong)
 
 
+# The audit in these tests grades a fixed sample of the mutants, so that each runs in about a
+# minute on 2 cores; bench/audit.py runs the full audit (all of them).
+SAMPLE = 24
+
+
+def test_the_sample_is_fixed_and_spread():
+    ref, cases = audit._cases(torch.Generator().manual_seed(1))
+    every = [{**m, "equivalent": audit.equivalent(m, ref, cases)} for m in mutants()]
+    picked = audit.sample(every, SAMPLE)
+    assert [m["id"] for m in picked] == [m["id"] for m in audit.sample(every, SAMPLE)]
+    assert SAMPLE - 4 <= len(picked) <= SAMPLE + 4
+    for fn in audit.TAGS:
+        kinds = {m["equivalent"] for m in picked if m["fn"] == fn}
+        assert False in kinds, fn
+        assert (True in kinds) == any(m["equivalent"] for m in every if m["fn"] == fn), fn
+    assert sum(m["equivalent"] for m in picked) >= 3
+
+
 def run_audit(root, tmp_path, *args):
     out = tmp_path / "audit.json"
     proc = subprocess.run([sys.executable, "-m", "autograder", "audit", "--jobs", "2", "--json", str(out), *args],
-                          cwd=root, capture_output=True, text=True, timeout=900)
+                          cwd=root, capture_output=True, text=True, timeout=1500)
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     return proc, json.loads(out.read_text())
 
 
 @needs_root
 def test_this_grader_has_no_survivor_and_no_false_fail(tmp_path):
-    proc, report = run_audit(ROOT, tmp_path)
+    proc, report = run_audit(ROOT, tmp_path, "--sample", str(SAMPLE))
     assert proc.returncode == 0, proc.stdout
     assert not report["survivors"] and not report["false_fails"], proc.stdout
-    assert all(row["score"] == 1.0 for row in report["functions"].values()), proc.stdout
+    assert set(report["functions"]) == set(audit.TAGS), proc.stdout
+    assert all(row["score"] == 1.0 and row["wrong"] for row in report["functions"].values()), proc.stdout
+    assert sum(row["equivalent"] for row in report["functions"].values()) >= 3, proc.stdout
+    assert report["graded"] < report["of"] == len(mutants()), proc.stdout
 
 
 @needs_root
@@ -80,9 +101,18 @@ def test_a_weakened_check_lets_mutants_survive(tmp_path, request):
     test.write_text(text.replace("if pos_weight == 1.0:", "if False:"))
     for path in [copy, *copy.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    proc, report = run_audit(copy, tmp_path, "--function", "bce_loss")
+    # The mutants that change the default (they must now survive), the equivalent one (it
+    # must keep its points) and a spread of the other wrong ones (they must still be killed).
+    defaults = [m["id"] for m in mutants() if m["fn"] == "bce_loss" and m["after"].startswith("def bce_loss(")]
+    assert len(defaults) >= 2 and "def bce_loss(A2, Y, pos_weight=3.0):" in {
+        m["after"] for m in mutants() if m["id"] in defaults}
+    ids = [arg for i in defaults for arg in ("--mutant", i)]
+    proc, report = run_audit(copy, tmp_path, "--function", "bce_loss", "--sample", "8", *ids)
     assert proc.returncode == 1, proc.stdout
     survivors = {m["after"] for m in report["survivors"]}
     assert "def bce_loss(A2, Y, pos_weight=3.0):" in survivors, proc.stdout
     assert "Survivors: wrong mutants that kept full marks in their function: " in proc.stdout
     assert not report["false_fails"], proc.stdout
+    row = report["functions"]["bce_loss"]
+    assert row["equivalent"] >= 1 and row["killed"] >= 3, proc.stdout
+    assert {m["id"] for m in report["survivors"]} <= set(defaults), proc.stdout

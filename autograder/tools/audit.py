@@ -12,17 +12,22 @@ Every mutant is then graded by the batch engine (batch.grade_all). A wrong mutan
 keeps full marks in its function's tests is a survivor (a hole in the tests); an equivalent
 one that loses any point is a false fail (a test that punishes a right answer).
 Run it after changing any grading test; it exits with 1 when it finds either.
+`--sample N` grades a fixed spread of about N of them instead (see sample), and `--mutant ID`
+the named ones: for the project's tests, which must run in about a minute; the full audit
+(bench/audit.py) grades them all.
 """
 import ast
 import copy
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-import torch
+os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: the batch engine forks its jobs from here
+import torch  # noqa: E402
 
 from .. import config as settings
 from ..common import checks
@@ -224,6 +229,33 @@ def equivalent(mutant: dict[str, Any], ref: dict[str, Any],
     return True
 
 
+# -- a fixed sample ------------------------------------------------------------------
+def _spread(items: list[Any], k: int) -> list[Any]:
+    """k of items, evenly spaced in their order (the middle of each of k equal parts)."""
+    if k >= len(items):
+        return list(items)
+    return [items[(2 * i + 1) * len(items) // (2 * k)] for i in range(k)]
+
+
+def sample(mutants: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """A deterministic spread of about n of mutants (each with its "equivalent" decided):
+    every function gets its share of n in proportion to its mutants, and at least two; of
+    that share, up to half are its equivalent mutants (which must keep their points) and the
+    rest its wrong ones (which must lose them), each evenly spaced in source order, so that
+    every kind of change in every part of the function is represented. The same mutants for
+    the same reference and n, on every run."""
+    chosen = []
+    functions = dict.fromkeys(m["fn"] for m in mutants)
+    for fn in functions:
+        group = [m for m in mutants if m["fn"] == fn]
+        share = max(2, round(n * len(group) / len(mutants)))
+        same = [m for m in group if m["equivalent"]]
+        wrong = [m for m in group if not m["equivalent"]]
+        take = _spread(same, min(len(same), share // 2))
+        chosen += take + _spread(wrong, max(1, share - len(take)))
+    return sorted(chosen, key=lambda m: m["id"])
+
+
 # -- grading and the report ----------------------------------------------------------
 def _tag_full(data, tag):
     tests = [t for t in data["tests"] if tag in t.get("tags", [])]
@@ -231,15 +263,29 @@ def _tag_full(data, tag):
 
 
 def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS),
-          out: Path | str | None = None) -> dict[str, Any]:
-    """Run the audit; returns the report as a dict (see report_text)."""
+          out: Path | str | None = None, sample_size: int | None = None,
+          ids: Collection[str] = ()) -> dict[str, Any]:
+    """Run the audit; returns the report as a dict (see report_text). With sample_size, only
+    sample(mutants, sample_size) is graded; with ids, only those mutants (both: the union)."""
     from ..classroom.batch import grade_all
 
-    mutants = [m for m in make_mutants(settings.REFERENCE.read_text()) if m["fn"] in functions]
+    # One thread, so that no thread of torch's holds a lock when grade_all forks its jobs
+    # (they would wait on it forever): the equivalence cases run here, before the fork.
+    torch.set_num_threads(1)
+    every = make_mutants(settings.REFERENCE.read_text())
+    unknown = sorted(set(ids) - {m["id"] for m in every})
+    if unknown:
+        raise ValueError(f"no mutant {', '.join(unknown)} (there are m000 to m{len(every) - 1:03d})")
+    mutants = [m for m in every if m["fn"] in functions]
     print(f"{len(mutants)} mutants of reference/mlp.py; deciding which are equivalent to it", file=sys.stderr)
     ref, cases = _cases(torch.Generator().manual_seed(seed))
     for m in mutants:
         m["equivalent"] = equivalent(m, ref, cases)
+    total = len(mutants)
+    if sample_size is not None or ids:
+        picked = {m["id"] for m in sample(mutants, sample_size)} if sample_size is not None else set()
+        mutants = [m for m in mutants if m["id"] in picked or m["id"] in ids]
+        print(f"grading {len(mutants)} of them (a fixed sample)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="mlp-audit-") as tmp:
         folder = Path(tmp) / "mutants"
         folder.mkdir()
@@ -250,7 +296,7 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS)
         for path in folder.iterdir():
             path.chmod(0o644)
         _, results = grade_all(folder, Path(tmp) / "out", jobs=jobs, seed=seed, force=True)
-    report = {"functions": {}, "survivors": [], "false_fails": []}
+    report = {"functions": {}, "survivors": [], "false_fails": [], "graded": len(mutants), "of": total}
     for m in mutants:
         data = results[m["id"]]
         m["score"] = data["score"]
@@ -275,7 +321,9 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS)
 
 
 def report_text(report: dict[str, Any]) -> str:
-    lines = ["Mutation analysis of the grading tests (mutants of reference/mlp.py)",
+    sampled = f' (a fixed sample: {report["graded"]} of {report["of"]})' if report.get("graded", 0) < \
+        report.get("of", 0) else ""
+    lines = [f"Mutation analysis of the grading tests (mutants of reference/mlp.py){sampled}",
              f'{"function":<10} {"mutants":>7} {"equivalent":>10} {"wrong":>6} {"killed":>6} {"score":>6}']
     for fn, row in report["functions"].items():
         lines.append(f'{fn:<10} {row["mutants"]:>7} {row["equivalent"]:>10} {row["wrong"]:>6} '
@@ -289,8 +337,13 @@ def report_text(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(jobs: int, seed: int, functions: Collection[str], out: Path | str | None) -> int:
-    report = audit(jobs=jobs, seed=seed, functions=functions, out=out)
+def main(jobs: int, seed: int, functions: Collection[str], out: Path | str | None,
+         sample_size: int | None = None, ids: Collection[str] = ()) -> int:
+    try:
+        report = audit(jobs=jobs, seed=seed, functions=functions, out=out, sample_size=sample_size, ids=ids)
+    except ValueError as exc:
+        print(f"audit: {exc}", file=sys.stderr)
+        return 2
     print(report_text(report))
     return 1 if report["survivors"] or report["false_fails"] else 0
 

@@ -35,14 +35,13 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from collections import Counter, deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import config as settings
 from ..common import messages
-from ..grading.grade import begin, grade_one
+from ..grading.grade import begin, grade_safely
 from ..sandbox import nofollow
 from ..sandbox.accounts import _lock_folder, kill_user_processes, take_account
 from ..sandbox.errors import InstallationError
@@ -314,17 +313,10 @@ def _die_with_parent():
 def _grade(task, client, account, broken, conf, reference):
     """Grade one submission into its partial file, then rename it into results/. Any
     failure of the grader here is this submission's grader error alone."""
-    from ..grading import results
-
     name, path, seed, out, partial, extra = task
     start = time.monotonic()
-    try:
-        data = grade_one(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra)
-    except Exception:   # a bug of ours: this grade is withheld, the batch goes on
-        error = f"the grader failed while grading {name}:\n{traceback.format_exc()}"
-        print(f"autograder error: {error}", file=sys.stderr, flush=True)
-        data = results.failed_results([error], {"seed": seed, "language": conf["language"], **extra})
-        results.write_json(partial, data)
+    # a bug of ours is this grade's grader error alone (withheld): the batch goes on
+    data = grade_safely(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra, name=name)
     os.replace(partial, out)
     return name, data["score"], bool(data["extra_data"].get("grader_error")), time.monotonic() - start
 

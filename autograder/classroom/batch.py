@@ -234,6 +234,9 @@ def grade_all(source: Path | str, out_dir: Path | str, jobs: int = 2, seed: int 
         conf = begin(reference, results_dir, unpacked, out_dir / ".partial")
         skipped = []
         subs = read_source(source, unpacked, skipped)
+        for sub in subs:
+            if sub.renamed_from:   # two names that would have made one results/<name>.json
+                print(messages.say("detail_renamed", original=sub.renamed_from, name=sub.name), file=sys.stderr)
         for member in skipped:
             print(f"skipped zip member {member!r}: it would land outside {unpacked}, or it is a link",
                   file=sys.stderr)

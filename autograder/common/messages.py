@@ -543,6 +543,10 @@ MESSAGES = {
         "zh": "submission_metadata.yml 中列出了它，但没有这个文件夹",
     },
     "detail_not_in_metadata": {"en": "not in submission_metadata.yml", "zh": "不在 submission_metadata.yml 中"},
+    "detail_renamed": {
+        "en": "{original!r} shares its file name with another submission: its results are in results/{name}.json",
+        "zh": "{original!r} 与另一份提交的文件名相同：其结果在 results/{name}.json 中",
+    },
 }
 
 

@@ -5,7 +5,7 @@ SOURCE is a Gradescope export (zip or folder) or a plain folder (export.py reads
 The trusted side imports torch, pytest and the grading tests once, then forks --jobs
 grading processes (jobs) under a supervisor. Each job holds a worker account of its own
 for its whole life and a control socket of a zygote (the pre-warmed worker pool), and
-grades one submission at a time exactly as `grade` would (grade.grade_one), so a
+grades one submission at a time exactly as `grade` would (grade.grade_safely), so a
 submission gets the same results.json in a batch as alone with the same seed. A job that
 dies loses only the submission it was grading: that one is graded once more on a fresh
 job, and after a second death it is recorded as a grader error, for it alone.

@@ -53,7 +53,7 @@ def test_changed_inputs_are_named_and_the_rest_is_not():
     params, cache = {"W1": W, "b1": b}, {"Z1": torch.randn(4, 2)}
     inputs = Inputs(torch, [("X", X), ("params", params), ("cache", cache)])
     cache["extra"] = torch.ones(1)        # a dict that gains a key: not a modification
-    params["b1"] = b + 1                  # an entry replaced: the caller's b is untouched
+    params["b1"] = b.clone()              # an entry replaced by an exact copy: nothing changes
     assert inputs.changed() == []
     W.add_(1e-12 * 0)                     # in place, but nothing changes
     assert inputs.changed() == []
@@ -62,6 +62,24 @@ def test_changed_inputs_are_named_and_the_rest_is_not():
     assert inputs.changed() == ["X", 'cache["Z1"]']
     W.data = W.data.double()              # same values, another dtype
     assert inputs.changed() == ["X", 'params["W1"]', 'cache["Z1"]']
+    params["b1"] = b + 1                  # an entry replaced: the caller's dict holds another tensor
+    assert inputs.changed() == ["X", 'params["W1"]', 'params["b1"]', 'cache["Z1"]']
+
+
+def test_a_replaced_or_removed_dict_entry_is_a_change():
+    X, Z1, A2 = torch.randn(4, 3), torch.randn(4, 2), torch.rand(4, 1)
+    cache = {"Z1": Z1, "A2": A2, "m": 4, "tag": "x", "nested": {"k": torch.ones(2)}}
+    inputs = Inputs(torch, [("X", X), ("cache", cache)])
+    cache["A2"] = A2 - 1                  # cache["A2"] = dZ2
+    cache["m"] = 4                        # the same number again: unchanged
+    cache["new"] = torch.zeros(1)         # a key added: allowed
+    assert inputs.changed() == ['cache["A2"]']
+    del cache["Z1"]
+    cache["tag"] = "y"
+    cache["nested"]["k"] = torch.zeros(2)
+    assert inputs.changed() == ['cache["Z1"]', 'cache["A2"]', 'cache["tag"]', 'cache["nested"]["k"]']
+    cache["nested"] = {"k": torch.ones(2)}   # another dict in its place
+    assert 'cache["nested"]' in inputs.changed()
 
 
 def test_correct_submissions_never_change_their_inputs():

@@ -18,6 +18,7 @@ from conftest import ROOT, SUBMISSIONS
 
 from autograder import config as settings
 from autograder.classroom import batch
+from autograder.grading import grade as grade_module
 from autograder.grading import results as results_module
 
 ENV = {"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"}
@@ -160,7 +161,7 @@ def fake_grade_one(marks):
     """A stand-in for grade.grade_one, run in the jobs (forked from this process): it
     kills its own job for "doomed" (every time) and "once" (the first time), and fails
     with a bug for "buggy"."""
-    def grade_one(path, out, seed, conf, client, account, reference, broken=None, extra=None):
+    def grade_one(path, out, seed, conf, client, account, reference, broken=None, extra=None, started=None):
         name = extra["submission"]
         first = not (marks / name).exists()
         (marks / name).touch()
@@ -178,7 +179,7 @@ def test_a_death_costs_its_submission_alone(tmp_path, monkeypatch, capfd):
     """A job that dies on the same submission twice: that submission gets a grader error
     (never a score), its neighbours are graded; a job that dies once costs nothing; an
     exception of the grader is contained to its submission."""
-    monkeypatch.setattr(batch, "grade_one", fake_grade_one(tmp_path))
+    monkeypatch.setattr(grade_module, "grade_one", fake_grade_one(tmp_path))   # what grade_safely calls
     names = ["a", "doomed", "b", "once", "buggy", "c", "d"]
     (tmp_path / "results").mkdir()
     (tmp_path / "partial").mkdir()

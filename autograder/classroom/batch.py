@@ -5,7 +5,7 @@ SOURCE is a Gradescope export (zip or folder) or a plain folder (export.py reads
 The trusted side imports torch, pytest and the grading tests once, then forks --jobs
 grading processes (jobs) under a supervisor. Each job holds a worker account of its own
 for its whole life and a control socket of a zygote (the pre-warmed worker pool), and
-grades one submission at a time exactly as `grade` would (grade.grade_one), so a
+grades one submission at a time exactly as `grade` would (grade.grade_safely), so a
 submission gets the same results.json in a batch as alone with the same seed. A job that
 dies loses only the submission it was grading: that one is graded once more on a fresh
 job, and after a second death it is recorded as a grader error, for it alone.
@@ -35,14 +35,13 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from collections import Counter, deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import config as settings
 from ..common import messages
-from ..grading.grade import begin, grade_one
+from ..grading.grade import begin, grade_safely
 from ..sandbox import nofollow
 from ..sandbox.accounts import _lock_folder, kill_user_processes, take_account
 from ..sandbox.errors import InstallationError
@@ -235,6 +234,9 @@ def grade_all(source: Path | str, out_dir: Path | str, jobs: int = 2, seed: int 
         conf = begin(reference, results_dir, unpacked, out_dir / ".partial")
         skipped = []
         subs = read_source(source, unpacked, skipped)
+        for sub in subs:
+            if sub.renamed_from:   # two names that would have made one results/<name>.json
+                print(messages.say("detail_renamed", original=sub.renamed_from, name=sub.name), file=sys.stderr)
         for member in skipped:
             print(f"skipped zip member {member!r}: it would land outside {unpacked}, or it is a link",
                   file=sys.stderr)
@@ -314,17 +316,10 @@ def _die_with_parent():
 def _grade(task, client, account, broken, conf, reference):
     """Grade one submission into its partial file, then rename it into results/. Any
     failure of the grader here is this submission's grader error alone."""
-    from ..grading import results
-
     name, path, seed, out, partial, extra = task
     start = time.monotonic()
-    try:
-        data = grade_one(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra)
-    except Exception:   # a bug of ours: this grade is withheld, the batch goes on
-        error = f"the grader failed while grading {name}:\n{traceback.format_exc()}"
-        print(f"autograder error: {error}", file=sys.stderr, flush=True)
-        data = results.failed_results([error], {"seed": seed, "language": conf["language"], **extra})
-        results.write_json(partial, data)
+    # a bug of ours is this grade's grader error alone (withheld): the batch goes on
+    data = grade_safely(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra, name=name)
     os.replace(partial, out)
     return name, data["score"], bool(data["extra_data"].get("grader_error")), time.monotonic() - start
 

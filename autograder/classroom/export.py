@@ -12,6 +12,7 @@ status, and only a submission with status "ok" is graded.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -46,6 +47,7 @@ class Submission:
     submitters: list = field(default_factory=list)   # [{"name", "sid", "email"}]; [] if unknown
     created_at: str = ""
     where: Path | None = None          # the folder (or .py file) it was found in; what grade-all grades
+    renamed_from: str = ""             # its name in the source, when that name was another's too (distinct)
 
 
 class SourceError(Exception):
@@ -66,6 +68,35 @@ def safe_name(name: str) -> str:
     """A file name for results/<name>.json: no separators, no control characters."""
     name = re.sub(r"[\x00-\x1f/\\]", "_", name).strip() or "_"
     return "_" + name if name.startswith(".") else name
+
+
+def distinct(subs: list[tuple[Submission, str]]) -> list[Submission]:
+    """Give each submission a name of its own: [(submission, its name in the source)]
+    where safe_name made two names one (a folder alice/ and a file alice.py; "a/b" and
+    "a_b"), or one result would overwrite another. Of those sharing a name, the one whose
+    name in the source is that name keeps it; each other one is named NAME-<digest of its
+    name in the source>: the same on every run, whatever the order of the listing. Each
+    renamed submission's detail says so (messages' detail_renamed)."""
+    groups = {}
+    for sub, original in subs:
+        groups.setdefault(sub.name, []).append((sub, original))
+    taken = set(groups)
+    for name, group in sorted(groups.items()):
+        if len(group) < 2:
+            continue
+        for sub, original in sorted(group, key=lambda pair: pair[1]):
+            if original == name:
+                continue
+            digest = hashlib.sha256(original.encode("utf-8", "surrogateescape")).hexdigest()
+            size = 8
+            while f"{name}-{digest[:size]}" in taken and size < len(digest):
+                size += 8
+            sub.name = f"{name}-{digest[:size]}"
+            taken.add(sub.name)
+            sub.renamed_from = original
+            note = say("detail_renamed", original=original, name=sub.name)
+            sub.detail = f"{sub.detail}; {note}" if sub.detail else note
+    return [sub for sub, _ in subs]
 
 
 def unpack(zip_path: Path | str, into: Path | str, skipped: list[str] | None = None) -> Path:
@@ -152,10 +183,9 @@ def read_source(source: Path | str, scratch: Path | str, skipped: list[str] | No
     folder = unpack(source, scratch, skipped) if source.is_file() else source
     root = _root(folder)
     if root is None:   # a plain folder: each subfolder or .py file is one submission
-        subs = [_look_at(Submission(safe_name(p.name if p.is_dir() else p.stem)), p)
-                for p in sorted(folder.iterdir())
-                if (p.is_dir() and p.name != "__MACOSX") or (p.is_file() and p.suffix == ".py")]
-        return subs
+        return distinct([(_look_at(Submission(safe_name(p.name if p.is_dir() else p.stem)), p), p.name)
+                         for p in sorted(folder.iterdir())
+                         if (p.is_dir() and p.name != "__MACOSX") or (p.is_file() and p.suffix == ".py")])
     try:
         text = nofollow.read_bytes(root.resolve() / "submission_metadata.yml").decode("utf-8")
         metadata = yaml.safe_load(text) or {}
@@ -176,13 +206,13 @@ def read_source(source: Path | str, scratch: Path | str, skipped: list[str] | No
             sub.status, sub.detail = "missing", say("detail_missing")
         else:
             _look_at(sub, where)
-        subs.append(sub)
+        subs.append((sub, str(key)))
     known = {str(k) for k in metadata}
     for p in sorted(root.iterdir()):
         if p.is_dir() and p.name not in known and p.name != "__MACOSX":
             sub = _look_at(Submission(safe_name(p.name)), p)
             if sub.status == "ok":
                 sub.detail = say("detail_not_in_metadata") + (f"; {sub.detail}" if sub.detail else "")
-            subs.append(sub)
-    return subs
+            subs.append((sub, p.name))
+    return distinct(subs)
 

@@ -224,27 +224,61 @@ def _mode_class(torch):
 
 class Inputs:
     """Exact copies of the tensors passed to a call (those inside dicts, lists and tuples
-    too), taken before it. changed() names those the call modified. A dict that gained
-    keys or had an entry replaced is not a modification: the tensors given are what the
-    caller still holds."""
+    too), taken before it. changed() names those the call modified: a tensor changed in
+    place, or an entry of a dict given (cache, params) that now holds another value, or
+    none (cache["A2"] = dZ2, cache.pop("A2")): the caller's dict is changed either way. A
+    dict that gained keys is not modified; an entry replaced by an exact copy (same type,
+    dtype, shape and values) is not either, as a write in place that changes nothing."""
+
+    _GONE = object()   # what changed() finds at a key the call removed
 
     def __init__(self, torch: ModuleType, named: Iterable[tuple[str, object]]) -> None:
         """named: [(name, value)], a value being a tensor, or a dict/list/tuple of them."""
         self.equal = torch.equal   # taken now: student code may replace torch.equal later
-        self.kept = []
+        self.tensor = torch.Tensor
+        self.kept = []   # (name, value, copy or None, dtype, shape, the dict holding it or None, its key)
         for name, value in named:
             self._keep(torch, name, value)
 
-    def _keep(self, torch, name, value):
+    def _keep(self, torch, name, value, holder=None, key=None):
         if type(value) is torch.Tensor:
-            self.kept.append((name, value, value.detach().clone(), value.dtype, tuple(value.shape)))
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                self._keep(torch, f'{name}["{k}"]', v)
+            self.kept.append((name, value, value.detach().clone(), value.dtype, tuple(value.shape), holder, key))
+            return
+        if holder is not None:   # any other value of a dict: only whether it is still there
+            self.kept.append((name, value, None, None, None, holder, key))
+        if isinstance(value, dict):
+            for k, v in list(value.items()):
+                self._keep(torch, f'{name}["{k}"]', v, value, k)
         elif isinstance(value, (list, tuple)):
             for i, v in enumerate(value):
                 self._keep(torch, f"{name}[{i}]", v)
 
+    def _same(self, old, new):
+        """True when new, found where old was, is old or an exact copy of it."""
+        if new is old:
+            return True
+        if type(old) is self.tensor and type(new) is self.tensor:
+            try:
+                return (old.dtype == new.dtype and tuple(old.shape) == tuple(new.shape)
+                        and old.device == new.device and self.equal(old.detach(), new.detach()))
+            except Exception:    # anything odd the student put there is a change
+                return False
+        if type(old) in (int, float, bool, str) and type(new) is type(old):
+            return old == new
+        return False
+
     def changed(self) -> list[str]:
-        return [name for name, t, copy, dtype, shape in self.kept
-                if t.dtype != dtype or tuple(t.shape) != shape or not self.equal(t.detach(), copy)]
+        names = []
+        for name, t, copy, dtype, shape, holder, key in self.kept:
+            if holder is not None:
+                try:
+                    now = dict.get(holder, key, self._GONE)
+                except Exception:
+                    now = self._GONE
+                if not self._same(t, now):
+                    names.append(name)
+                    continue
+            if copy is not None and (t.dtype != dtype or tuple(t.shape) != shape
+                                     or not self.equal(t.detach(), copy)):
+                names.append(name)
+        return names

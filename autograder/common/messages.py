@@ -151,8 +151,8 @@ MESSAGES = {
         "zh": "用相同参数调用两次 backward，结果不同（{name} 变了）：它是否在调用之间保存了状态，或修改了输入？",
     },
     "modified_input": {
-        "en": "{fn} modified its input {name} in place; compute new tensors instead",
-        "zh": "{fn} 原地修改了输入 {name}；请计算新的张量",
+        "en": "{fn} modified its input {name} (in place, or by replacing or removing an entry of a dict it was given); compute new tensors instead",
+        "zh": "{fn} 修改了输入 {name}（原地修改，或替换、删除了传入字典中的条目）；请计算新的张量",
     },
     # -- training -------------------------------------------------------------
     "training_step": {
@@ -405,8 +405,8 @@ MESSAGES = {
         "zh": "{fn}：任何函数都不能使用 autograd、前向模式自动微分或复数：梯度由 backward 手工计算，sgd_step 只应用传给它的梯度。请重读 §4 和 §6。",
     },
     "hint_modified_input": {
-        "en": "{fn}: in-place operations (methods ending in _, such as clamp_ or sub_, slice assignment, out=) change the caller's tensors. Compute new tensors instead. Reread §6.",
-        "zh": "{fn}：原地操作（以 _ 结尾的方法，如 clamp_、sub_，切片赋值，out=）会改动调用者的张量。请计算新的张量。请重读 §6。",
+        "en": "{fn}: in-place operations (methods ending in _, such as clamp_ or sub_, slice assignment, out=) change the caller's tensors, and assigning to an entry of a dict you were given (cache[\"A2\"] = ...) changes the caller's dict. Compute new tensors, in variables of your own, instead. Reread §6.",
+        "zh": "{fn}：原地操作（以 _ 结尾的方法，如 clamp_、sub_，切片赋值，out=）会改动调用者的张量，给传入字典的条目赋值（cache[\"A2\"] = ...）会改动调用者的字典。请把新计算的张量存在自己的变量中。请重读 §6。",
     },
     "hint_pos_weight_default": {
         "en": "{fn}: called without pos_weight, your function does not give what it gives with pos_weight = 1: its signature must keep the default pos_weight=1.0. Keep the signatures unchanged (§7).",
@@ -543,6 +543,10 @@ MESSAGES = {
         "zh": "submission_metadata.yml 中列出了它，但没有这个文件夹",
     },
     "detail_not_in_metadata": {"en": "not in submission_metadata.yml", "zh": "不在 submission_metadata.yml 中"},
+    "detail_renamed": {
+        "en": "{original!r} shares its file name with another submission: its results are in results/{name}.json",
+        "zh": "{original!r} 与另一份提交的文件名相同：其结果在 results/{name}.json 中",
+    },
 }
 
 

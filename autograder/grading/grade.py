@@ -13,6 +13,7 @@ import secrets
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -139,8 +140,8 @@ def grade(submission: Path | str, out: Path | str, seed: int | None = None, refe
     except InstallationError as exc:
         broken = exc
     try:
-        return grade_one(submission, out, seed, conf, zygote and zygote.client(), account, reference, broken,
-                         started=started)
+        return grade_safely(submission, out, seed, conf, zygote and zygote.client(), account, reference, broken,
+                            started=started)
     finally:
         watchdog.cancel()
         if zygote:
@@ -169,6 +170,29 @@ def _watchdog(out, when, seed, conf):
     return timer
 
 
+def grade_safely(submission: Path | str, out: Path | str, seed: int | None, conf: settings.Settings,
+                 client: ZygoteClient | None, account: Account | None, reference: Path = settings.REFERENCE,
+                 broken: InstallationError | None = None, extra: dict[str, Any] | None = None,
+                 started: float | None = None, name: str | None = None) -> dict[str, Any]:
+    """grade_one, and results.json whatever happens: any failure of the grader itself (a
+    bug of ours, an OSError preparing the worker's folder) withholds this grade (nothing
+    scored, extra_data.grader_error holds the traceback, also printed on stderr). Both
+    `grade` and a batch's jobs (classroom/batch.py) grade through it. name: the
+    submission's name in a batch, for the message."""
+    seed = int(seed) if seed is not None else secrets.randbelow(2**31)
+    try:
+        return grade_one(submission, out, seed, conf, client, account, reference, broken=broken, extra=extra,
+                         started=started)
+    except Exception:   # a bug of ours: this grade is withheld, never the student's fault
+        from . import results
+
+        error = f"the grader failed while grading {name or submission}:\n{traceback.format_exc()}"
+        print(f"autograder error: {error}", file=sys.stderr, flush=True)
+        data = results.failed_results([error], {"seed": seed, "language": conf["language"], **(extra or {})})
+        results.write_json(out, data)
+        return data
+
+
 def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: settings.Settings,
               client: ZygoteClient | None, account: Account | None, reference: Path = settings.REFERENCE,
               broken: InstallationError | None = None, extra: dict[str, Any] | None = None,
@@ -195,6 +219,14 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
                 worker.started()
         except InstallationError as exc:
             broken = exc
+        except StudentCodeError:
+            # Out of the grade's time before the worker was ready: it says so before it
+            # imports mlp.py (worker/serve.py), so only the grader had run (its own start-up,
+            # torch's import). The grader's failure, never the student's.
+            broken = InstallationError(
+                f"the worker was not ready to import mlp.py before the grade's time budget ran out "
+                f"(limits.total_seconds = {total:g} s): nothing of the student's had run yet; the grader's own "
+                f"start-up took the time (a loaded or slow machine?)")
     from . import results
 
     if broken:

@@ -143,12 +143,16 @@ class Worker:
         self.pid = None
         self.scratch = tempfile.mkdtemp(prefix="mlp-worker-")
         target = os.path.join(self.scratch, "mlp.py")
-        with open(target, "wb") as f:   # never through a link (find_submission returned a path without one)
-            f.write(nofollow.read_bytes(submission))
-        if self.account:
-            for p in (self.scratch, target):
-                os.chown(p, self.account.uid, self.account.gid)
-        os.chmod(self.scratch, 0o700)
+        try:   # an OSError here is the grader's (grade.grade_safely withholds the grade): leave nothing behind
+            with open(target, "wb") as f:   # never through a link (find_submission returned a path without one)
+                f.write(nofollow.read_bytes(submission))
+            if self.account:
+                for p in (self.scratch, target):
+                    os.chown(p, self.account.uid, self.account.gid)
+            os.chmod(self.scratch, 0o700)
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
 
         request_r, self._request_w = os.pipe()
         self._reply_r, reply_w = os.pipe()

@@ -204,3 +204,74 @@ def test_a_zip_of_too_many_members_is_refused(tmp_path, monkeypatch):
             z.writestr(f"s{i}/mlp.py", MLP)
     with pytest.raises(SourceError, match="holds 4 files; at most 3"):
         read_source(archive, tmp_path / "scratch")
+
+
+def _plain(root, names):
+    root.mkdir()
+    for name in names:
+        if name.endswith("/"):
+            (root / name).mkdir()
+            (root / name / "mlp.py").write_text(MLP, encoding="utf-8")
+        else:
+            (root / name).write_text(MLP, encoding="utf-8")
+    return root
+
+
+def test_a_folder_and_a_file_of_one_name_keep_a_result_each(tmp_path):
+    """alice/ and alice.py would both be results/alice.json: the folder, whose name it is,
+    keeps it; the file gets a name of its own, from a digest of "alice.py", and says so."""
+    subs = read_source(_plain(tmp_path / "class", ["alice/", "alice.py", "bob.py"]), tmp_path / "scratch")
+    names = [s.name for s in subs]
+    assert len(set(names)) == 3 and "alice" in names and "bob" in names, names
+    renamed = next(s for s in subs if s.renamed_from)
+    assert renamed.renamed_from == "alice.py" and renamed.where.name == "alice.py"
+    assert renamed.name == "alice-" + export.hashlib.sha256(b"alice.py").hexdigest()[:8]
+    assert renamed.status == "ok" and f"results/{renamed.name}.json" in renamed.detail
+    assert "'alice.py' shares its file name with another submission" in renamed.detail
+    folder = next(s for s in subs if s.name == "alice")
+    assert folder.where.is_dir() and not folder.renamed_from and folder.detail == ""
+
+
+def test_a_renamed_submission_is_named_the_same_whatever_the_order():
+    """Names that safe_name makes one (a/b, a\\b and a_b) each get their own; the names do
+    not depend on the order the source lists them in, nor on a rerun."""
+    originals = ["a/b", "a\\b", "a_b", "x"]
+
+    def names(order):
+        subs = [(export.Submission(export.safe_name(o)), o) for o in order]
+        return {o: s.name for s, o in zip(export.distinct(subs), order)}
+
+    first = names(originals)
+    assert first == names(list(reversed(originals))) == names(originals[1:3] + originals[:1] + originals[3:])
+    assert len(set(first.values())) == 4 and first["a_b"] == "a_b" and first["x"] == "x"
+    assert all(first[o].startswith("a_b-") for o in ("a/b", "a\\b"))
+
+
+def test_a_suffix_never_takes_another_submissions_name():
+    taken = "alice-" + export.hashlib.sha256(b"alice.py").hexdigest()[:8]
+    subs = [(export.Submission("alice"), "alice"), (export.Submission("alice"), "alice.py"),
+            (export.Submission(taken), taken)]
+    names = [s.name for s in export.distinct(subs)]
+    assert len(set(names)) == 3 and names[0] == "alice" and names[2] == taken, names
+    assert names[1].startswith(taken) and len(names[1]) > len(taken)
+
+
+def test_gradescope_keys_that_make_one_name_keep_a_result_each(tmp_path):
+    """A key of the metadata and a folder not in it that safe_name makes one (s_1 and
+    s<control character>1): the one named so keeps the name, the other gets its own."""
+    base = tmp_path / "export"
+    base.mkdir()
+    (base / "submission_metadata.yml").write_text("s_1:\n  :submitters: []\n", encoding="utf-8")
+    for folder in ("s_1", "s\x011"):
+        (base / folder).mkdir()
+        (base / folder / "mlp.py").write_text(MLP, encoding="utf-8")
+    subs = read_source(base, tmp_path / "scratch")
+    assert [s.name for s in subs][0] == "s_1" and len({s.name for s in subs}) == 2
+    assert [s.renamed_from for s in subs] == ["", "s\x011"] and subs[1].name.startswith("s_1-")
+    assert subs[1].detail.startswith("not in submission_metadata.yml; ")
+
+
+def test_the_renaming_note_is_said_in_both_languages():
+    for lang in messages.LANGUAGES:
+        text = messages.say("detail_renamed", lang, original="alice.py", name="alice-1234abcd")
+        assert "'alice.py'" in text and "results/alice-1234abcd.json" in text

@@ -1,0 +1,38 @@
+"""backward stores dZ2 in cache["A2"] (cache["A2"] = dZ2): right gradients, but the caller's
+cache now holds another tensor under A2.
+
+breaks: backward
+hint: modified_input
+"""
+import torch
+
+
+def forward(X, params):
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = torch.relu(Z1)
+    Z2 = A1 @ params["W2"] + params["b2"]
+    A2 = torch.sigmoid(Z2)
+    return A2, {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+
+
+def bce_loss(A2, Y, pos_weight=1.0):
+    eps = torch.finfo(A2.dtype).eps
+    p = A2.clamp(eps, 1 - eps)
+    return -(pos_weight * Y * torch.log(p) + (1 - Y) * torch.log1p(-p)).mean()
+
+
+def backward(X, Y, params, cache, pos_weight=1.0):
+    m = X.shape[0]
+    A2 = cache["A2"]
+    dZ2 = (A2 * (pos_weight * Y + 1 - Y) - pos_weight * Y) / m
+    cache["A2"] = dZ2   # the caller's cache loses A2
+    dW2 = cache["A1"].T @ dZ2
+    db2 = dZ2.sum(dim=0)
+    dZ1 = (dZ2 @ params["W2"].T) * (cache["Z1"] > 0)
+    dW1 = X.T @ dZ1
+    db1 = dZ1.sum(dim=0)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def sgd_step(params, grads, lr):
+    return {k: params[k] - lr * grads["d" + k] for k in ("W1", "b1", "W2", "b2")}

@@ -20,6 +20,8 @@ NOT_RUN = {
     "fork_bomb": "would fork thousands of processes on this machine",
     "infinite_loop": "the self-check has no time limit; the student sees it hang",
     "leave_process": "would leave a process running on this machine",
+    "list_proc": "sees the student's own machine's processes, as it should there: its verdict is the "
+                 "sandbox's (a /proc of the worker's own), not the functions'",
     "memory_hog": "would take this machine's memory; the self-check sets no limits",
     "memory_creep": "keeps 2.5 GB; the grader's verdict depends on the machine's memory, the self-check sets no limits",
     "os_exit_backward": "os._exit ends the self-check's process with status 0 mid-run",

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 import torch
 
 try:
-    from . import messages
-    from .contract import CACHE, GRADS, PARAMS
+    from . import devices, messages
+    from .contract import CACHE, GRADS, PARAMS, RETURNS
 except ImportError:  # in the handout, beside selfcheck.py
+    import devices
     import messages
-    from contract import CACHE, GRADS, PARAMS
+    from contract import CACHE, GRADS, PARAMS, RETURNS
 
 say = messages.say
 # (batch, input, hidden): batch 1 included, then one input feature, one hidden unit and both,
@@ -139,9 +140,8 @@ def _same(got, want):
 
 
 # torch's message when .numpy() (or np.asarray, np.exp, ...) meets a tensor that is not on
-# the CPU: "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() ...". The
-# grader sees it for cuda tensors; numpy_warning provokes it with meta tensors.
-NUMPY_ON_DEVICE = re.compile(r"can't convert \S+ device type tensor to numpy")
+# the CPU: "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() ...".
+NUMPY_ON_DEVICE = devices.NUMPY
 
 
 # torch's allocators and Python's own, when the worker reaches the memory it is given
@@ -155,28 +155,22 @@ def error_hint(error: str) -> str | None:
     return "out_of_memory" if OUT_OF_MEMORY.search(error) else None
 
 
-def _to_meta(value):
-    if isinstance(value, torch.Tensor):
-        return value.detach().to("meta")
-    if isinstance(value, dict):
-        return {k: _to_meta(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_meta(v) for v in value)
-    return value
-
-
-def numpy_warning(fn: Callable[..., object], *args: object, **kwargs: object) -> bool:
-    """True when fn converts its tensors to NumPy, which fails on a GPU. For the self-check,
-    which runs on the student's machine, often without a GPU: meta tensors (shapes, no data)
-    refuse .numpy() with the same message as cuda tensors. Anything else that fails on meta
-    (.item(), .cpu(), float(t), ...) works on a GPU, so it is no reason to warn."""
-    try:
-        fn(*_to_meta(args), **_to_meta(kwargs))
-    except TypeError as exc:
-        return error_hint(str(exc)) == "numpy_on_device"
-    except Exception:
-        return False
-    return False
+def expect_on_gpu(report: dict[str, Any], fn: str) -> str:
+    """Judge a device report (devices.check; from the worker, read_report first): raise
+    Mismatch for a device mistake, with its hint; return the note for the student when the
+    virtual GPU could not tell (nothing lost), else ""."""
+    outcome, hint, detail = devices.verdict(report, RETURNS[fn])
+    on = say(f'gpu_on_{report["on"]}')
+    if outcome == "cannot_tell":
+        return say("gpu_cannot_tell", fn=fn, on=on, error=detail.strip().splitlines()[-1][:300] if detail else "")
+    if outcome == "ok":
+        return ""
+    if hint == "output_on_cpu":
+        raise Mismatch(with_hint(say("gpu_left_on_cpu", fn=fn, on=on, names=detail), hint, fn=fn))
+    if hint is None:
+        raise Mismatch(say("gpu_error", fn=fn, error=messages.fence(detail)))
+    key = "gpu_numpy" if hint == "numpy_on_device" else "gpu_mixed"
+    raise Mismatch(with_hint(say(key, fn=fn, on=on, error=messages.fence(detail)), hint, fn=fn))
 
 
 def _leaves(value, like):

@@ -8,3 +8,5 @@ CACHE = ("Z1", "A1", "Z2", "A2")
 # The arguments whose tensors a call must leave as they were (sgd_step may update params
 # in place, §4).
 INPUTS = {"forward": ("X", "params"), "bce_loss": ("A2", "Y"), "backward": ("X", "Y", "params", "cache")}
+# What each function returns, by name (forward returns the pair).
+RETURNS = {"forward": ("A2", "cache"), "bce_loss": ("loss",), "backward": ("grads",), "sgd_step": ("params",)}

@@ -420,9 +420,45 @@ MESSAGES = {
         "en": "backward is right only when forward has just run on the same inputs: it reads state left by forward instead of its cache argument. Reread §6.",
         "zh": "只有在 forward 刚刚用相同输入运行过时 backward 才正确：它读取了 forward 留下的状态，而不是传入的 cache。请重读 §6。",
     },
+    "gpu_on_cuda": {
+        "en": "the GPU",
+        "zh": "GPU",
+    },
+    "gpu_on_virtual": {
+        "en": "a virtual GPU (torch's fake CUDA tensors: this machine has no GPU)",
+        "zh": "虚拟 GPU（torch 的 fake CUDA 张量：这台机器没有 GPU）",
+    },
+    "gpu_mixed": {
+        "en": "{fn}, given its inputs on {on}, mixes them with tensors on the CPU:\n{error}",
+        "zh": "{fn} 的输入在{on}上，它却把输入与 CPU 上的张量混在一起运算：\n{error}",
+    },
+    "gpu_numpy": {
+        "en": "{fn}, given its inputs on {on}, converts them to NumPy, which only CPU tensors allow:\n{error}",
+        "zh": "{fn} 的输入在{on}上，它却把它们转换成 NumPy，而只有 CPU 上的张量才能这样做：\n{error}",
+    },
+    "gpu_left_on_cpu": {
+        "en": "{fn}, given its inputs on {on}, returns {names} on the CPU",
+        "zh": "{fn} 的输入在{on}上，它返回的 {names} 却在 CPU 上",
+    },
+    "gpu_error": {
+        "en": "{fn} raises an error, on the CPU as on the GPU (its other tests say more):\n{error}",
+        "zh": "{fn} 出错，在 CPU 和 GPU 上都一样（它的其他测试会给出更多信息）：\n{error}",
+    },
+    "gpu_cannot_tell": {
+        "en": "Whether {fn} runs on a GPU could not be told: on {on}, which has shapes but no values, it stops at a step that a real GPU can do ({error}). No points are lost for it.",
+        "zh": "无法判断 {fn} 能否在 GPU 上运行：在{on}上（只有形状、没有数值）它停在了一个真实 GPU 可以完成的步骤（{error}）。这不扣分。",
+    },
     "hint_numpy_on_device": {
-        "en": "{fn}: your code converts tensors to NumPy (.numpy()), which works only for tensors on the CPU, and the grader runs some tests on a GPU. Keep every step in torch operations. Reread §6.",
-        "zh": "{fn}：你的代码把张量转换成了 NumPy（.numpy()），这只对 CPU 上的张量有效，而评分器有些测试在 GPU 上运行。请全程使用 torch 运算。请重读 §6。",
+        "en": "{fn}: your code converts tensors to NumPy (.numpy(), np.asarray), which works only for tensors on the CPU: on a GPU it fails. Keep every step in torch operations. Reread §6.",
+        "zh": "{fn}：你的代码把张量转换成了 NumPy（.numpy()、np.asarray），这只对 CPU 上的张量有效：在 GPU 上会出错。请全程使用 torch 运算。请重读 §6。",
+    },
+    "hint_tensor_without_device": {
+        "en": "{fn}: a tensor made without device= (torch.zeros(...), torch.ones(...), torch.tensor([...]), torch.from_numpy(...)) is on the CPU whatever the device of the inputs, and a GPU refuses to mix the two. Make new tensors with device=X.device, or with torch.zeros_like(...) and the like. Reread §6.",
+        "zh": "{fn}：不指定 device= 创建的张量（torch.zeros(...)、torch.ones(...)、torch.tensor([...])、torch.from_numpy(...)）无论输入在哪个设备上都在 CPU 上，而 GPU 不允许把两者混在一起运算。新建张量时请指定 device=X.device，或使用 torch.zeros_like(...) 等函数。请重读 §6。",
+    },
+    "hint_output_on_cpu": {
+        "en": "{fn}: return every tensor on the device of the inputs: no .cpu() or .to(\"cpu\") on what you return. Reread §6.",
+        "zh": "{fn}：返回的每个张量都应在输入所在的设备上：不要对返回值调用 .cpu() 或 .to(\"cpu\")。请重读 §6。",
     },
     "hint_out_of_memory": {
         "en": "{fn}: your code ran out of the memory the grading machine gives it. A correct solution needs only a few MB here: look for tensors kept between calls (a list or a global that grows on every call) or a tensor far larger than the inputs. Reread §6.",
@@ -473,9 +509,9 @@ MESSAGES = {
         "en": "(pip install matplotlib to also get the curve as loss_curve.png)",
         "zh": "（pip install matplotlib 后还可以得到损失曲线图 loss_curve.png）",
     },
-    "selfcheck_numpy_warning": {
-        "en": "Warning: {fn} converts tensors to NumPy (.numpy()): this works on your CPU but fails on the grader's GPU. Keep every step in torch operations.",
-        "zh": "警告：{fn} 把张量转换成了 NumPy（.numpy()）：这在你的 CPU 上可以运行，但在评分器的 GPU 上会出错。请全程使用 torch 运算。",
+    "selfcheck_gpu": {
+        "en": "every function runs on a GPU (a virtual one if you have none): devices kept (§6)",
+        "zh": "每个函数都能在 GPU 上运行（没有 GPU 时用虚拟 GPU）：设备保持一致（§6）",
     },
     # -- the class report (grade-all: report.html, feedback pages, grades.csv's status) --
     "report_title": {"en": "Task 1: class report", "zh": "任务一：全班报告"},

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..common import devices
 from ..common.contract import FUNCTIONS
 from ..common.messages import fence, say
 from . import container, nofollow
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from .pool import ZygoteClient
 
 WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "serve.py"
-COMMON = Path(__file__).resolve().parent.parent / "common"   # guard.py and contract.py, which serve.py imports
+COMMON = Path(__file__).resolve().parent.parent / "common"   # guard, contract and devices, which serve.py imports
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Reply:
     output: str            # what the student printed during the call (truncated)
     autograd: str | None   # what the call used to differentiate (worker/guard.py), if anything
     modified: list = ()    # the inputs the call changed in place (their contract names)
+    report: dict | None = None   # for a device check: common/devices.py's report, checked
 
 
 _WARNED = set()
@@ -389,16 +391,20 @@ class Worker:
         return output
 
     def call(self, fn: str, *args: object, device: str = "cpu", timeout: float | None = None,
-             **kwargs: object) -> Reply:
-        """Call mlp.<fn>(*args, **kwargs) in the worker. Returns a Reply."""
+             gpu_check: str | None = None, **kwargs: object) -> Reply:
+        """Call mlp.<fn>(*args, **kwargs) in the worker. Returns a Reply. gpu_check "cuda" or
+        "virtual": make the call on a GPU instead, real or virtual, and return its device
+        report (common/devices.py) as the Reply's report, with no value."""
         self.ready()
         if fn in self.missing:
             raise StudentCodeError(say("missing_functions", names=fn))
         tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs})
         since, seconds = time.monotonic(), self._wait(timeout or self.limits.call_seconds)[0]
         try:   # the call's time limit counts from here: a worker that does not read is out of time
-            wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors),
-                           since + seconds)
+            request = {"fn": fn, "call": tree, "device": device}
+            if gpu_check:
+                request.update(check="device", real_gpu=gpu_check == "cuda")
+            wire.write_all(self._request_w, wire.pack(request, tensors), since + seconds)
         except wire.WriteTimeout:
             pass   # _receive below finds the time spent and says so
         except OSError as exc:
@@ -415,6 +421,12 @@ class Worker:
         try:
             if header.get("ok") is not True:
                 raise wire.WireError("no ok")
+            if gpu_check:
+                report = devices.read_report(header.get("report"))
+                for error in (report["error"], report["cpu_error"]):
+                    if error:
+                        error.update(type=self.scrub(error["type"])[:200], text=self.scrub(error["text"]))
+                return Reply(None, output, autograd, [], report)
             value = wire.decode(header["value"], tensors)
             modified = header.get("modified") or []
             if not (isinstance(modified, list) and all(isinstance(name, str) for name in modified)):

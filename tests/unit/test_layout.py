@@ -2,7 +2,7 @@
 - what decides a grade (config.GRADING_PARTS) never imports the class batch or the
   instructor's tools, so that changing those regrades nothing;
 - the code that runs beside student code (sandbox/worker/) imports only itself, the
-  parts of common/ it is given (guard, contract), the standard library, torch and numpy;
+  parts of common/ it is given (guard, contract, devices), the standard library, torch and numpy;
 - common/ imports only common/: it ships alone in the handout."""
 import ast
 import functools
@@ -16,8 +16,8 @@ from autograder import config
 PACKAGE = Path(config.__file__).resolve().parent
 STDLIB = set(sys.stdlib_module_names)
 # What a worker module may import by its bare name: its neighbours in sandbox/worker/, and
-# common's guard and contract, which are put beside them (serve.py says so).
-WORKER_SIBLINGS = {"wire", "serve", "confine", "zygote", "guard", "contract"}
+# common's guard, contract and devices, which are put beside them (serve.py says so).
+WORKER_SIBLINGS = {"wire", "serve", "confine", "zygote", "guard", "contract", "devices"}
 COMMON = {p.stem for p in (PACKAGE / "common").glob("*.py")} - {"__init__"}
 
 

@@ -1,6 +1,6 @@
 """Fixtures for the grading tests: the student's functions (through the sandbox), the
 hidden reference (imported here, in the trusted process), seeded random generators and
-the device to test on.
+the GPU the device tests use.
 
 A grading session is started by autograder/grading/grade.py, which passes a GradingSession
 plugin holding the already-started worker, the seed and the reference's path.
@@ -101,6 +101,19 @@ class Student:
     def sgd_step(self, params: Tensors, grads: Tensors, lr: float) -> Any:
         return self._call("sgd_step", params, grads, lr)
 
+    def on_gpu(self, gpu: str, fn: str, *args: object, **kwargs: object) -> dict[str, Any]:
+        """fn called once more, on a GPU ("cuda", or "virtual": fake CUDA tensors): its device
+        report (common/devices.py), read and checked on this side."""
+        try:
+            reply = self.runner.call(fn, *args, gpu_check=gpu, **kwargs)
+        except StudentCodeError as exc:
+            if exc.autograd:
+                raise autograd_mismatch(fn, str(exc.autograd)) from None
+            raise
+        if reply.autograd:
+            raise autograd_mismatch(fn, str(reply.autograd))
+        return reply.report
+
 
 @pytest.fixture(scope="session")
 def student(runner: Runner) -> Student:
@@ -108,10 +121,11 @@ def student(runner: Runner) -> Student:
 
 
 @pytest.fixture
-def device(request: pytest.FixtureRequest) -> str:
-    """Where the test's inputs go: cuda when the grader has a GPU. Recorded in the test's
-    extra_data in results.json, so that an instructor can see what ran on the GPU."""
-    name = "cuda" if torch.cuda.is_available() else "cpu"
+def gpu(request: pytest.FixtureRequest) -> str:
+    """Where the device tests run: "cuda" when the grader has a GPU, else "virtual" (torch's
+    fake CUDA tensors, common/devices.py). Every other test runs on the CPU, so that a grade
+    is the same on any machine. Recorded in the test's extra_data in results.json."""
+    name = "cuda" if torch.cuda.is_available() else "virtual"
     request.node.user_properties.append(("device", name))
     return name
 

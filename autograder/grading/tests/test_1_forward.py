@@ -9,22 +9,22 @@ from autograder.common.checks import (
     case_text,
     check_forward_result,
     expect_close,
+    expect_on_gpu,
     hinted,
     make_case,
 )
 
 
-@weight(5)
+@weight(3)
 @number("1.1")
 @tags("forward")
-def test_forward_types(student, gen, device):
+def test_forward_types(student, gen):
     """forward: A2 and cache have the right shapes, dtype and device
     zh: forward：A2 和 cache 的形状、dtype、设备正确
     """
     for dtype in (torch.float64, torch.float32):
         for m, n, h in TYPE_SIZES:
             X, _, params = make_case(gen, m, n, h, dtype)
-            X, params = X.to(device), {k: v.to(device) for k, v in params.items()}
             check_forward_result(student.forward(X, params), X, params)
 
 
@@ -58,3 +58,15 @@ def test_forward_values_float32(student, ref, mistakes, gen):
     zh: forward：A2 和整个 cache 与参考答案一致（float32，多种尺寸）
     """
     _compare(student, ref, mistakes, gen, torch.float32)
+
+
+# Its 2 points come from 1.1 (5 -> 3), which checked the device too when the grader had a GPU.
+@weight(2)
+@number("1.4")
+@tags("forward")
+def test_forward_on_gpu(student, gen, gpu, record_property):
+    """forward: runs on a GPU, keeping every tensor on the device of the inputs
+    zh: forward：能在 GPU 上运行，所有张量都留在输入所在的设备上
+    """
+    X, _, params = make_case(gen, *SIZES[0])
+    record_property("message", expect_on_gpu(student.on_gpu(gpu, "forward", X, params), "forward"))

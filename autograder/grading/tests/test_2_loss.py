@@ -13,16 +13,17 @@ from autograder.common.checks import (
     default_case,
     default_left_out,
     expect_close,
+    expect_on_gpu,
     hinted,
     make_case,
     saturated_case,
 )
 
 
-@weight(4)
+@weight(2)
 @number("2.1")
 @tags("loss")
-def test_loss_types(student, ref, gen, device):
+def test_loss_types(student, ref, gen):
     """bce_loss: returns a 0-dim tensor with the dtype and device of A2
     zh: bce_loss：返回与 A2 的 dtype、设备相同的 0 维张量
     """
@@ -30,7 +31,6 @@ def test_loss_types(student, ref, gen, device):
         for m, n, h in TYPE_SIZES:
             X, Y, params = make_case(gen, m, n, h, dtype)
             A2, _ = ref.forward(X, params)
-            A2, Y = A2.to(device), Y.to(device)
             check_loss_result(student.bce_loss(A2, Y, 1.0), A2)
 
 
@@ -88,3 +88,16 @@ def test_loss_saturated_predictions(student, ref, mistakes, gen):
     cases = [saturated_case(ref, gen, d) for d in DTYPES]
     check_saturated_loss(student.bce_loss, [(A2, Y, ref.bce_loss(A2, Y, SATURATED_WEIGHT)) for A2, Y in cases],
                          [mistakes.loss_mistakes(ref, A2, Y, SATURATED_WEIGHT) for A2, Y in cases])
+
+
+# Its 2 points come from 2.1 (4 -> 2).
+@weight(2)
+@number("2.6")
+@tags("loss")
+def test_loss_on_gpu(student, ref, gen, gpu, record_property):
+    """bce_loss: runs on a GPU, keeping every tensor on the device of A2
+    zh: bce_loss：能在 GPU 上运行，所有张量都留在 A2 所在的设备上
+    """
+    X, Y, params = make_case(gen, *SIZES[0])
+    A2, _ = ref.forward(X, params)
+    record_property("message", expect_on_gpu(student.on_gpu(gpu, "bce_loss", A2, Y, 3.0), "bce_loss"))

@@ -19,6 +19,7 @@ from autograder.common.checks import (
     default_case,
     default_left_out,
     expect_close,
+    expect_on_gpu,
     gradient_check,
     hinted,
     make_case,
@@ -49,17 +50,16 @@ def _compare(student, ref, mistakes, X, Y, params, pos_weight, case):
     return got
 
 
-@weight(5)
+@weight(3)
 @number("3.1")
 @tags("backward")
-def test_backward_types(student, ref, gen, device):
+def test_backward_types(student, ref, gen):
     """backward: every gradient has its parameter's shape, dtype and device
     zh: backward：每个梯度的形状、dtype、设备与对应参数相同
     """
     for dtype in (torch.float64, torch.float32):
         for m, n, h in TYPE_SIZES:
             X, Y, params = make_case(gen, m, n, h, dtype)
-            X, Y, params = X.to(device), Y.to(device), {k: v.to(device) for k, v in params.items()}
             _, cache = ref.forward(X, params)
             check_grads_result(student.backward(X, Y, params, cache, 1.0), params)
 
@@ -183,3 +183,16 @@ def test_backward_saturated_predictions(student, ref, mistakes, gen):
         cases.append((X, Y, params, cache, saturated_alternatives(ref.backward, X, Y, params, cache, SATURATED_WEIGHT),
                       mistakes.backward_mistakes(ref, X, Y, params, cache, SATURATED_WEIGHT)))
     check_saturated_backward(student.backward, cases)
+
+
+# Its 2 points come from 3.1 (5 -> 3).
+@weight(2)
+@number("3.8")
+@tags("backward")
+def test_backward_on_gpu(student, ref, gen, gpu, record_property):
+    """backward: runs on a GPU, keeping every tensor on the device of the inputs
+    zh: backward：能在 GPU 上运行，所有张量都留在输入所在的设备上
+    """
+    X, Y, params = make_case(gen, *SIZES[0])
+    _, cache = ref.forward(X, params)
+    record_property("message", expect_on_gpu(student.on_gpu(gpu, "backward", X, Y, params, cache, 3.0), "backward"))

@@ -9,22 +9,22 @@ from autograder.common.checks import (
     case_text,
     check_params_result,
     expect_close,
+    expect_on_gpu,
     hinted,
     make_case,
 )
 
 
-@weight(3)
+@weight(2)
 @number("4.1")
 @tags("sgd_step")
-def test_sgd_types(student, ref, gen, device):
+def test_sgd_types(student, ref, gen):
     """sgd_step: returns W1, b1, W2, b2 with their shapes, dtype and device
     zh: sgd_step：返回形状、dtype、设备正确的 W1、b1、W2、b2
     """
     for dtype in (torch.float64, torch.float32):
         for m, n, h in TYPE_SIZES:
             X, Y, params = make_case(gen, m, n, h, dtype)
-            X, Y, params = X.to(device), Y.to(device), {k: v.to(device) for k, v in params.items()}
             grads = ref.backward(X, Y, params, ref.forward(X, params)[1])
             check_params_result(student.sgd_step(params, grads, 0.1), params)
 
@@ -44,3 +44,16 @@ def test_sgd_values(student, ref, mistakes, gen):
         with hinted(got, want, mistakes.sgd_mistakes(ref, params, grads, lr), m=m):
             for p in PARAMS:
                 expect_close(p, got[p], want[p], case_text(m, n, h, lr=lr))
+
+
+# Its point comes from 4.1 (3 -> 2).
+@weight(1)
+@number("4.3")
+@tags("sgd_step")
+def test_sgd_on_gpu(student, ref, gen, gpu, record_property):
+    """sgd_step: runs on a GPU, keeping every parameter on the device of the inputs
+    zh: sgd_step：能在 GPU 上运行，所有参数都留在输入所在的设备上
+    """
+    X, Y, params = make_case(gen, *SIZES[0])
+    grads = ref.backward(X, Y, params, ref.forward(X, params)[1])
+    record_property("message", expect_on_gpu(student.on_gpu(gpu, "sgd_step", params, grads, 0.1), "sgd_step"))

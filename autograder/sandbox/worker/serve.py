@@ -7,8 +7,10 @@ Protocol (see wire.py): the worker first says it is ready (Python and torch work
 sends a hello saying whether mlp.py imported;
 then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one reply
 {"ok", "value", "modified" | "error", "autograd"}: "autograd" names what the call used
-to differentiate (guard.py), "modified" the inputs it changed in place. Anything the
-student prints goes to fds 1 and 2, which the trusted side reads separately.
+to differentiate (guard.py), "modified" the inputs it changed in place. A request with
+"check": "device" (and "real_gpu") is answered {"ok": true, "report", "autograd"}
+instead: the call made once more on a GPU, real or virtual (common/devices.py). Anything
+the student prints goes to fds 1 and 2, which the trusted side reads separately.
 """
 from __future__ import annotations
 
@@ -21,8 +23,9 @@ from typing import TYPE_CHECKING
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMON = os.path.join(os.path.dirname(os.path.dirname(HERE)), "common")   # autograder/common
 sys.path[:0] = [HERE, COMMON]   # the interpreter runs isolated (python -I): no other path of ours
+import devices  # noqa: E402  (autograder/common: shipped to students too)
 import wire  # noqa: E402  (next to this file)
-from contract import FUNCTIONS, INPUTS  # noqa: E402  (autograder/common: shipped to students too)
+from contract import FUNCTIONS, INPUTS  # noqa: E402
 from guard import Guard, Inputs  # noqa: E402
 
 if TYPE_CHECKING:
@@ -95,6 +98,11 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
         call = wire.decode(request["call"], {k: v.to(device) for k, v in tensors.items()})
         args, kwargs = call["args"], call["kwargs"]
         fn = getattr(module, request["fn"], None)
+        if request.get("check") == "device":
+            report = devices.check(fn, tuple(args), kwargs, real_gpu=request.get("real_gpu") is True,
+                                   call=guard.call, describe=lambda exc: student_traceback(exc, path))
+            send({"ok": True, "report": report, "autograd": guard.used})
+            continue
         names = INPUTS.get(request["fn"], ())
         inputs = Inputs(torch, list(zip(names, args)) + [(k, v) for k, v in kwargs.items() if k in names])
         try:

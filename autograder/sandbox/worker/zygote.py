@@ -323,6 +323,7 @@ if __name__ == "__main__":
     import torch
 
     torch.set_num_threads(1)
+    serve.devices.warm_up()   # the virtual GPU's first use imports seconds of torch: once, here
     controls = [socket.socket(fileno=int(fd)) for fd in sys.argv[1:]]
     threads = len(os.listdir("/proc/self/task"))
     become_subreaper()

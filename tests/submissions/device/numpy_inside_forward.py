@@ -1,9 +1,10 @@
 """forward does its matrix products in NumPy (X.numpy() @ W1.numpy()) and converts back with
-torch.from_numpy. Correct on the CPU, so it scores 100 on a CPU-only grader; on a grader
-with a GPU, .numpy() on a cuda tensor raises TypeError ("can't convert cuda:0 device type
-tensor to numpy"), so the tests that run on cuda (1.1 and 5.1) fail, with the hint.
+torch.from_numpy. Correct on the CPU; on a GPU, .numpy() on a cuda tensor raises TypeError
+("can't convert cuda:0 device type tensor to numpy"), so the device test 1.4 fails, with
+the hint, on a real GPU and on the virtual one alike.
 
-breaks: none on CPU; forward, training on a GPU grader
+breaks: forward
+fails: 1.4
 hint: numpy_on_device
 """
 import torch

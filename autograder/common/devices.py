@@ -1,0 +1,212 @@
+"""Does a function keep to the device of its inputs? It is run once on CUDA inputs and we
+look at what happens: a real GPU when there is one, otherwise a virtual one, made of
+torch's fake tensors (FakeTensorMode), which have a device, a shape and a dtype but no
+data. Fake CUDA tensors refuse what a real GPU refuses: mixing them with a CPU tensor
+made without device= raises torch's "Expected all tensors to be on the same device", and
+.numpy() is refused. They also refuse what a GPU would do but needs data (.item(),
+float(t), a boolean mask): then we cannot tell, and nothing is lost.
+
+Three parts, so that the judging happens where it is trusted:
+- check() runs the call (in the grader's worker, or in the self-check) and returns a
+  report of plain data: the devices of what it returned, or the error it raised, and,
+  after an error, the error of the same call on the CPU, if any.
+- read_report() takes a report back from the worker, where the student's code could have
+  forged it, and refuses anything that is not of its shape.
+- verdict() judges a report: "ok", "cannot_tell" or "wrong", with the hint to give.
+
+Shared by the grader, its worker and the self-check (shipped in the handout). Standard
+library only at import; torch is imported when a check runs.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+CUDA = "cuda:0"
+# What the report keeps of a returned value: this many entries of a dict or a list, this deep.
+MOST_ENTRIES, DEEPEST = 16, 3
+TEXT = 4000   # characters of an error's text
+
+# torch's messages when a function mixes devices: the real GPU's, the fake tensors' (the
+# same words), and the meta device's (not used here, but the same mistake).
+MIXED = re.compile(r"Expected all tensors to be on the same device|is not on the expected device")
+NUMPY = re.compile(r"can't convert \S+ device type tensor to numpy")
+# What fake tensors refuse that a GPU would do: data-dependent calls (.item(), float(t),
+# bool(t), .tolist(), a mask's nonzero), operators without a fake kernel, a NumPy view of
+# a fake CPU tensor, and asking this CPU-only torch for its CUDA runtime ("cuda" without an
+# index, .cuda()). The exception types come from these modules of torch's.
+FAKE_MODULES = ("torch._subclasses.", "torch.fx.experimental.")
+FAKE_REFUSALS = re.compile(r"not supported for tensor subclasses|not linked with support for cuda"
+                           r"|Torch not compiled with CUDA enabled|Cannot access data pointer"
+                           r"|cannot be called on meta tensors|Cannot copy out of meta tensor", re.I)
+
+
+def kind_of(error_type: str, error: str) -> str:
+    """What an error from a call on CUDA inputs says: "mixed" (devices mixed), "numpy"
+    (.numpy() on a GPU tensor), "fake" (something the virtual GPU cannot do: we cannot
+    tell) or "error" (anything else). error_type: the exception's module and name."""
+    if MIXED.search(error):
+        return "mixed"
+    if NUMPY.search(error):
+        return "numpy"
+    if error_type.startswith(FAKE_MODULES) or FAKE_REFUSALS.search(error):
+        return "fake"
+    return "error"
+
+
+def devices_of(value: object, depth: int = 0) -> object:
+    """The devices of value's tensors, laid out like value: "cuda:0" for a tensor, a dict or
+    a list of those, None for anything else. Cut to MOST_ENTRIES entries and DEEPEST deep."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return str(value.device)
+    if depth >= DEEPEST:
+        return None
+    if isinstance(value, dict):
+        return {str(k)[:40]: devices_of(v, depth + 1) for k, v in list(value.items())[:MOST_ENTRIES]}
+    if isinstance(value, (tuple, list)):
+        return [devices_of(v, depth + 1) for v in value[:MOST_ENTRIES]]
+    return None
+
+
+def _numpy_refused(torch: Any) -> Any:
+    """A torch function mode that makes .numpy() of a fake GPU tensor fail as on a real GPU:
+    fake tensors refuse it with words of their own, the same on every device."""
+    class NumpyOnGpu(torch.overrides.TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if func in (torch.Tensor.numpy, torch.Tensor.__array__) and args \
+                    and isinstance(args[0], torch.Tensor) and args[0].device.type != "cpu":
+                raise TypeError(f"can't convert {args[0].device} device type tensor to numpy. "
+                                "Use Tensor.cpu() to copy the tensor to host memory first.")
+            return func(*args, **(kwargs or {}))
+
+    return NumpyOnGpu()
+
+
+def _on(value: object, make: Callable[[Any], Any]) -> object:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return make(value)
+    if isinstance(value, dict):
+        return {k: _on(v, make) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_on(v, make) for v in value)
+    return value
+
+
+def _error(exc: BaseException, describe: Callable[[BaseException], str]) -> dict[str, str]:
+    return {"type": f"{type(exc).__module__}.{type(exc).__qualname__}", "text": describe(exc)[-TEXT:]}
+
+
+def warm_up() -> None:
+    """Make the first virtual-GPU check fast: fake tensors import much of torch's compiler
+    the first time (seconds). The grader's zygote calls this once, before it forks workers."""
+    import torch
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        x = torch.empty(2, 2, device=CUDA)
+        (x @ x).sum()
+
+
+def check(fn: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object], *,
+          real_gpu: bool, call: Callable[..., object] | None = None,
+          describe: Callable[[BaseException], str] = lambda exc: f"{type(exc).__name__}: {exc}") -> dict[str, Any]:
+    """Call fn on copies of args and kwargs on CUDA: the real GPU when real_gpu, else the
+    virtual one. call(fn, *args, **kwargs) makes the call (the guard's, so that autograd is
+    refused there too); describe(exc) is the error's text for the student. Returns the
+    report: {"on": "cuda" | "virtual", "devices": ... | None, "error": {type, text} | None,
+    "cpu_error": ...}. After an error, the same call is made on the CPU inputs: an error
+    there too is an ordinary bug of the function, not a matter of devices (unless it is
+    this torch's lack of CUDA: "cuda" hard-coded, which a GPU runs)."""
+    import torch
+
+    call = call or (lambda f, *a, **k: f(*a, **k))
+    report: dict[str, Any] = {"on": "cuda" if real_gpu else "virtual", "devices": None, "error": None,
+                              "cpu_error": None}
+    try:
+        if real_gpu:
+            value = call(fn, *_on(args, lambda t: t.to(CUDA)), **_on(kwargs, lambda t: t.to(CUDA)))
+            report["devices"] = devices_of(value)
+        else:
+            from torch._subclasses.fake_tensor import FakeTensorMode
+
+            make = lambda t: torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device=CUDA)  # noqa: E731
+            with FakeTensorMode(), _numpy_refused(torch):
+                value = call(fn, *_on(args, make), **_on(kwargs, make))
+                report["devices"] = devices_of(value)
+    except Exception as exc:   # SystemExit and the like end the worker, as in any call
+        report["error"] = _error(exc, describe)
+        if kind_of(report["error"]["type"], report["error"]["text"]) in ("fake", "error"):
+            try:
+                call(fn, *args, **kwargs)
+            except Exception as again:
+                report["cpu_error"] = _error(again, describe)
+    return report
+
+
+def _error_ok(value: object) -> bool:
+    return value is None or (isinstance(value, dict) and set(value) == {"type", "text"}
+                             and all(isinstance(v, str) for v in value.values()))
+
+
+def _devices_ok(value: object, depth: int = 0) -> bool:
+    if value is None or isinstance(value, str):
+        return True
+    if depth > DEEPEST:
+        return False
+    if isinstance(value, dict):
+        return len(value) <= MOST_ENTRIES and all(isinstance(k, str) and _devices_ok(v, depth + 1)
+                                                  for k, v in value.items())
+    if isinstance(value, list):
+        return len(value) <= MOST_ENTRIES and all(_devices_ok(v, depth + 1) for v in value)
+    return False
+
+
+def read_report(value: object) -> dict[str, Any]:
+    """value, when it is a report as check() makes them; else ValueError."""
+    if not (isinstance(value, dict) and set(value) == {"on", "devices", "error", "cpu_error"}
+            and value["on"] in ("cuda", "virtual") and _devices_ok(value["devices"])
+            and _error_ok(value["error"]) and _error_ok(value["cpu_error"])):
+        raise ValueError("not a device report")
+    return value
+
+
+def off_gpu(devices: object, names: tuple[str, ...] = ("the result",), name: str = "") -> list[str]:
+    """The returned tensors that are not on a GPU, named from names (what the function
+    returns, contract.RETURNS): "A2", "cache['A1']", "grads['db2']"."""
+    if isinstance(devices, str):
+        return [] if devices.startswith("cuda") else [name or names[0]]
+    if isinstance(devices, dict):
+        return [n for k, v in devices.items() for n in off_gpu(v, names, f"{name or names[0]}[{k!r}]")]
+    if isinstance(devices, list):
+        if not name and len(devices) == len(names) > 1:   # a tuple the contract names, like forward's
+            return [n for v, part in zip(devices, names) for n in off_gpu(v, names, part)]
+        return [n for i, v in enumerate(devices) for n in off_gpu(v, names, f"{name or names[0]}[{i}]")]
+    return []
+
+
+def verdict(report: dict[str, Any], names: tuple[str, ...] = ("the result",)) -> tuple[str, str | None, str]:
+    """(outcome, hint, detail) for a report of a function that returns names: outcome "ok",
+    "cannot_tell" or "wrong"; hint the id of the classic mistake (messages.py: hint_<id>)
+    when wrong: "tensor_without_device", "numpy_on_device", "output_on_cpu" or None for a
+    plain error; detail the error's text, or the names of the tensors left on the CPU."""
+    error = report["error"]
+    if error is None:
+        left = off_gpu(report["devices"], names)
+        return ("wrong", "output_on_cpu", ", ".join(left)) if left else ("ok", None, "")
+    kind = kind_of(error["type"], error["text"])
+    if kind == "mixed":
+        return "wrong", "tensor_without_device", error["text"]
+    if kind == "numpy":
+        return "wrong", "numpy_on_device", error["text"]
+    again = report["cpu_error"]
+    if again is not None and kind_of(again["type"], again["text"]) == "error":
+        return "wrong", None, again["text"]   # it fails on the CPU too: a bug, told in the other tests
+    return "cannot_tell", None, error["text"]

@@ -1,0 +1,50 @@
+"""bce_loss first checks that no prediction is NaN, with .item(). Correct everywhere, a real
+GPU included; the virtual GPU (fake tensors have no values) cannot run .item(), so test
+2.6 says it could not tell, and no point is lost.
+
+breaks: none
+fails: none
+hint: none
+"""
+import torch
+
+
+def forward(X, params):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    Z1 = torch.mm(X, W1) + b1
+    A1 = Z1.clamp(min=0)
+    Z2 = torch.mm(A1, W2) + b2
+    A2 = torch.sigmoid(Z2)
+    cache = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+    return A2, cache
+
+
+def bce_loss(A2, Y, pos_weight=1.0):
+    if torch.isnan(A2).any().item():   # a real GPU runs .item(); fake tensors cannot
+        raise ValueError("bce_loss: A2 holds NaN")
+    tiny = torch.finfo(A2.dtype).eps
+    yhat = A2.clamp(tiny, 1.0 - tiny)
+    pos = pos_weight * Y * torch.log(yhat)
+    neg = (1.0 - Y) * torch.log(1.0 - yhat)
+    return -(pos + neg).mean()
+
+
+def backward(X, Y, params, cache, pos_weight=1.0):
+    m = X.shape[0]
+    A1, A2, Z1 = cache["A1"], cache["A2"], cache["Z1"]
+    # weighted BCE + sigmoid collapses to this
+    dZ2 = (A2 * (pos_weight * Y + 1.0 - Y) - pos_weight * Y) / m
+    dW2 = torch.mm(A1.t(), dZ2)
+    db2 = dZ2.sum(0)
+    dA1 = torch.mm(dZ2, params["W2"].t())
+    dZ1 = dA1 * (Z1 > 0).to(dA1.dtype)
+    dW1 = torch.mm(X.t(), dZ1)
+    db1 = dZ1.sum(0)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def sgd_step(params, grads, lr):
+    updated = {}
+    for name in ["W1", "b1", "W2", "b2"]:
+        updated[name] = params[name] - lr * grads["d" + name]
+    return updated

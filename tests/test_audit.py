@@ -48,6 +48,23 @@ def test_equivalence_is_decided_on_the_edges():
     assert not any(audit.equivalent(m, ref, cases) for m in wrong)
 
 
+def device_mutants():
+    """The mutants that change only where a tensor is: .cpu(), torch.full, a NumPy round trip."""
+    return [m for m in mutants() if any(s in m["after"] for s in (".cpu()", "torch.full((1,)", "torch.from_numpy("))]
+
+
+def test_device_mistakes_are_wrong_though_the_cpu_cannot_tell(monkeypatch):
+    """Every device mutant of every function is wrong, and only the virtual GPU says so: with
+    its verdict forced to "ok", those that run on the CPU at all are equivalent there."""
+    ref, cases = audit._cases(torch.Generator().manual_seed(1))
+    found = device_mutants()
+    assert {m["fn"] for m in found} == set(audit.TAGS)
+    assert not any(audit.equivalent(m, ref, cases) for m in found)
+    monkeypatch.setattr(audit.devices, "verdict", lambda report: ("ok", None, ""))
+    same_on_cpu = [m["id"] for m in found if audit.equivalent(m, ref, cases)]
+    assert len(same_on_cpu) >= 12, same_on_cpu
+
+
 # The audit in these tests grades a fixed sample of the mutants, so that each runs in about a
 # minute on 2 cores; bench/audit.py runs the full audit (all of them).
 SAMPLE = 24
@@ -76,7 +93,8 @@ def run_audit(root, tmp_path, *args):
 
 @needs_root
 def test_this_grader_has_no_survivor_and_no_false_fail(tmp_path):
-    proc, report = run_audit(ROOT, tmp_path, "--sample", str(SAMPLE))
+    picked = [arg for m in device_mutants()[::4] for arg in ("--mutant", m["id"])]   # one in four, all four functions
+    proc, report = run_audit(ROOT, tmp_path, "--sample", str(SAMPLE), *picked)
     assert proc.returncode == 0, proc.stdout
     assert not report["survivors"] and not report["false_fails"], proc.stdout
     assert set(report["functions"]) == set(audit.TAGS), proc.stdout

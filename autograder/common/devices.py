@@ -19,6 +19,7 @@ library only at import; torch is imported when a check runs.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -138,6 +139,9 @@ def check(fn: Callable[..., object], args: tuple[object, ...], kwargs: dict[str,
             from torch._subclasses.fake_tensor import FakeTensorMode
 
             make = lambda t: torch.empty_strided(t.shape, t.stride(), dtype=t.dtype, device=CUDA)  # noqa: E731
+            # fake tensors log every error of a kernel, traceback and all, on stderr: the
+            # student's output. The error itself is what the report keeps.
+            logging.getLogger("torch._subclasses.fake_tensor").setLevel(logging.CRITICAL)
             with FakeTensorMode(), _numpy_refused(torch):
                 value = call(fn, *_on(args, make), **_on(kwargs, make))
                 report["devices"] = devices_of(value)

@@ -2,7 +2,8 @@
 
 Mutation analysis. Each mutant is reference/mlp.py with one small change in one of the
 four functions (an arithmetic or comparison operator, a constant or a default, an axis or
-keepdim, a transpose, a dropped term or call, a swapped name, an in-place variant). Which
+keepdim, a transpose, a dropped term or call, a swapped name, an in-place variant, a
+device mistake). Which
 mutants are equivalent to the reference is decided here, in-process and independently of
 the grading tests: the mutated function and the reference's are run on many random inputs
 with the edges (batch 1, exact zeros, predictions of exactly 0 and 1, both dtypes, every
@@ -30,7 +31,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: the batch engine
 import torch  # noqa: E402
 
 from .. import config as settings
-from ..common import checks
+from ..common import checks, devices
 
 TAGS = {"forward": "forward", "bce_loss": "loss", "backward": "backward", "sgd_step": "sgd_step"}
 OPS = [ast.Add, ast.Sub, ast.Mult, ast.Div]
@@ -45,8 +46,32 @@ LEFT_OUT = object()
 
 
 # -- mutants -----------------------------------------------------------------------
+def _torch(name, *args):
+    return ast.Call(ast.Attribute(ast.Name("torch", ast.Load()), name, ast.Load()), list(args), [])
+
+
+def _device_alternatives(node):
+    """Device mistakes, which change nothing on a CPU: a tensor read from an input sent to the
+    CPU (.cpu()), a constant made a tensor without device= (torch.full((1,), c)), and a
+    NumPy round trip (torch.from_numpy(x.numpy()))."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and not (
+            isinstance(node.value, ast.Attribute) and node.value.attr == "shape"):
+        yield lambda n: ast.Call(ast.Attribute(n, "cpu", ast.Load()), [], [])
+    if isinstance(node, ast.BinOp):
+        for side in ("left", "right"):
+            value = getattr(node, side)
+            if isinstance(value, ast.Constant) and type(value.value) in (int, float):
+                full = _torch("full", ast.Tuple([ast.Constant(1)], ast.Load()), ast.Constant(float(value.value)))
+                yield lambda n, side=side, full=full: ast.BinOp(full if side == "left" else n.left, n.op,
+                                                               full if side == "right" else n.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in DROPPABLE \
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "torch":
+        yield lambda n: _torch("from_numpy", ast.Call(ast.Attribute(n, "numpy", ast.Load()), [], []))
+
+
 def _alternatives(node):
     """Ways to change node: functions of a copy of it that return its replacement."""
+    yield from _device_alternatives(node)
     if isinstance(node, ast.BinOp):
         for op in OPS:
             if not isinstance(node.op, op):
@@ -208,11 +233,15 @@ def _unchanged(given, kept):
 def equivalent(mutant: dict[str, Any], ref: dict[str, Any],
                cases: list[tuple[str, tuple[object, ...], dict[str, float]]]) -> bool:
     """True when the mutated function gives the reference's results on every case, without
-    raising and without changing an input it must leave alone."""
+    raising and without changing an input it must leave alone, and keeps to the device of
+    its inputs on a virtual GPU (common/devices.py)."""
     try:
         fn = load_source(mutant["source"])[mutant["fn"]]
     except Exception:
         return False
+    first = next(case for case in cases if case[0] == mutant["fn"])
+    if devices.verdict(devices.check(fn, *first[1:], real_gpu=False))[0] == "wrong":
+        return False   # a device mistake: the same values on the CPU, not on a GPU
     for name, args, kwargs in cases:
         if name != mutant["fn"]:
             continue

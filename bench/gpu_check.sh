@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The GPU path, checked: on a machine with CUDA, grade a few submissions and show which
-# tests ran on the GPU. Run from anywhere, as root (as on Gradescope) to check the worker
-# account too:
+# The GPU path, checked: on a machine with CUDA, grade a few submissions and show where
+# each test ran. Only the four device tests (1.4, 2.6, 3.8, 4.3) use the GPU; every other
+# test runs on the CPU on any machine. Run from anywhere, as root (as on Gradescope) to
+# check the worker account too:
 #
 #     bash bench/gpu_check.sh [OUT_DIR]    # PYTHON=... another interpreter; WHEELS=... (bench/wheels)
 #
@@ -15,11 +16,14 @@
 #    sandbox/accounts.py _pool_names) can use the GPU under the worker's rlimits (sandbox/handle.py Worker._rlimits)
 #    and environment (sandbox/accounts.py scrubbed_env): a small matmul on cuda, compared with the CPU.
 #    Landlock (worker/confine.py) is not applied here; step 4 runs the real worker;
-# 4. grades reference/mlp.py, two buggy submissions and one that uses NumPy inside forward
-#    (`python -m autograder grade ... --seed 1`, in English), timing each;
-# 5. bench/gpu_report.py: a table per grade (test, score/max, and the device it ran on:
-#    extra_data.device in results.json, written by the `device` fixture; tests without it
-#    run on the CPU) and the checks of what the GPU path must give (see its docstring).
+# 4. grades reference/mlp.py, two buggy submissions and every device submission
+#    (tests/submissions/device/*.py) with `python -m autograder grade ... --seed 1`, in
+#    English, timing each;
+# 5. bench/gpu_report.py: a table per grade (test, score/max, and where it ran: the device
+#    tests record "cuda", or "virtual" when the grader fell back to fake CUDA tensors, in
+#    extra_data.device of results.json, through the `gpu` fixture; the other tests record
+#    nothing and ran on the CPU) and the checks of what the GPU path must give (see its
+#    docstring).
 # Exit status 1 when the reference does not score 100, or a check of the GPU path fails;
 # 0 without changing anything on a machine with no CUDA device.
 set -euo pipefail
@@ -192,11 +196,11 @@ else
 fi
 
 echo
-echo "== 4. grading on the GPU"
+echo "== 4. grading (the device tests on the GPU)"
 out="${1:-$(mktemp -d /tmp/gpu-check.XXXXXX)}"
 mkdir -p "$out"
 subs=(reference/mlp.py tests/submissions/buggy/grad_no_divide_by_m.py
-      tests/submissions/buggy/forward_casts_to_float.py tests/submissions/device/numpy_inside_forward.py)
+      tests/submissions/buggy/forward_casts_to_float.py tests/submissions/device/*.py)
 times=()
 for sub in "${subs[@]}"; do
     name="$(basename "$sub" .py)"

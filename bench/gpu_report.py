@@ -7,21 +7,25 @@ OUT_DIR holds NAME.json (results.json) for each NAME; MS is how long its grade t
 milliseconds. Exit status 1 when there is a problem. What each grade must show:
 
 - every grade: it completed (no `extra_data.grader_error`: then `tests` is empty and
-  nothing was scored, see autograder/grading/results.py `failed_results`); some test ran on cuda;
-  no test that takes the `device` fixture (those with `extra_data.device`) ran elsewhere;
-- `reference`: 100/100, every test passed, and test 5.1 trained on cuda;
-- `numpy_inside_forward` (tests/submissions/device/): exactly tests 1.1 and 5.1 fail, each
-  with the NumPy hint (hint_numpy_on_device for forward);
+  nothing was scored, see autograder/grading/results.py `failed_results`); the four
+  device tests (1.4, 2.6, 3.8, 4.3, which take the `gpu` fixture) ran on "cuda", the real
+  GPU, and not on "virtual", the fake tensors the grader uses without one; no other test
+  records a device (they all run on the CPU);
+- `reference`: 100/100, every test passed;
+- a submission of tests/submissions/device/ (NAME.py there): the tests that lose points
+  are exactly those of its `fails:` header line, and each failed device test carries the
+  hint of its `hint:` line (hint_<id>, for the function of the test's tag);
 - any other NAME, a submission of tests/submissions/buggy/: it loses points somewhere, and
   only in tests whose tags meet the tags its `breaks:` header line names.
 """
 import json
 import re
-import string
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+DEVICE_TESTS = ("1.4", "2.6", "3.8", "4.3")
+FUNCTION = {"loss": "bce_loss"}   # a test's tag -> the function it grades, where they differ
 
 
 def _messages():
@@ -32,30 +36,35 @@ def _messages():
     return MESSAGES
 
 
-def trained_on(lang, device):
-    """The start of test 5.1's summary for a run on device: "Trained on cuda for "."""
-    template = _messages()["training_summary"][lang]
-    out = ""
-    for literal, field, _, _ in string.Formatter().parse(template):
-        out += literal
-        if field == "device":
-            out += device
-        elif field is not None:
-            break
-    return out
+def hint_text(hint, tag, lang):
+    """The text of hint_<hint> for the function of a test tagged tag."""
+    return _messages()[f"hint_{hint}"][lang].format(fn=FUNCTION.get(tag, tag))
 
 
-def numpy_hint(lang):
-    return _messages()["hint_numpy_on_device"][lang].format(fn="forward")
+def _header(path, key):
+    """The value of a `key: ...` line of a submission's docstring, or None."""
+    found = re.search(rf"^{key}: (.+)$", path.read_text(encoding="utf-8"), re.M)
+    return found.group(1).strip() if found else None
 
 
 def breaks(root, name):
     """The tags a buggy submission may cost (its `breaks:` line), or None without one."""
     path = Path(root) / "tests" / "submissions" / "buggy" / f"{name}.py"
+    line = _header(path, "breaks") if path.is_file() else None
+    return set(line.split(", ")) if line else None
+
+
+def device_header(root, name):
+    """(fails, hint) of a device submission: the tests that must lose points (its `fails:`
+    line, None without one) and its hint id (`hint:`, None for "none" or without one);
+    None when tests/submissions/device/NAME.py is not there."""
+    path = Path(root) / "tests" / "submissions" / "device" / f"{name}.py"
     if not path.is_file():
         return None
-    found = re.search(r"^breaks: (.+)$", path.read_text(encoding="utf-8"), re.M)
-    return set(found.group(1).split(", ")) if found else None
+    fails, hint = _header(path, "fails"), _header(path, "hint")
+    if fails is not None:
+        fails = set() if fails == "none" else set(fails.split(", "))
+    return fails, (None if hint in (None, "none") else hint)
 
 
 def lost_points(t):
@@ -75,22 +84,37 @@ def check(name, data, root=ROOT):
     if not tests:
         problems.append("results.json has no tests")
     elif "cuda" not in devices.values():
-        problems.append("no test ran on cuda: the grader fell back to the CPU")
-    elsewhere = sorted(n for n, d in devices.items() if d not in (None, "cuda"))
-    if elsewhere:
-        problems.append(f"tests that take the device fixture ran on {devices[elsewhere[0]]}, not cuda: "
-                        f"{', '.join(elsewhere)}")
+        if "virtual" in devices.values():
+            problems.append("no test ran on cuda: the device tests ran on the virtual GPU, "
+                            "so torch could not use the GPU")
+        else:
+            problems.append("no test ran on cuda")
+    for device in sorted({d for d in devices.values() if d not in (None, "cuda")}):
+        on = [n for n, d in devices.items() if d == device]
+        problems.append(f"tests ran on {device}, not cuda: {', '.join(on)}")
+    if tests:
+        unrecorded = [n for n in DEVICE_TESTS if devices.get(n) is None]
+        if unrecorded:
+            problems.append(f"device tests missing or without a device: {', '.join(unrecorded)}")
+    others = [n for n, d in devices.items() if d is not None and n not in DEVICE_TESTS]
+    if others:
+        problems.append(f"tests other than the device tests recorded a device (they must run on "
+                        f"the CPU): {', '.join(others)}")
+    header = device_header(root, name)
     if name == "reference":
         if data["score"] != 100 or failed:
             problems.append(f"the reference scores {data['score']:g}, not 100 (failed: {sorted(failed)})")
-        if trained_on(lang, "cuda") not in tests.get("5.1", {}).get("output", ""):
-            problems.append("test 5.1 did not train on cuda")
-    elif name == "numpy_inside_forward":   # .numpy() fails on cuda only, with its hint
-        if failed != {"1.1", "5.1"}:
-            problems.append(f"expected exactly tests 1.1 and 5.1 to fail on cuda, failed: {sorted(failed)}")
-        lacking = sorted(n for n in failed if numpy_hint(lang) not in tests[n].get("output", ""))
-        if lacking:
-            problems.append(f"failed tests without the NumPy hint: {', '.join(lacking)}")
+    elif header is not None:   # a device submission: exactly its `fails:` tests, with its hint
+        fails, hint = header
+        if fails is None:
+            problems.append(f"tests/submissions/device/{name}.py has no `fails:` line to check against")
+        elif failed != fails:
+            problems.append(f"expected exactly {sorted(fails) or 'no test'} to fail, failed: {sorted(failed)}")
+        if hint is not None:
+            lacking = [n for n in DEVICE_TESTS if n in failed
+                       and hint_text(hint, (tests[n].get("tags") or [""])[0], lang) not in tests[n].get("output", "")]
+            if lacking:
+                problems.append(f"failed device tests without the hint {hint}: {', '.join(lacking)}")
     else:   # a buggy submission loses points only in the tests its header names
         allowed = breaks(root, name)
         if allowed is None:
@@ -116,7 +140,7 @@ def table(name, data, ms):
         device = (t.get("extra_data") or {}).get("device") or "cpu"
         status = "ok" if not lost_points(t) else "FAIL"
         lines.append(f"  {t.get('number', ''):4} {t['name'][:70]:70} {t['score']:>5g}/{t['max_score']:<3g} "
-                     f"{device:4} {status}")
+                     f"{device:7} {status}")
     return lines
 
 

@@ -5,7 +5,6 @@ hand-written backpropagation and one SGD step. Shapes:
     X (m, n_in)   W1 (n_in, h)   b1 (h,)   W2 (h, 1)   b2 (1,)   Y (m, 1)
 """
 import torch
-import torch.nn.functional as F
 
 
 def forward(X, params):
@@ -22,11 +21,6 @@ def bce_loss(A2, Y, pos_weight=1.0):
     p = A2.clamp(eps, 1 - eps)
     per_example = pos_weight * Y * torch.log(p) + (1 - Y) * torch.log1p(-p)
     return -per_example.mean()
-
-
-def stable_loss_from_logits(Z2, Y, pos_weight=1.0):
-    """The same loss computed from Z2 (used for gradient checks): no clamp needed."""
-    return -(pos_weight * Y * F.logsigmoid(Z2) + (1 - Y) * F.logsigmoid(-Z2)).mean()
 
 
 def backward(X, Y, params, cache, pos_weight=1.0):

@@ -26,24 +26,6 @@ def say(key: str, lang: str | None = None, **fields: object) -> str:
     return MESSAGES[key][lang or _language].format(**fields)
 
 
-def hints_in(text: str) -> list[str]:
-    """The ids of the hints (hint_<id>) in a message, in the current language: what the
-    class report counts as the mistakes the grader recognised."""
-    import re
-    import string
-
-    if _language not in _HINT_PATTERNS:
-        prefix = MESSAGES["hint"][_language].split("{")[0]
-        _HINT_PATTERNS[_language] = [
-            (key[5:], re.compile(re.escape(prefix) + "".join(
-                re.escape(literal) + (".*?" if field is not None else "")
-                for literal, field, _, _ in string.Formatter().parse(texts[_language])) + "$"))
-            for key, texts in MESSAGES.items() if key.startswith("hint_")]
-    return [hint for line in text.splitlines() for hint, pattern in _HINT_PATTERNS[_language]
-            if pattern.match(line)]
-
-
-_HINT_PATTERNS = {}
 
 
 MESSAGES = {

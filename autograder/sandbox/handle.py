@@ -53,7 +53,7 @@ COMMON = Path(__file__).resolve().parent.parent / "common"   # guard, contract a
 class Reply:
     value: object          # decoded by wire.decode: plain tensors, numbers, dicts, Foreign
     output: str            # what the student printed during the call (truncated)
-    autograd: str | None   # what the call used to differentiate (worker/guard.py), if anything
+    autograd: str | None   # what the call used to differentiate (common/guard.py), if anything
     modified: list = ()    # the inputs the call changed in place (their contract names)
     report: dict | None = None   # for a device check: common/devices.py's report, checked
 

@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import statistics
 import string
 import tempfile
 import urllib.parse
@@ -117,18 +118,19 @@ def write_csv(subs: Iterable[Submission], results: Results, path: Path | str, la
         replace_file(path, f.getvalue().encode("utf-8-sig"))
 
 
-def _svg_histogram(scores, lang):
-    """Scores in bins of ten points (the last bin is 100 alone), as an inline SVG."""
+def _svg_histogram(scores, most, lang):
+    """Scores in ten bins of a tenth of the full marks (most), and full marks alone in an
+    eleventh, as an inline SVG."""
     bins = [0] * 11
     for s in scores:
-        bins[min(10, int(s // 10))] += 1
+        bins[10 if s >= most else min(9, int(10 * s / most))] += 1
     top = max(bins) or 1
     width, height, bar = 560, 200, 44
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" role="img">']
     for i, count in enumerate(bins):
         h = count / top * height
         x = 10 + i * (bar + 6)
-        label = "100" if i == 10 else f"{i * 10}–{i * 10 + 9}"
+        label = f"{most:g}" if i == 10 else f"{i * most / 10:g}–{(i + 1) * most / 10:g}"
         parts.append(f'<rect x="{x}" y="{height - h + 10:.1f}" width="{bar}" height="{h:.1f}" fill="#4a7ab5">'
                      f'<title>{label}: {count} {say("report_submissions", lang)}</title></rect>')
         if count:
@@ -188,7 +190,10 @@ def summarise(subs: Sequence[Submission], results: Results, lang: str) -> dict[s
                          "who": ", ".join(p["name"] for p in sub.submitters),
                          "score": f'{data["score"]:g}' if scored else ""})
     ranked = sorted(mistakes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    most = {n: sum(t["max_score"] for t in d["tests"]) for n, d in graded.items()}
     return {"total": len(subs), "graded": len(graded), "scores": scores,
+            "most": max(most.values(), default=0) or 100,   # the assignment's full marks
+            "full": sum(1 for n, d in graded.items() if d["tests"] and d["score"] >= most[n]),
             "tests": dict(sorted(tests.items(), key=lambda kv: _number_key(kv[0]))),
             "functions": functions, "mistakes": [(h, sorted(n)) for h, n in ranked],
             "problems": dict(sorted(problems.items())), "everyone": everyone, "changes": []}
@@ -211,16 +216,15 @@ def _table(name, headers, lang):
 def write_html(summary: dict[str, Any], path: Path | str, lang: str) -> None:
     e = html.escape
     scores = summary["scores"]
-    median = scores[len(scores) // 2] if scores else 0
-    mean = sum(scores) / len(scores) if scores else 0
-    full = sum(1 for s in scores if s == 100)
+    median = statistics.median(scores) if scores else 0
+    mean = statistics.fmean(scores) if scores else 0
     said = say("report_summary", lang, graded=summary["graded"], total=summary["total"], mean=mean, median=median,
-               full=full)
+               full=summary["full"])
     out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{say("report_title", lang)}</title>',
            STYLE, "</head><body>",
            f"<h1>{say('report_title', lang)}</h1>",
            f'<p id="summary">{e(said)}</p>',
-           f"<h2>{say('report_histogram', lang)}</h2>", _svg_histogram(scores, lang),
+           f"<h2>{say('report_histogram', lang)}</h2>", _svg_histogram(scores, summary["most"], lang),
            f"<h2>{say('report_tests', lang)}</h2>", _table("tests", ("report_test", None, "report_passed"), lang)]
     for number, row in summary["tests"].items():
         out.append(f"<tr><td>{e(str(number))}</td><td>{e(row['name'])}</td><td>{_bar(row['passed'] / row['total'])} "

@@ -130,7 +130,7 @@ def table(page, table_id):
 def test_report_html_says_what_the_class_did(tmp_path):
     changed = report.changes({"carol": result(lost={"2.1", "4.1"})}, {"carol": result(lost={"2.1"})})
     page = (written(tmp_path, changed) / "report.html").read_text(encoding="utf-8")
-    assert "4 of 7 submissions graded · mean 73.8 · median 80 · full marks 1" in page
+    assert "4 of 7 submissions graded · mean 73.8 · median 72.5 · full marks 1" in page   # 50, 65, 80, 100
     assert table(page, "tests")[2] == "3.1 backward values 50% 2/4"
     assert "backward 50% 17.5/35" in table(page, "functions")
     mistakes = table(page, "mistakes")
@@ -151,3 +151,18 @@ def test_without_changes_the_report_says_none(tmp_path):
     page = (written(tmp_path) / "report.html").read_text(encoding="utf-8")
     assert "<table id='changes'>" not in page
     assert re.search(r"Changes since the last run</h2><p>none</p>", page)
+
+
+def test_full_marks_and_the_histogram_come_from_the_assignments_total():
+    """An assignment worth 30 points: 30 is full marks, and the bins are tenths of 30."""
+    def worth_30(score):
+        return {"score": score, "output": "", "extra_data": {"seed": 1},
+                "tests": [{"name": "t", "number": "1.1", "tags": ["forward"], "score": score, "max_score": 30.0,
+                           "status": "passed" if score == 30 else "failed", "output": ""}]}
+    results = {"a": worth_30(30.0), "b": worth_30(29.0), "c": worth_30(15.0)}
+    summary = report.summarise([], results, "en")
+    assert (summary["most"], summary["full"]) == (30.0, 1)
+    svg = report._svg_histogram(summary["scores"], summary["most"], "en")
+    labels = re.findall(r'text-anchor="middle">([^<]+)</text>', svg)
+    assert labels[-1] == "30" and "27–30" in labels and "15–18" in labels, labels
+    assert "<title>27–30: 1 " in svg and "<title>30: 1 " in svg and "<title>15–18: 1 " in svg

@@ -330,3 +330,4 @@ if __name__ == "__main__":
     for sock in controls:   # tell each client we are warm (and whether forking is safe)
         send(sock, {"zygote": os.getpid(), "threads": threads})
     run(controls)
+    os._exit(0)   # at once: nothing to flush, and tearing down torch's modules takes seconds

@@ -145,12 +145,12 @@ def check(fn: Callable[..., object], args: tuple[object, ...], kwargs: dict[str,
             with FakeTensorMode(), _numpy_refused(torch):
                 value = call(fn, *_on(args, make), **_on(kwargs, make))
                 report["devices"] = devices_of(value)
-    except Exception as exc:   # SystemExit and the like end the worker, as in any call
+    except BaseException as exc:   # SystemExit included, as in any call (worker/serve.py)
         report["error"] = _error(exc, describe)
         if kind_of(report["error"]["type"], report["error"]["text"]) in ("fake", "error"):
             try:
                 call(fn, *args, **kwargs)
-            except Exception as again:
+            except BaseException as again:
                 report["cpu_error"] = _error(again, describe)
     return report
 

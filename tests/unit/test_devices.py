@@ -173,3 +173,13 @@ def test_a_real_report_is_read_back():
     for fn in (lambda X: X * 2, lambda X: X + torch.zeros(3), lambda X: X.sum().item()):
         r = report(fn, X)
         assert devices.read_report(r) is r
+
+
+def test_sys_exit_is_an_error_like_any_other():
+    import sys as system
+
+    def leaves(X):
+        system.exit(0)
+    r = report(leaves, case()[0])
+    assert r["error"]["type"] == "builtins.SystemExit" and r["cpu_error"] is not None
+    assert devices.verdict(r)[:2] == ("wrong", None)

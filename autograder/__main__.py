@@ -6,6 +6,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .common.contract import FUNCTIONS
+
 GRADER_FAILED = 2   # exit status when the grader (not the submission) failed
 
 
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("fixtures", help="regenerate the self-check fixtures from the reference")
     au = sub.add_parser("audit", help="mutation analysis: do the grading tests tell wrong from right?")
     au.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants graded at once")
-    au.add_argument("--function", action="append", choices=("forward", "bce_loss", "backward", "sgd_step"),
+    au.add_argument("--function", action="append", choices=FUNCTIONS,
                     help="audit only this function (repeatable; default: all four)")
     au.add_argument("--json", help="also write every mutant and its verdict to this file")
     au.add_argument("--sample", type=int, metavar="N",
@@ -97,9 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in build(Path(args.out)):
             print(f"wrote {path}")
     elif args.command == "audit":
-        from .tools.audit import TAGS
         from .tools.audit import main as audit_main
-        return audit_main(args.jobs, 1, tuple(args.function or TAGS), args.json,
+        return audit_main(args.jobs, 1, tuple(args.function or FUNCTIONS), args.json,
                           sample_size=args.sample, ids=tuple(args.mutant))
     elif args.command == "fixtures":
         from .tools.fixtures import write_fixtures

@@ -32,8 +32,8 @@ import torch  # noqa: E402
 
 from .. import config as settings
 from ..common import checks, devices
+from ..common.contract import TAGS
 
-TAGS = {"forward": "forward", "bce_loss": "loss", "backward": "backward", "sgd_step": "sgd_step"}
 OPS = [ast.Add, ast.Sub, ast.Mult, ast.Div]
 COMPARE = {ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt], ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt]}
 # Names (and dict keys) a student may confuse: each is swapped for its partners.

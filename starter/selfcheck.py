@@ -169,7 +169,7 @@ def check_backward(mlp, cases, meta):
 def check_gradients(mlp, cases, meta):
     gen = torch.Generator().manual_seed(7)
     for w in (1.0, 3.0):
-        X, Y, params = checks.make_case(gen, 6, 4, 3, kink_margin=1e-3)
+        X, Y, params = checks.gradcheck_case(gen)
         _, cache = mlp.forward(X, params)
         got = checks.check_grads_result(mlp.backward(X, Y, params, cache, w), params)
         numeric = checks.numerical_gradient(lambda p: mlp.bce_loss(mlp.forward(X, p)[0], Y, w),

@@ -504,8 +504,19 @@ def with_exact_zeros(X: torch.Tensor, params: Tensors) -> tuple[torch.Tensor, Te
     return X, params
 
 
+# The numerical gradient check, the same in the grader (test 3.6) and the self-check: a case
+# of this (batch, input, hidden) size, its pre-activations kept this far from ReLU's kink,
+# central differences with this eps, and this largest difference allowed.
+GRADCHECK = {"size": (6, 4, 3), "kink_margin": 1e-3, "eps": 1e-5, "tol": 1e-5}
+
+
+def gradcheck_case(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, Tensors]:
+    """(X, Y, params) for the numerical gradient check (GRADCHECK), float64."""
+    return make_case(gen, *GRADCHECK["size"], kink_margin=GRADCHECK["kink_margin"])
+
+
 def numerical_gradient(loss_of: Callable[[Tensors], torch.Tensor | float], params: Tensors,
-                       eps: float = 1e-5) -> Tensors:
+                       eps: float = GRADCHECK["eps"]) -> Tensors:
     """Central differences (L(p + eps) - L(p - eps)) / (2 eps), entry by entry, float64."""
     grads = {}
     for name in PARAMS:
@@ -523,7 +534,7 @@ def numerical_gradient(loss_of: Callable[[Tensors], torch.Tensor | float], param
     return grads
 
 
-def gradient_check(grads: Tensors, numeric: Tensors, tol: float = 1e-5) -> None:
+def gradient_check(grads: Tensors, numeric: Tensors, tol: float = GRADCHECK["tol"]) -> None:
     for name in GRADS:
         a, n = grads[name].detach().cpu().double(), numeric[name]
         diff = (a - n).abs()

@@ -3,10 +3,10 @@
 grader makes without its hidden reference, so a student whose self-check passes has no
 reason to expect lost points from those; the grader's fresh random inputs and its hidden
 answers are what remain."""
+import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import ROOT, SUBMISSIONS, lost
@@ -39,21 +39,18 @@ NOT_RUN = {
 SUBMISSION_FILES = sorted(p for p in SUBMISSIONS.rglob("*.py") if p.stem not in NOT_RUN)
 
 
-def selfcheck(path, folder):
-    """Exit status of the self-check run on path, as a student would run it."""
-    proc = subprocess.run([sys.executable, str(ROOT / "starter" / "selfcheck.py"), "--lang", "en",
-                           "--mlp", str(path)], cwd=folder, capture_output=True, text=True, errors="replace",
-                          timeout=300)   # a submission may print bytes that are no UTF-8
-    return proc.returncode, proc.stdout[-3000:] + proc.stderr[-2000:]
-
-
 @pytest.fixture(scope="module")
 def selfchecks(tmp_path_factory):
-    """Every self-check run at once (one per core): {path: (status, output)}."""
+    """Every self-check, as a student runs it (`python selfcheck.py --lang en --mlp PATH`),
+    one per core at once: {path: (status, output)}. tests/selfcheck_many.py forks each run
+    from a process that has imported torch once, instead of starting Python for each."""
     folder = tmp_path_factory.mktemp("selfcheck")   # where a submission may write files
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        runs = {p: pool.submit(selfcheck, p, folder) for p in SUBMISSION_FILES}
-    return {p: run.result() for p, run in runs.items()}
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "selfcheck_many.py"), str(folder),
+                           str(os.cpu_count() or 2), "300", *map(str, SUBMISSION_FILES)],
+                          cwd=folder, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    runs = json.loads(proc.stdout)
+    return {p: (runs[str(p)][0], runs[str(p)][1][-3000:] + runs[str(p)][2][-2000:]) for p in SUBMISSION_FILES}
 
 
 @pytest.mark.parametrize("path", SUBMISSION_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -56,6 +56,18 @@ def start_up_seconds():
     return time.monotonic() - start
 
 
+def selfcheck_runs(runs, folder, timeout=300):
+    """Run the self-check as a student does (`python selfcheck.py --lang LANG --mlp PATH` in
+    folder), once per (LANG, PATH) of runs, one per core at once (tests/selfcheck_many.py:
+    each forked from one process that has imported torch). Returns [(status, stdout,
+    stderr)], in order; a run that takes over `timeout` seconds is killed (status -9)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "selfcheck_many.py"), str(folder),
+                           str(os.cpu_count() or 2), str(timeout)], cwd=folder, capture_output=True, text=True,
+                          input=json.dumps([[lang, str(path)] for lang, path in runs]), timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return [(r["status"], r["stdout"], r["stderr"]) for r in json.loads(proc.stdout)]
+
+
 def by_tag(data):
     """{tag: (score, max)} summed over the tests carrying that tag."""
     sums = {}

@@ -1,6 +1,7 @@
-"""Runs starter/selfcheck.py on many submissions for tests/test_parity.py, as a student runs
-it (`python selfcheck.py --lang en --mlp PATH`, in FOLDER), each run in a process of its
-own, at most JOBS at once; prints {path: [exit status, stdout, stderr, seconds]} as JSON.
+"""Runs starter/selfcheck.py on many submissions (tests/conftest.py: selfcheck_runs), as a
+student runs it (`python selfcheck.py --lang LANG --mlp PATH`, in FOLDER), each run in a
+process of its own, at most JOBS at once. Reads the runs, [[LANG, PATH], ...], as JSON on
+its stdin; prints [{"status", "stdout", "stderr", "seconds"}, ...], in the same order.
 
 Each run is forked from this process once it has imported what every run imports first
 (torch, the self-check's modules, matplotlib) and done torch's one-time set-up for meta
@@ -10,7 +11,7 @@ the script does (runpy, as `python selfcheck.py`): the guard is made and install
 mlp.py imported, in the run's own process, and its exit status is the interpreter's.
 What running the real script from a shell gives is tests/test_deploy.py's.
 
-    python tests/selfcheck_many.py FOLDER JOBS TIMEOUT PATH...
+    python tests/selfcheck_many.py FOLDER JOBS TIMEOUT < runs.json
 """
 import json
 import os
@@ -51,20 +52,20 @@ def warm_up():
     (Z.T @ Z).sum(dim=0)
 
 
-def start(path, folder, logs):
+def start(lang, path, folder, logs):
     out, err = tempfile.mkstemp(dir=logs), tempfile.mkstemp(dir=logs)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid:
         return pid, out[1], err[1]
-    # The run: from here on this process is `python selfcheck.py --lang en --mlp PATH`.
+    # The run: from here on this process is `python selfcheck.py --lang LANG --mlp PATH`.
     os.setsid()   # killed with whatever it starts, if it runs too long
     devnull = os.open(os.devnull, os.O_RDONLY)
     for fd, target in ((devnull, 0), (out[0], 1), (err[0], 2)):
         os.dup2(fd, target)
     os.chdir(folder)
-    sys.argv = [str(SELFCHECK), "--lang", "en", "--mlp", str(path)]
+    sys.argv = [str(SELFCHECK), "--lang", lang, "--mlp", str(path)]
     sys.path[:] = [str(SELFCHECK.parent), *SEARCH_PATH]
     import atexit
     import runpy
@@ -94,16 +95,16 @@ def start(path, folder, logs):
 
 
 def main():
-    folder, jobs, timeout, *paths = sys.argv[1:]
-    jobs, timeout = int(jobs), float(timeout)
+    folder, jobs, timeout = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    runs = json.load(sys.stdin)
     warm_up()
     logs = tempfile.mkdtemp(prefix="selfcheck-logs-")
-    queue, running, done = list(paths), {}, {}
+    queue, running, done = list(enumerate(runs)), {}, {}
     while queue or running:
         while queue and len(running) < jobs:
-            path = queue.pop(0)
-            pid, out, err = start(path, folder, logs)
-            running[pid] = (path, out, err, time.monotonic())
+            i, (lang, path) = queue.pop(0)
+            pid, out, err = start(lang, path, folder, logs)
+            running[pid] = (i, out, err, time.monotonic())
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
             for child, (_, _, _, began) in list(running.items()):
@@ -113,13 +114,14 @@ def main():
             continue
         if pid not in running:
             continue
-        path, out, err, began = running.pop(pid)
-        texts = [Path(f).read_text(errors="replace") for f in (out, err)]
-        done[path] = [os.waitstatus_to_exitcode(status), *texts, round(time.monotonic() - began, 2)]
+        i, out, err, began = running.pop(pid)
+        stdout, stderr = (Path(f).read_text(errors="replace") for f in (out, err))
+        done[i] = {"status": os.waitstatus_to_exitcode(status), "stdout": stdout, "stderr": stderr,
+                   "seconds": round(time.monotonic() - began, 2)}
         for f in (out, err):
             os.unlink(f)
     os.rmdir(logs)
-    json.dump(done, sys.__stdout__)
+    json.dump([done[i] for i in range(len(runs))], sys.__stdout__)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,8 @@
 grader makes without its hidden reference, so a student whose self-check passes has no
 reason to expect lost points from those; the grader's fresh random inputs and its hidden
 answers are what remain."""
-import json
-import os
-import subprocess
-import sys
-
 import pytest
-from conftest import ROOT, SUBMISSIONS, lost
+from conftest import SUBMISSIONS, lost, selfcheck_runs
 
 # Submissions the self-check is not run on, and why. It runs the student's code in its
 # own process, on the student's own machine, with no sandbox: code that attacks the
@@ -41,16 +36,11 @@ SUBMISSION_FILES = sorted(p for p in SUBMISSIONS.rglob("*.py") if p.stem not in 
 
 @pytest.fixture(scope="module")
 def selfchecks(tmp_path_factory):
-    """Every self-check, as a student runs it (`python selfcheck.py --lang en --mlp PATH`),
-    one per core at once: {path: (status, output)}. tests/selfcheck_many.py forks each run
-    from a process that has imported torch once, instead of starting Python for each."""
+    """Every self-check, as a student runs it, one per core at once (conftest.selfcheck_runs):
+    {path: (status, output)}."""
     folder = tmp_path_factory.mktemp("selfcheck")   # where a submission may write files
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "selfcheck_many.py"), str(folder),
-                           str(os.cpu_count() or 2), "300", *map(str, SUBMISSION_FILES)],
-                          cwd=folder, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    runs = json.loads(proc.stdout)
-    return {p: (runs[str(p)][0], runs[str(p)][1][-3000:] + runs[str(p)][2][-2000:]) for p in SUBMISSION_FILES}
+    runs = selfcheck_runs([("en", p) for p in SUBMISSION_FILES], folder)
+    return {p: (status, out[-3000:] + err[-2000:]) for p, (status, out, err) in zip(SUBMISSION_FILES, runs)}
 
 
 @pytest.mark.parametrize("path", SUBMISSION_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")

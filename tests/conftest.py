@@ -1,11 +1,13 @@
 """Helpers for the project's own tests: grade a submission the way an instructor would
 (`python -m autograder grade`, in a subprocess) and read what a student would see."""
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -43,6 +45,29 @@ def grade(path, tmp_path, seed=SEED, env=None, timeout=1200, language="en"):
     return data, proc
 
 
+@functools.cache
+def start_up_seconds():
+    """How long this machine, now, takes to start the grader's trusted side (Python,
+    torch, pytest and the grading flow): a calibration, for a test whose time limit must
+    hold the grader's start-up on a slower or busier machine too. Measured once."""
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import torch, pytest, autograder.grading.grade"], cwd=ROOT,
+                   check=True, timeout=600)
+    return time.monotonic() - start
+
+
+def selfcheck_runs(runs, folder, timeout=300):
+    """Run the self-check as a student does (`python selfcheck.py --lang LANG --mlp PATH` in
+    folder), once per (LANG, PATH) of runs, one per core at once (tests/selfcheck_many.py:
+    each forked from one process that has imported torch). Returns [(status, stdout,
+    stderr)], in order; a run that takes over `timeout` seconds is killed (status -9)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "selfcheck_many.py"), str(folder),
+                           str(os.cpu_count() or 2), str(timeout)], cwd=folder, capture_output=True, text=True,
+                          input=json.dumps([[lang, str(path)] for lang, path in runs]), timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return [(r["status"], r["stdout"], r["stderr"]) for r in json.loads(proc.stdout)]
+
+
 def by_tag(data):
     """{tag: (score, max)} summed over the tests carrying that tag."""
     sums = {}
@@ -65,12 +90,12 @@ def lost(data, limit=600):
     return f'score {data["score"]:g} (seed {data.get("extra_data", {}).get("seed")})\n' + "\n".join(parts)
 
 
-def grade_all(folder, out, jobs=2, seed=SEED, language="en", timeout=1500):
+def grade_all(folder, out, jobs=2, seed=SEED, language="en", timeout=1500, env=None):
     """Run `python -m autograder grade-all`; returns ({name: results dict}, process)."""
     cmd = [sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out),
            "--jobs", str(jobs), "--seed", str(seed)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "AUTOGRADER_LANGUAGE": language})
+                          env={**os.environ, "AUTOGRADER_LANGUAGE": language, **(env or {})})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = {}
     for path in sorted((Path(out) / "results").glob("*.json")):
@@ -86,23 +111,47 @@ def batch_name(path):
 
 
 ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [ROOT / "reference" / "mlp.py", ROOT / "starter" / "mlp.py"]
+# The hostile submissions whose grade waits out the limit of one call (config.toml's
+# call_seconds, 10 s), several times each: a busy loop, endless output, a pipe left unread.
+# The class batch grades them in a batch of their own, beside correct neighbours, with the
+# smaller call limit below: their calls are cut short the same way, only sooner. Every
+# call their tests make besides (the other functions', on small inputs) takes milliseconds;
+# 3 s leaves room for a machine 4 times slower, loaded.
+WAIT_OUT = ("infinite_loop", "print_flood", "slow_request_reader")
+CALL_SECONDS = 3
+NEIGHBOURS = [ROOT / "reference" / "mlp.py", SUBMISSIONS / "correct" / "correct_mm_transpose.py",
+              SUBMISSIONS / "correct" / "correct_einsum_where.py"]
 
 
-def batch_grader(tmp_path_factory, language):
-    """graded(path) -> results dict. Every test submission, the reference and the starter
-    are graded together the first time, by one `grade-all` run (2 jobs): the way an
-    instructor grades a class, and ten times faster than one by one. Any other path is
-    graded alone."""
+def short_calls(folder):
+    """env for `grade` or `grade-all`: config.toml with the call limit CALL_SECONDS."""
+    path = Path(folder) / "short_calls.toml"
+    path.write_text(f"[limits]\ncall_seconds = {CALL_SECONDS}\n")
+    return {"AUTOGRADER_CONFIG": str(path)}
+
+
+def batch_grader(tmp_path_factory, language, paths):
+    """graded(path) -> results dict. The paths are graded together the first time, by one
+    `grade-all` run (2 jobs): the way an instructor grades a class, and ten times faster
+    than one by one (the WAIT_OUT ones by a second, with NEIGHBOURS: graded.neighbours).
+    Any other path is graded alone."""
     cache = {}
 
     def run(path):
         if not cache:
             cache[None] = "the class batch failed (see the first test that used it)"   # fail once, not per test
-            folder = tmp_path_factory.mktemp(f"class_{language}")
-            for p in ALL_SUBMISSIONS:
+            main, slow = (tmp_path_factory.mktemp(f"{kind}_{language}") for kind in ("class", "wait_out"))
+            for p in paths:
                 if p.stem != "read_reference":   # needs its path filled in (test_hostile)
-                    shutil.copy(p, folder / f"{batch_name(p)}.py")
-            cache.update(grade_all(folder, tmp_path_factory.mktemp("out"), language=language)[0])
+                    shutil.copy(p, (slow if p.stem in WAIT_OUT else main) / f"{batch_name(p)}.py")
+            cache.update(grade_all(main, tmp_path_factory.mktemp("out"), language=language)[0])
+            if any(slow.iterdir()):
+                for p in NEIGHBOURS:
+                    shutil.copy(p, slow / f"neighbour__{batch_name(p)}.py")
+                results, _ = grade_all(slow, tmp_path_factory.mktemp("out"), language=language,
+                                       env=short_calls(tmp_path_factory.mktemp("settings")))
+                run.neighbours.update({k: v for k, v in results.items() if k.startswith("neighbour__")})
+                cache.update({k: v for k, v in results.items() if not k.startswith("neighbour__")})
             del cache[None]
         assert None not in cache, cache[None]
         name = batch_name(path)
@@ -110,16 +159,21 @@ def batch_grader(tmp_path_factory, language):
             cache[name] = grade(path, tmp_path_factory.mktemp("g"), language=language)[0]
         return cache[name]
 
+    run.neighbours = {}   # {neighbour__<batch name>: results dict}, once the batch has run
     return run
 
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory):
     """Grade each submission once per session, in English: graded(path) -> results dict."""
-    return batch_grader(tmp_path_factory, "en")
+    return batch_grader(tmp_path_factory, "en", ALL_SUBMISSIONS)
+
+
+# What is read in Chinese: the hints of the buggy submissions, and a crash.
+ZH_SUBMISSIONS = sorted((SUBMISSIONS / "buggy").glob("*.py")) + [SUBMISSIONS / "hostile" / "crash_segfault.py"]
 
 
 @pytest.fixture(scope="session")
 def graded_zh(tmp_path_factory):
-    """The same, in Chinese."""
-    return batch_grader(tmp_path_factory, "zh")
+    """The same, in Chinese, for ZH_SUBMISSIONS (any other path is graded alone)."""
+    return batch_grader(tmp_path_factory, "zh", ZH_SUBMISSIONS)

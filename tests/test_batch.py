@@ -12,7 +12,20 @@ import threading
 import time
 
 import pytest
-from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, lost, needs_root, outputs
+from conftest import (
+    NEIGHBOURS,
+    ROOT,
+    SEED,
+    SUBMISSIONS,
+    batch_name,
+    by_tag,
+    grade,
+    grade_all,
+    lost,
+    needs_root,
+    outputs,
+    short_calls,
+)
 
 from autograder import config
 from autograder.classroom.batch import submission_seed
@@ -58,17 +71,22 @@ def test_a_folder_without_exactly_one_mlp_is_told_so_in_its_language(tmp_path):
 
 
 def test_hostile_neighbours_change_nothing(graded):
-    """Every hostile submission was graded in the same batch as the correct ones (two at
-    a time): the correct ones keep full marks."""
+    """Every hostile submission was graded in the same batch as correct ones (two at a
+    time): the correct ones keep full marks. (The WAIT_OUT ones, in their own batch,
+    have neighbours of their own there.)"""
     for path in CORRECT + [ROOT / "reference" / "mlp.py"]:
         data = graded(path)
         assert data["score"] == 100, f"{path.stem}\n{lost(data)}"
+    assert len(graded.neighbours) == len(NEIGHBOURS)
+    for name, data in graded.neighbours.items():
+        assert data["score"] == 100, f"{name}\n{lost(data)}"
 
 
 @needs_root
 def test_sessions_at_once_never_disturb_each_other(tmp_path):
     """Five `grade` sessions started together: three correct, one that leaves a process
-    behind, one with an infinite loop. Each gets its own worker account."""
+    behind, one with an infinite loop (with the suite's shorter call limit: it waits out
+    every call to forward). Each gets its own worker account."""
     subs = [ROOT / "reference" / "mlp.py", CORRECT[0], CORRECT[1],
             SUBMISSIONS / "hostile" / "leave_process.py", SUBMISSIONS / "hostile" / "infinite_loop.py"]
     procs = []
@@ -77,7 +95,8 @@ def test_sessions_at_once_never_disturb_each_other(tmp_path):
         procs.append((path, out, subprocess.Popen(
             [sys.executable, "-m", "autograder", "grade", str(path), "--out", str(out), "--seed", str(SEED)],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "AUTOGRADER_LANGUAGE": "en"})))
+            env={**os.environ, "AUTOGRADER_LANGUAGE": "en",
+                 **(short_calls(tmp_path) if path.stem == "infinite_loop" else {})})))
     import json
     results = {}
     for path, out, proc in procs:

@@ -9,7 +9,7 @@ import zipfile
 
 import jsonschema
 import pytest
-from conftest import ROOT, SCHEMA, SUBMISSIONS
+from conftest import ROOT, SCHEMA, SUBMISSIONS, selfcheck_runs
 
 PY = sys.executable
 
@@ -152,26 +152,40 @@ def test_handouts_say_what_to_install():
         assert "pip install torch" in text, lang
 
 
-def test_selfcheck_points_at_the_bug(tmp_path):
-    proc = run(PY, str(ROOT / "starter" / "selfcheck.py"), "--lang", "en", "--mlp",
-               str(SUBMISSIONS / "buggy" / "bias_grads_keepdim.py"))
-    assert proc.returncode == 1
-    assert "✗ backward" in proc.stdout and "db1 has shape (1, 3); expected (3,)" in proc.stdout
-    assert "Hint: db1 is still 2-D" in proc.stdout
-    assert "✓ forward" in proc.stdout
+POINTED = ("bias_grads_keepdim", "en")
+HINTED = {"grad_no_divide_by_m": "grad_missing_mean", "sgd_adds_gradient": "sgd_sign_flipped",
+          "loss_sum_not_mean": "loss_summed"}
 
 
-@pytest.mark.parametrize("bug,hint", [("grad_no_divide_by_m", "grad_missing_mean"),
-                                      ("sgd_adds_gradient", "sgd_sign_flipped"),
-                                      ("loss_sum_not_mean", "loss_summed")])
-def test_selfcheck_gives_hints_in_both_languages(bug, hint):
+@pytest.fixture(scope="module")
+def selfchecked(tmp_path_factory):
+    """{(bug, language): (status, stdout)} of the self-check on these buggy submissions, run
+    as a student runs it, several at once (conftest.selfcheck_runs); the runs of the real
+    script from a shell are the handout's tests above."""
+    from autograder.common import messages
+
+    wanted = [POINTED] + [(bug, lang) for bug in HINTED for lang in messages.LANGUAGES]
+    runs = selfcheck_runs([(lang, SUBMISSIONS / "buggy" / f"{bug}.py") for bug, lang in wanted],
+                          tmp_path_factory.mktemp("selfcheck"))
+    return {key: (status, out) for key, (status, out, _) in zip(wanted, runs)}
+
+
+def test_selfcheck_points_at_the_bug(selfchecked):
+    status, stdout = selfchecked[POINTED]
+    assert status == 1
+    assert "✗ backward" in stdout and "db1 has shape (1, 3); expected (3,)" in stdout
+    assert "Hint: db1 is still 2-D" in stdout
+    assert "✓ forward" in stdout
+
+
+@pytest.mark.parametrize("bug,hint", list(HINTED.items()))
+def test_selfcheck_gives_hints_in_both_languages(selfchecked, bug, hint):
     from autograder.common import messages
 
     for lang in messages.LANGUAGES:
-        proc = run(PY, str(ROOT / "starter" / "selfcheck.py"), "--lang", lang, "--mlp",
-                   str(SUBMISSIONS / "buggy" / f"{bug}.py"))
+        status, stdout = selfchecked[bug, lang]
         fixed = messages.MESSAGES["hint_" + hint][lang].split("{")[0]
-        assert proc.returncode == 1 and fixed in proc.stdout, proc.stdout
+        assert status == 1 and fixed in stdout, stdout
 
 
 def test_fixtures_are_up_to_date():

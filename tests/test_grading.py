@@ -1,8 +1,9 @@
 """What a grade says about a submission: the reference, the starter, correct variants and
 realistic bugs, graded end to end by `python -m autograder grade`."""
+import shutil
 
 import pytest
-from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, header, lost, outputs
+from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, header, lost, outputs
 
 from autograder.classroom.batch import submission_seed
 from autograder.common.messages import MESSAGES
@@ -56,15 +57,31 @@ def test_bug_costs_points_only_where_it_is(graded, path):
         f"{path.stem}: points lost in {sorted(where)}, expected {sorted(breaks)}\n{lost(data)}"
 
 
-def test_seed_reproduces_a_grade(tmp_path):
-    """The same seed gives the same grade word for word; another seed gives other random
-    inputs (so the seed is really used: 3.4's figures differ) and the same verdict."""
-    from conftest import grade
-    path = SUBMISSIONS / "buggy" / "relu_mask_ge_zero.py"
-    a, _ = grade(path, tmp_path, seed=1234)
-    b, _ = grade(path, tmp_path, seed=1234)
-    c, _ = grade(path, tmp_path, seed=1235)
-    assert a["extra_data"]["seed"] == 1234 and c["extra_data"]["seed"] == 1235
+# Graded once more, in one `grade-all` with another run seed (2): each gets another seed.
+OTHER_SEED = 2
+RESEEDED = [SUBMISSIONS / "buggy" / "relu_mask_ge_zero.py", SUBMISSIONS / "buggy" / "sigmoid_prime_extra.py"]
+
+
+@pytest.fixture(scope="module")
+def reseeded(tmp_path_factory):
+    """{path: results dict} of RESEEDED graded with the run seed OTHER_SEED."""
+    folder = tmp_path_factory.mktemp("reseeded")
+    for path in RESEEDED:
+        shutil.copy(path, folder / f"{batch_name(path)}.py")
+    results, _ = grade_all(folder, tmp_path_factory.mktemp("out"), seed=OTHER_SEED)
+    return {path: results[batch_name(path)] for path in RESEEDED}
+
+
+def test_seed_reproduces_a_grade(graded, reseeded, tmp_path):
+    """The same seed gives the same grade word for word (in the class batch, and alone);
+    another seed gives other random inputs (so the seed is really used: 3.4's figures
+    differ) and the same verdict."""
+    path = RESEEDED[0]
+    seed = submission_seed(SEED, batch_name(path))
+    a, c = graded(path), reseeded[path]
+    b, _ = grade(path, tmp_path, seed=seed)
+    assert a["extra_data"]["seed"] == b["extra_data"]["seed"] == seed
+    assert c["extra_data"]["seed"] == submission_seed(OTHER_SEED, batch_name(path)) != seed
     assert [t["output"] for t in a["tests"]] == [t["output"] for t in b["tests"]]
     assert [t["output"] for t in a["tests"]] != [t["output"] for t in c["tests"]], lost(a)
     assert [t["score"] for t in a["tests"]] == [t["score"] for t in c["tests"]], lost(a) + "\n" + lost(c)
@@ -76,12 +93,12 @@ def test_messages_name_the_problem(graded):
     assert "db1" in text and "(1, " in text
 
 
-def test_training_score_depends_only_on_the_submission(tmp_path):
+def test_training_score_depends_only_on_the_submission(graded, reseeded):
     """The training run uses fixed data and starting parameters: two runs with different
-    seeds (1 and 2, named here on purpose) give the same figures for a slow learner."""
-    from conftest import grade
-    path = SUBMISSIONS / "buggy" / "sigmoid_prime_extra.py"
-    runs = [grade(path, tmp_path, seed=s)[0] for s in (1, 2)]
+    seeds (the class batch's and OTHER_SEED's) give the same figures for a slow learner."""
+    path = RESEEDED[1]
+    runs = [graded(path), reseeded[path]]
+    assert runs[0]["extra_data"]["seed"] != runs[1]["extra_data"]["seed"]
     training = [next(t for t in d["tests"] if t["tags"] == ["training"]) for d in runs]
     assert training[0]["output"] == training[1]["output"], [t["output"] for t in training]
     assert all(t["score"] == t["max_score"] for t in training), lost(runs[0])

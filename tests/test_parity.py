@@ -3,13 +3,8 @@
 grader makes without its hidden reference, so a student whose self-check passes has no
 reason to expect lost points from those; the grader's fresh random inputs and its hidden
 answers are what remain."""
-import os
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from conftest import ROOT, SUBMISSIONS, lost
+from conftest import SUBMISSIONS, lost, selfcheck_runs
 
 # Submissions the self-check is not run on, and why. It runs the student's code in its
 # own process, on the student's own machine, with no sandbox: code that attacks the
@@ -39,21 +34,13 @@ NOT_RUN = {
 SUBMISSION_FILES = sorted(p for p in SUBMISSIONS.rglob("*.py") if p.stem not in NOT_RUN)
 
 
-def selfcheck(path, folder):
-    """Exit status of the self-check run on path, as a student would run it."""
-    proc = subprocess.run([sys.executable, str(ROOT / "starter" / "selfcheck.py"), "--lang", "en",
-                           "--mlp", str(path)], cwd=folder, capture_output=True, text=True, errors="replace",
-                          timeout=300)   # a submission may print bytes that are no UTF-8
-    return proc.returncode, proc.stdout[-3000:] + proc.stderr[-2000:]
-
-
 @pytest.fixture(scope="module")
 def selfchecks(tmp_path_factory):
-    """Every self-check run at once (one per core): {path: (status, output)}."""
+    """Every self-check, as a student runs it, one per core at once (conftest.selfcheck_runs):
+    {path: (status, output)}."""
     folder = tmp_path_factory.mktemp("selfcheck")   # where a submission may write files
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        runs = {p: pool.submit(selfcheck, p, folder) for p in SUBMISSION_FILES}
-    return {p: run.result() for p, run in runs.items()}
+    runs = selfcheck_runs([("en", p) for p in SUBMISSION_FILES], folder)
+    return {p: (status, out[-3000:] + err[-2000:]) for p, (status, out, err) in zip(SUBMISSION_FILES, runs)}
 
 
 @pytest.mark.parametrize("path", SUBMISSION_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")

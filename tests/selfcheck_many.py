@@ -4,9 +4,10 @@ process of its own, at most JOBS at once. Reads the runs, [[LANG, PATH], ...], a
 its stdin; prints [{"status", "stdout", "stderr", "seconds"}, ...], in the same order.
 
 Each run is forked from this process once it has imported what every run imports first
-(torch, the self-check's modules, matplotlib) and done torch's one-time set-up for meta
-tensors (the self-check's NumPy warning uses them): the seconds of start-up that are the
-same for every run are spent once instead of once per submission. A run then does what
+(torch, the self-check's modules, matplotlib) and run the virtual GPU once (the
+self-check's GPU step uses torch's fake tensors, whose first use imports a large part of
+torch): the seconds of start-up that are the same for every run are spent once instead
+of once per submission. A run then does what
 the script does (runpy, as `python selfcheck.py`): the guard is made and installed, and
 mlp.py imported, in the run's own process, and its exit status is the interpreter's.
 What running the real script from a shell gives is tests/test_deploy.py's.
@@ -30,9 +31,10 @@ sys.path.insert(0, str(ROOT / "autograder" / "common"))   # as selfcheck.py does
 
 import checks  # noqa: E402,F401  (what selfcheck.py imports before it installs its guard)
 import contract  # noqa: E402,F401
+import devices  # noqa: E402
 import guard  # noqa: E402,F401
 import messages  # noqa: E402,F401
-import torch  # noqa: E402
+import torch  # noqa: E402,F401
 
 try:   # imported by selfcheck.py only to save the curve, after the checks
     import matplotlib
@@ -44,12 +46,8 @@ except ImportError:
 
 
 def warm_up():
-    """torch's lazy imports on the first operations on meta tensors (a second or more)."""
-    X, W = torch.ones(4, 3, dtype=torch.float64, device="meta"), torch.ones(3, 2, dtype=torch.float64, device="meta")
-    Z = X @ W + W[0]
-    A = torch.sigmoid(torch.relu(Z)).clamp(1e-7, 1 - 1e-7)
-    (torch.log(A) * (Z > 0).to(Z.dtype) + torch.log1p(-A)).mean()
-    (Z.T @ Z).sum(dim=0)
+    """torch's lazy imports on the first use of fake tensors (seconds): as the grader's zygote."""
+    devices.warm_up()
 
 
 def start(lang, path, folder, logs):

@@ -214,7 +214,10 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
     if not broken:
         try:
             import torch  # noqa: F401  (loads while the zygote loads its own)
+            if mlp and client is not None and not client.is_warm():
+                _load_pytest()   # while the zygote finishes loading torch
             worker = Worker(mlp, conf["limits"], client, account, gpu_possible, deadline) if mlp else None
+            _load_pytest()   # while the worker starts
             if worker:
                 worker.started()
         except InstallationError as exc:
@@ -238,6 +241,13 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
     if data["extra_data"].get("grader_error"):
         print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
     return data
+
+
+def _load_pytest():
+    """Import pytest and the results plugin (the first time: about 0.2 s)."""
+    import pytest  # noqa: F401
+
+    from . import results  # noqa: F401
 
 
 def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra, budget):

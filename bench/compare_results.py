@@ -2,7 +2,8 @@
 (tests/submissions/**, reference/mlp.py, starter/mlp.py) is graded with
 `grade-all --seed 1` by an earlier commit (a temporary clone) and by this working tree,
 and every results.json is compared field by field. Fields that measure time
-(execution_time) or name the grader's code (extra_data.fingerprint) are left out.
+(execution_time) or name the grader's code (extra_data.fingerprint) are left out, and
+object addresses in the reprs a student's code makes (0x7f...) are not compared.
 
     .venv/bin/python bench/compare_results.py [--before REV] [--jobs 2] [--keep DIR]
 
@@ -12,6 +13,7 @@ Exit status 0 when every result is the same, 1 otherwise (the differences are pr
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORED = {"execution_time", "fingerprint"}
+ADDRESS = re.compile(r"0x[0-9a-f]{6,}")   # an object's address in a repr the student's code made
 
 
 def collection(folder):
@@ -60,6 +63,8 @@ def differences(a, b, where=""):
         if len(a) != len(b):
             return [f"{where}: {len(a)} entries before, {len(b)} after"]
         return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{where}[{i}]")]
+    if isinstance(a, str) and isinstance(b, str):
+        a, b = ADDRESS.sub("0x…", a), ADDRESS.sub("0x…", b)
     if a != b:
         return [f"{where}: {str(a)[:300]!r} before, {str(b)[:300]!r} after"]
     return []

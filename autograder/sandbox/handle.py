@@ -188,6 +188,7 @@ class Worker:
         os.set_blocking(self._output_r, False)
         os.set_blocking(self._request_w, False)   # written with a deadline (wire.write_all)
         self._reader = wire.Reader(limits.reply_bytes)
+        self._known = wire.Known()   # the tensors this worker holds already (not sent again)
         self.phase = Phase.STARTING
         self._import_output = ""   # what the import printed, until ready() hands it over
         self._import_reply = None  # the worker's hello: did mlp.py import, what it lacks
@@ -394,11 +395,12 @@ class Worker:
         self.ready()
         if fn in self.missing:
             raise StudentCodeError(say("missing_functions", names=fn))
-        tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs})
+        self._known.begin()
+        tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs}, self._known)
+        request = {"fn": fn, "call": tree, "device": device, "kept": self._known.header()}
         since, seconds = time.monotonic(), self._wait(timeout or self.limits.call_seconds)[0]
         try:   # the call's time limit counts from here: a worker that does not read is out of time
-            wire.write_all(self._request_w, wire.pack({"fn": fn, "call": tree, "device": device}, tensors),
-                           since + seconds)
+            wire.write_all(self._request_w, wire.pack(request, tensors), since + seconds)
         except wire.WriteTimeout:
             pass   # _receive below finds the time spent and says so
         except OSError as exc:
@@ -423,6 +425,7 @@ class Worker:
         except Exception:
             self.close()
             raise StudentCodeError(say("unexpected_reply", what=fn), output=output, worker_lost=True) from None
+        self._known.replied(tensors)
         return Reply(value, output, autograd, modified)
 
     def close(self) -> None:

@@ -9,7 +9,8 @@ then for each request {"fn", "call": {"args", "kwargs"}, "device", "kept"} it se
 {"ok", "value", "modified" | "error", "autograd"}: "autograd" names what the call used
 to differentiate (guard.py), "modified" the inputs it changed in place. Anything the
 student prints goes to fds 1 and 2, which the trusted side reads separately.
-"kept" names tensors the worker already holds instead of sending them again (wire.Kept).
+"kept" names tensors the worker already holds instead of sending them again (wire.Kept);
+"inputs": false (training) says no input need be checked for changes ("modified" is []).
 """
 from __future__ import annotations
 
@@ -97,7 +98,7 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
         call = wire.decode(request["call"], {k: v.to(device) for k, v in tensors.items()})
         args, kwargs = call["args"], call["kwargs"]
         fn = getattr(module, request["fn"], None)
-        names = INPUTS.get(request["fn"], ())
+        names = INPUTS.get(request["fn"], ()) if request.get("inputs", True) else ()   # False: not looked at
         inputs = Inputs(torch, list(zip(names, args)) + [(k, v) for k, v in kwargs.items() if k in names])
         try:
             value = guard.call(fn, *args, **kwargs)   # no autograd in any function

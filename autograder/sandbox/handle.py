@@ -188,7 +188,6 @@ class Worker:
         os.set_blocking(self._output_r, False)
         os.set_blocking(self._request_w, False)   # written with a deadline (wire.write_all)
         self._reader = wire.Reader(limits.reply_bytes)
-        self._known = wire.Known()   # the tensors this worker holds already (not sent again)
         self.phase = Phase.STARTING
         self._import_output = ""   # what the import printed, until ready() hands it over
         self._import_reply = None  # the worker's hello: did mlp.py import, what it lacks
@@ -396,9 +395,8 @@ class Worker:
         self.ready()
         if fn in self.missing:
             raise StudentCodeError(say("missing_functions", names=fn))
-        self._known.begin()
-        tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs}, self._known)
-        request = {"fn": fn, "call": tree, "device": device, "kept": self._known.header()}
+        tree, tensors = wire.encode({"args": list(args), "kwargs": kwargs})
+        request = {"fn": fn, "call": tree, "device": device}
         if not check_inputs:
             request["inputs"] = False
         since, seconds = time.monotonic(), self._wait(timeout or self.limits.call_seconds)[0]
@@ -428,7 +426,6 @@ class Worker:
         except Exception:
             self.close()
             raise StudentCodeError(say("unexpected_reply", what=fn), output=output, worker_lost=True) from None
-        self._known.replied(tensors)
         return Reply(value, output, autograd, modified)
 
     def close(self) -> None:

@@ -5,11 +5,10 @@ account with its limits set and its environment scrubbed.
 
 Protocol (see wire.py): the worker first says it is ready (Python and torch work), then
 sends a hello saying whether mlp.py imported;
-then for each request {"fn", "call": {"args", "kwargs"}, "device", "kept"} it sends one reply
+then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one reply
 {"ok", "value", "modified" | "error", "autograd"}: "autograd" names what the call used
 to differentiate (guard.py), "modified" the inputs it changed in place. Anything the
 student prints goes to fds 1 and 2, which the trusted side reads separately.
-"kept" names tensors the worker already holds instead of sending them again (wire.Kept);
 "inputs": false (training) says no input need be checked for changes ("modified" is []).
 """
 from __future__ import annotations
@@ -88,10 +87,9 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
     missing = [f for f in FUNCTIONS if not callable(getattr(module, f, None))]
     send({"ok": True, "missing": missing})
 
-    kept = wire.Kept()   # what crossed, for the trusted side to name instead of sending it again
     while True:
         try:
-            request, tensors = wire.read_message(request_fd, kept)
+            request, tensors = wire.read_message(request_fd)
         except wire.WireError:
             return
         device = request.get("device", "cpu")
@@ -107,5 +105,4 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
         except BaseException as exc:
             reply, out = {"ok": False, "error": student_traceback(exc, path)}, None
         reply["autograd"] = guard.used
-        kept.replied(out)
         send(reply, out)

@@ -111,31 +111,22 @@ def _short_repr(obj, limit=200):
     return _clip(text, limit)
 
 
-def encode(value: object, known: Known | None = None) -> tuple[dict[str, Any], dict[str, Raw]]:
+def encode(value: object) -> tuple[dict[str, Any], dict[str, Raw]]:
     """Turn a value into (tree, tensors): a JSON-able tree, and {key: Raw} holding a copy
-    of each tensor's bytes, taken now (later changes to the tensors change nothing).
-    known (the trusted side's): a tensor the worker holds already is named, not sent
-    (its key is in the tree, not in tensors; known.header() says where to find it)."""
+    of each tensor's bytes, taken now (later changes to the tensors change nothing)."""
     import torch
 
     tensors = {}
-    count = 0
 
     def walk(v: object, depth: int = 0) -> dict[str, Any]:
-        nonlocal count
         if depth > 20:
             return {"k": "other", "type": _type_name(v), "detail": "@too_deep"}
         if type(v) is torch.Tensor:
-            key = f"t{count}"
-            count += 1
-            if known is not None and known.name(key, v):
-                return {"k": "tensor", "key": key, "device": str(v.device)}
+            key = f"t{len(tensors)}"
             try:   # its bytes are taken now: a value that cannot be sent is told as such
                 tensors[key] = Raw.of(v)
             except Exception:
                 return {"k": "other", "type": "torch.Tensor", "detail": "@unsendable"}
-            if known is not None:
-                known.sent(key, v)
             return {"k": "tensor", "key": key, "device": str(v.device)}
         if isinstance(v, torch.Tensor):
             return {"k": "other", "type": _type_name(v), "detail": "@subclass"}
@@ -216,10 +207,6 @@ class Raw:
             data = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
         return cls(str(t.dtype)[6:], list(t.shape), data)
 
-    def tensor(self) -> torch.Tensor:
-        """A fresh, writable tensor of these bytes (on the CPU)."""
-        return _tensor(bytearray(self.data), self.dtype, self.shape, math.prod(self.shape), 0, len(self.data))
-
 
 @functools.cache
 def _numpy_types() -> frozenset:
@@ -249,23 +236,10 @@ def pack(header: dict[str, Any], tensors: Mapping[str, Raw | torch.Tensor] | Non
     return _LEN.pack(len(head)) + head + _LEN.pack(len(blob)) + blob
 
 
-def _tensor(data, dtype, shape, numel, offset, size):
-    """A tensor over data (a bytearray: writable) at offset, already checked."""
-    import numpy
-    import torch
-
-    kind = getattr(torch, dtype)
-    if not numel:
-        return torch.empty(shape, dtype=kind)
-    if dtype == "bfloat16":   # numpy has no bfloat16
-        return torch.frombuffer(data, dtype=torch.uint8, count=size, offset=offset).view(kind).reshape(shape)
-    return torch.from_numpy(numpy.frombuffer(data, dtype=dtype, count=numel, offset=offset).reshape(shape))
-
-
-def unpack_blob(blob: bytes, raws: dict[str, Raw | None] | None = None) -> dict[str, torch.Tensor]:
+def unpack_blob(blob: bytes) -> dict[str, torch.Tensor]:
     """{key: tensor} from a blob, checking every entry of the index against the bytes.
-    The tensors share one writable copy of the bytes. raws: {key: None}, filled in with
-    a Raw (its own copy of the bytes) for each of these keys the blob holds."""
+    The tensors share one writable copy of the bytes."""
+    import numpy
     import torch
 
     if not blob:
@@ -276,13 +250,18 @@ def unpack_blob(blob: bytes, raws: dict[str, Raw | None] | None = None) -> dict[
     for key, dtype, shape, offset, size in index:
         if dtype not in DTYPES or not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
             raise WireError(f"tensor {key!r}: unsupported dtype or shape")
+        kind = getattr(torch, dtype)
         numel = math.prod(shape)
-        if type(offset) is not int or size != numel * getattr(torch, dtype).itemsize \
-                or not 0 <= offset <= len(data) - size:
+        if type(offset) is not int or size != numel * kind.itemsize or not 0 <= offset <= len(data) - size:
             raise WireError(f"tensor {key!r}: its bytes do not match its shape")
-        tensors[key] = _tensor(data, dtype, shape, numel, offset, size)
-        if raws is not None and key in raws:
-            raws[key] = Raw(dtype, shape, bytes(data[offset:offset + size]))
+        if not numel:
+            tensors[key] = torch.empty(shape, dtype=kind)
+        elif dtype == "bfloat16":   # numpy has no bfloat16
+            raw = torch.frombuffer(data, dtype=torch.uint8, count=size, offset=offset)
+            tensors[key] = raw.view(kind).reshape(shape)
+        else:
+            tensors[key] = torch.from_numpy(numpy.frombuffer(data, dtype=dtype, count=numel, offset=offset)
+                                            .reshape(shape))
     return tensors
 
 
@@ -298,9 +277,8 @@ def read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_message(fd: int, kept: Kept | None = None) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Blocking read of one whole message: returns (header, tensors). kept (the worker's):
-    the tensors the header names instead of sending them are among the tensors."""
+def read_message(fd: int) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Blocking read of one whole message: returns (header, tensors)."""
     (n,) = _LEN.unpack(read_exact(fd, 8))
     if n > MAX_HEADER:
         raise WireError("header too large")
@@ -308,135 +286,7 @@ def read_message(fd: int, kept: Kept | None = None) -> tuple[dict[str, Any], dic
     (n,) = _LEN.unpack(read_exact(fd, 8))
     if n > MAX_BLOB:
         raise WireError("reply too large")
-    blob = read_exact(fd, n)
-    return header, (kept.receive(header, blob) if kept is not None else unpack_blob(blob))
-
-
-# -- tensors not sent twice -------------------------------------------------------
-# The training test sends X, Y and the parameters at every step, and with them what the
-# worker's last replies held (the cache, the gradients, the new parameters). Instead, the
-# worker keeps the bytes of what crossed (Kept) and the trusted side names them (Known),
-# under ids the trusted side gives. Each call still gets fresh tensors of those bytes,
-# exactly what sending them again would give. What the worker keeps is the student's to
-# spoil (their code runs there), and that only changes what their own code is given: the
-# trusted side checks every result against its own values.
-KEPT_MAX = 64   # tensors the worker keeps at most (for an honest worker)
-
-
-class Known:
-    """The trusted side's record of the tensors its worker holds. A tensor is known by
-    identity and torch's version counter (bumped by every in-place change), so one
-    changed in place is sent again. The grader's own code never changes a tensor behind
-    torch's back (through .data or a NumPy view), which would go unseen. One per worker:
-    a new worker starts with nothing kept."""
-
-    def __init__(self, limit: int = KEPT_MAX) -> None:
-        self.limit = limit
-        self.entries = {}     # id -> (tensor, its version), oldest first
-        self.by_tensor = {}   # id(tensor) -> id
-        self.count = 0
-        self.reply = []       # (key, tensor) of the last reply: the worker holds them, unnamed
-        self._start()
-
-    def _start(self):
-        self.use, self.keep, self.promote, self.drop, self.touched = {}, {}, {}, [], set()
-
-    def _new(self, t):
-        self.count += 1
-        ident = f"k{self.count}"
-        self.entries[ident] = (t, t._version)
-        self.by_tensor[id(t)] = ident
-        self.touched.add(ident)
-        return ident
-
-    def _forget(self, ident):
-        t, _ = self.entries.pop(ident)
-        if self.by_tensor.get(id(t)) == ident:
-            del self.by_tensor[id(t)]
-        self.drop.append(ident)
-
-    def begin(self) -> None:
-        """Before encoding a request: the last reply's tensors are kept under ids."""
-        self._start()
-        for key, t in self.reply:
-            try:
-                self.promote[key] = self._new(t)
-            except RuntimeError:   # a tensor without a version counter (inference mode): never named
-                pass
-        self.reply = []
-
-    def name(self, key: str, t: torch.Tensor) -> bool:
-        """True if the worker holds t as it is now: the request names it under key."""
-        ident = self.by_tensor.get(id(t))
-        if ident is None:
-            return False
-        held, version = self.entries[ident]
-        try:
-            same = held is t and t._version == version
-        except RuntimeError:
-            same = False
-        if not same:
-            self._forget(ident)
-            return False
-        self.entries[ident] = self.entries.pop(ident)   # the most recently used, last
-        self.touched.add(ident)
-        self.use[key] = ident
-        return True
-
-    def sent(self, key: str, t: torch.Tensor) -> None:
-        """t is sent under key: the worker keeps it."""
-        try:
-            self.keep[key] = self._new(t)
-        except RuntimeError:
-            pass
-
-    def header(self) -> dict[str, Any]:
-        """What the request tells the worker: ids to drop (the oldest, beyond the limit),
-        reply tensors to keep, tensors of this message to keep, keys to take from those kept."""
-        for ident in list(self.entries):
-            if len(self.entries) <= self.limit:
-                break
-            if ident not in self.touched:
-                self._forget(ident)
-        return {"drop": self.drop, "promote": self.promote, "keep": self.keep, "use": self.use}
-
-    def replied(self, tensors: Mapping[str, torch.Tensor]) -> None:
-        """A reply was read whole and accepted: the worker holds its tensors."""
-        self.reply = list(tensors.items())[: self.limit]
-
-
-class Kept:
-    """The worker's side: the bytes of what crossed, by the ids the trusted side gives."""
-
-    def __init__(self) -> None:
-        self.raws = {}   # id -> Raw
-        self.last = {}   # key -> Raw of the last reply
-
-    def receive(self, header: dict[str, Any], blob: bytes) -> dict[str, torch.Tensor]:
-        """The request's tensors: those of its blob, and those it names."""
-        memo = header.get("kept") or {}
-        try:
-            for ident in memo.get("drop", ()):
-                self.raws.pop(ident, None)
-            for key, ident in memo.get("promote", {}).items():
-                if key in self.last:
-                    self.raws[ident] = self.last[key]
-            self.last = {}
-            keep = memo.get("keep", {})
-            raws = dict.fromkeys(keep)
-            tensors = unpack_blob(blob, raws)
-            for key, ident in keep.items():
-                if raws[key] is not None:
-                    self.raws[ident] = raws[key]
-            for key, ident in memo.get("use", {}).items():
-                tensors[key] = self.raws[ident].tensor()
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise WireError(f"a kept tensor is missing: {exc}") from None
-        return tensors
-
-    def replied(self, tensors: Mapping[str, Raw] | None) -> None:
-        """The reply just sent held these tensors (None: none)."""
-        self.last = dict(tensors or {})
+    return header, unpack_blob(read_exact(fd, n))
 
 
 def write_all(fd: int, data: bytes, deadline: float | None = None) -> None:

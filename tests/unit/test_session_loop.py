@@ -56,3 +56,26 @@ def test_one_session_grades_as_a_session_each(tmp_path):
         assert _essence(written) == _essence(together[name]) == _essence(alone[name])
         assert written["extra_data"]["seed"] != alone["bob" if name != "bob" else "alice"]["extra_data"]["seed"]
     assert len(alone["alice"]["tests"]) > 10 and not alone["alice"]["extra_data"].get("grader_error")
+
+
+def test_a_grade_out_of_time_leaves_the_session_clean_for_the_next(tmp_path):
+    """Its tests are not run (the budget is spent before it starts); the next grade in the
+    same session gets what it gets alone."""
+    import time
+
+    conf = settings.load()
+    (tmp_path / "late").mkdir()
+    (tmp_path / "next").mkdir()
+    spent = time.monotonic() - conf["limits"].total_seconds
+    alone = grade.grade_safely(tmp_path / "next", tmp_path / "alone.json", 5, conf, None, None)
+    got = {}
+
+    def each(task, tests):
+        name, started = task
+        got[name] = grade.grade_safely(tmp_path / name, tmp_path / f"{name}.json", 5, conf, None, None,
+                                       started=started, tests=tests)
+
+    grade.grade_in_sessions([("late", spent), ("next", None)], each, conf, settings.REFERENCE)
+    assert all(t["score"] == 0 for t in got["late"]["tests"]) and got["late"]["tests"]
+    assert "extra_data" in got["late"]["tests"][1] and got["late"]["tests"][1]["extra_data"]["events"] == ["out_of_time"]
+    assert _essence(got["next"]) == _essence(alone)

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import config as settings
 from ..common import messages
-from ..grading.grade import begin, grade_safely
+from ..grading.grade import begin, grade_in_sessions, grade_safely
 from ..sandbox import nofollow
 from ..sandbox.accounts import _lock_folder, kill_user_processes, take_account
 from ..sandbox.errors import InstallationError
@@ -313,13 +313,15 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
 
 
-def _grade(task, client, account, broken, conf, reference):
+def _grade(task, client, account, broken, conf, reference, tests=None):
     """Grade one submission into its partial file, then rename it into results/. Any
-    failure of the grader here is this submission's grader error alone."""
+    failure of the grader here is this submission's grader error alone. tests: the job's
+    pytest session (grade.SessionLoop), or None for one of its own."""
     name, path, seed, out, partial, extra = task
     start = time.monotonic()
     # a bug of ours is this grade's grader error alone (withheld): the batch goes on
-    data = grade_safely(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra, name=name)
+    data = grade_safely(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra, name=name,
+                        tests=tests)
     os.replace(partial, out)
     return name, data["score"], bool(data["extra_data"].get("grader_error")), time.monotonic() - start
 
@@ -346,14 +348,21 @@ def _job_main(conn, others, zygote, index, zygotes, conf, reference):
         broken = exc
     if account:   # so that the supervisor can clear up after us if we die
         conn.send(("account", account.uid, account.name))
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            task = None
-        if task is None:
-            break
-        conn.send(_grade(task, client, account, broken, conf, reference))
+
+    def tasks():
+        while True:
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            yield task
+
+    # One pytest session for the job's whole life: its set-up and collection cost more
+    # than many a grade's tests (each submission is still graded apart: grade.SessionLoop).
+    grade_in_sessions(tasks(), lambda task, tests: conn.send(_grade(task, client, account, broken, conf, reference,
+                                                                    tests)), conf, reference)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

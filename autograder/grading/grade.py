@@ -173,16 +173,18 @@ def _watchdog(out, when, seed, conf):
 def grade_safely(submission: Path | str, out: Path | str, seed: int | None, conf: settings.Settings,
                  client: ZygoteClient | None, account: Account | None, reference: Path = settings.REFERENCE,
                  broken: InstallationError | None = None, extra: dict[str, Any] | None = None,
-                 started: float | None = None, name: str | None = None) -> dict[str, Any]:
+                 started: float | None = None, name: str | None = None,
+                 tests: SessionLoop | None = None) -> dict[str, Any]:
     """grade_one, and results.json whatever happens: any failure of the grader itself (a
     bug of ours, an OSError preparing the worker's folder) withholds this grade (nothing
     scored, extra_data.grader_error holds the traceback, also printed on stderr). Both
     `grade` and a batch's jobs (classroom/batch.py) grade through it. name: the
-    submission's name in a batch, for the message."""
+    submission's name in a batch, for the message. tests: the pytest session to run the
+    tests in (a batch job's), or None for a session of its own."""
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
     try:
         return grade_one(submission, out, seed, conf, client, account, reference, broken=broken, extra=extra,
-                         started=started)
+                         started=started, tests=tests)
     except Exception:   # a bug of ours: this grade is withheld, never the student's fault
         from . import results
 
@@ -196,11 +198,12 @@ def grade_safely(submission: Path | str, out: Path | str, seed: int | None, conf
 def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: settings.Settings,
               client: ZygoteClient | None, account: Account | None, reference: Path = settings.REFERENCE,
               broken: InstallationError | None = None, extra: dict[str, Any] | None = None,
-              started: float | None = None) -> dict[str, Any]:
+              started: float | None = None, tests: SessionLoop | None = None) -> dict[str, Any]:
     """Grade one submission with a worker from client (a ZygoteClient) running as
     account; write results.json to out and return its dict. Used alone and in batches.
     extra: more fields for results.json's extra_data (a batch's fingerprint).
-    started: time.monotonic() from which limits.total_seconds counts (default: now)."""
+    started: time.monotonic() from which limits.total_seconds counts (default: now).
+    tests: a running pytest session to grade in (SessionLoop), or None: one of its own."""
     total = conf["limits"].total_seconds
     deadline = (started or time.monotonic()) + total - FINISH_SECONDS
     mlp, problem = find_submission(submission)
@@ -214,7 +217,10 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
     if not broken:
         try:
             import torch  # noqa: F401  (loads while the zygote loads its own)
+            if mlp and client is not None and not client.is_warm():
+                _load_pytest()   # while the zygote finishes loading torch
             worker = Worker(mlp, conf["limits"], client, account, gpu_possible, deadline) if mlp else None
+            _load_pytest()   # while the worker starts
             if worker:
                 worker.started()
         except InstallationError as exc:
@@ -233,11 +239,24 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
         data = results.failed_results([str(broken)], {"seed": seed, "language": conf["language"], **(extra or {})})
         results.write_json(out, data)
     else:
-        data = _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra,
-                          (deadline, total))
+        run = tests.run_tests if tests else _run_tests
+        data = run(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra,
+                   (deadline, total))
     if data["extra_data"].get("grader_error"):
         print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
     return data
+
+
+def _load_pytest():
+    """Import pytest and the results plugin (the first time: about 0.2 s)."""
+    import pytest  # noqa: F401
+
+    from . import results  # noqa: F401
+
+
+def _pytest_args(conf, *more):
+    return [str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
+            "-qq", "--tb=no", "-rN", "--no-header", *more, *QUIET, "--default-visibility", conf["default_visibility"]]
 
 
 def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra, budget):
@@ -254,10 +273,7 @@ def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out
         # pytest's own progress report is noise here: the verdicts are in results.json,
         # and a grader error is printed on stderr by grade_one.
         with contextlib.redirect_stdout(io.StringIO()):
-            pytest.main([str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
-                         "-qq", "--tb=no", "-rN", "--no-header", "--results-json", out, *QUIET,
-                         "--default-visibility", conf["default_visibility"]],
-                        plugins=[results, session])
+            pytest.main(_pytest_args(conf, "--results-json", out), plugins=[results, session])
     finally:
         runner.close()
     if not os.path.exists(out):  # pytest itself failed: still give Gradescope an answer
@@ -265,6 +281,111 @@ def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out
                                                        {"seed": seed, **(extra or {})}))
     with open(out, encoding="utf-8") as f:
         return json.load(f)
+
+
+class _Discard(io.TextIOBase):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+class SessionLoop:
+    """One pytest session that grades submission after submission (a batch job): pytest's
+    set-up and the collection of the tests are done once, not once per submission. Each
+    submission still gets a worker of its own, fresh fixtures (every session-scoped one
+    is torn down after it), fresh results state and its own results.json, the same as
+    _run_tests writes.
+
+    run(tasks, grade) starts the session and, inside its run loop, calls grade(task, self)
+    for each task; grade passes self on to grade_safely(tests=...). run returns True once
+    tasks is used up, False if the session broke off (a failure inside pytest itself,
+    that grade_safely turned into a grader error for one submission): the caller starts
+    another session for the rest, so no broken state is carried over."""
+
+    def __init__(self, conf: settings.Settings, reference: Path) -> None:
+        self.conf = conf
+        self.plugin = GradingSession(None, 0, reference, conf["language"])   # filled in per submission
+        self.session = None
+        self.broken = False
+
+    def run(self, tasks: Iterable[Any], grade: Any) -> bool:
+        """False also when the session never reached its run loop (pytest failed to start):
+        then nothing of tasks was taken."""
+        import pytest
+
+        from . import results
+
+        loop, self.reached = self, False
+
+        class RunLoop:
+            @pytest.hookimpl(tryfirst=True)
+            def pytest_runtestloop(self, session: pytest.Session) -> bool:
+                loop.session, loop.reached = session, True
+                try:
+                    for task in tasks:
+                        grade(task, loop)
+                        if loop.broken:
+                            return True
+                except BaseException as exc:   # raised again once pytest has finished
+                    loop.error = exc
+                    return True
+                loop.finished = True
+                return True
+
+        self.finished, self.error = False, None
+        with contextlib.redirect_stdout(_Discard()):
+            pytest.main(_pytest_args(self.conf), plugins=[results, self.plugin, RunLoop()])
+        if self.error is not None:
+            raise self.error
+        return self.finished
+
+    def run_tests(self, worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra,
+                  budget):
+        """_run_tests, in this session."""
+        from . import results
+
+        failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
+        runner = Runner(mlp, conf["limits"], client, account, gpu_possible, worker, failure, deadline=budget[0])
+        plugin, session = self.plugin, self.session
+        plugin.runner, plugin.seed, plugin.reference, plugin.extra, plugin.budget = runner, seed, reference, \
+            extra or {}, budget
+        config = session.config
+        try:
+            results.new_grade(config)
+            plugin.pytest_configure(config)
+            items = session.items
+            for item in items:   # what the last submission left on them
+                item.user_properties, item._report_sections = [], []
+            for i, item in enumerate(items):
+                config.hook.pytest_runtest_protocol(item=item, nextitem=items[i + 1] if i + 1 < len(items) else None)
+            session._setupstate.teardown_exact(None)   # an item not run (out of time) leaves fixtures up
+            if session.shouldstop or session.shouldfail:
+                raise RuntimeError(f"pytest stopped the session: {session.shouldstop or session.shouldfail}")
+            data = results.build_results(config)
+        except BaseException:
+            self.broken = True
+            raise
+        finally:
+            runner.close()
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.stats.clear()   # it keeps every report: a large class would fill memory
+        results.write_json(out, data)
+        return data
+
+
+def grade_in_sessions(tasks: Iterable[Any], grade: Any, conf: settings.Settings, reference: Path) -> None:
+    """grade(task, tests) for every task, in as few pytest sessions as possible (one,
+    unless a failure inside pytest breaks one off; SessionLoop). If pytest cannot even
+    start a session, the tasks are graded with a session each (tests=None), as alone."""
+    tasks = iter(tasks)
+    while True:
+        loop = SessionLoop(conf, reference)
+        if loop.run(tasks, grade):
+            return
+        if not loop.reached:
+            for task in tasks:
+                grade(task, None)
+            return
 
 
 def _columns(text):

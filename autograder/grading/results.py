@@ -53,6 +53,16 @@ def _state(config):
                                          "not_run": []})
 
 
+def new_grade(config: pytest.Config) -> None:
+    """A fresh state for the next submission graded in this session (one session grading
+    many: grade.SessionLoop). The collected items, and the errors of collecting them, stay."""
+    old = _state(config)
+    kept = old.setdefault("collection_errors", list(old["grader_errors"]))
+    del config.stash[KEY]
+    state = _state(config)
+    state["items"], state["collection_errors"], state["grader_errors"] = old["items"], kept, list(kept)
+
+
 def add_output(config: pytest.Config, text: str) -> None:
     """Text for the top of results.json's "output" (for example the seed)."""
     _state(config)["output"].append(text)

@@ -96,6 +96,10 @@ class ZygoteClient:
             if want(message):
                 return message
 
+    def is_warm(self) -> bool:
+        """Has the zygote said it is warm? Never waits."""
+        return self.warm is not None or self._hear(lambda m: "zygote" in m, 0) is not None
+
     def hello(self, timeout: float) -> dict[str, int]:
         """The zygote's first message, once it has loaded torch: {"zygote": pid, "threads": n}."""
         if self.warm is None and self._hear(lambda m: "zygote" in m, timeout) is None:

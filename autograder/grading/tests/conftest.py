@@ -38,10 +38,34 @@ def ref(request: pytest.FixtureRequest) -> ModuleType:
     return load_reference(_session(request.config).reference)
 
 
+class _Later:
+    """The list a mistakes function returns, computed when first looked at: checks.hinted
+    looks only once a value is wrong, so a right answer never pays for its mistakes. The
+    inputs are the grader's own tensors, which nothing changes meanwhile."""
+
+    def __init__(self, fn: Any, args: tuple, kwargs: dict) -> None:
+        self.fn, self.args, self.kwargs, self.value = fn, args, kwargs, None
+
+    def __iter__(self):
+        if self.value is None:
+            self.value = list(self.fn(*self.args, **self.kwargs))
+        return iter(self.value)
+
+
+class _LazyMistakes:
+    def __init__(self, module: ModuleType) -> None:
+        self.module = module
+
+    def __getattr__(self, name: str) -> Any:
+        fn = getattr(self.module, name)
+        return lambda *args, **kwargs: _Later(fn, args, kwargs)
+
+
 @pytest.fixture(scope="session")
 def mistakes(request: pytest.FixtureRequest) -> ModuleType:
-    """Classic mistakes computed on the reference's inputs, for hints (reference/mistakes.py)."""
-    return load_reference(_session(request.config).reference.parent / "mistakes.py")
+    """Classic mistakes computed on the reference's inputs, for hints (reference/mistakes.py),
+    each list only when a check needs it (_Later)."""
+    return _LazyMistakes(load_reference(_session(request.config).reference.parent / "mistakes.py"))
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +91,7 @@ class Student:
         first = next((a for a in args if isinstance(a, torch.Tensor)), None)
         device = str(first.device) if first is not None else "cpu"
         try:
-            reply = self.runner.call(fn, *args, device=device, **kwargs)
+            reply = self.runner.call(fn, *args, device=device, check_inputs=self.inputs_must_stay, **kwargs)
         except StudentCodeError as exc:   # autograd is refused in the worker, so it often raises
             used = exc.autograd
             if not used:

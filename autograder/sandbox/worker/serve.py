@@ -7,10 +7,11 @@ Protocol (see wire.py): the worker first says it is ready (Python and torch work
 sends a hello saying whether mlp.py imported;
 then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one reply
 {"ok", "value", "modified" | "error", "autograd"}: "autograd" names what the call used
-to differentiate (guard.py), "modified" the inputs it changed in place. A request with
-"check": "device" (and "real_gpu") is answered {"ok": true, "report", "autograd"}
-instead: the call made once more on a GPU, real or virtual (common/devices.py). Anything
-the student prints goes to fds 1 and 2, which the trusted side reads separately.
+to differentiate (guard.py), "modified" the inputs it changed in place. Anything the
+student prints goes to fds 1 and 2, which the trusted side reads separately.
+"inputs": false (training) says no input need be checked for changes ("modified" is []).
+A request with "check": "device" (and "real_gpu") is answered {"ok": true, "report",
+"autograd"} instead: the call made once more on a GPU, real or virtual (common/devices.py).
 """
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
                                    call=guard.call, describe=lambda exc: student_traceback(exc, path))
             send({"ok": True, "report": report, "autograd": guard.used})
             continue
-        names = INPUTS.get(request["fn"], ())
+        names = INPUTS.get(request["fn"], ()) if request.get("inputs", True) else ()   # False: not looked at
         inputs = Inputs(torch, list(zip(names, args)) + [(k, v) for k, v in kwargs.items() if k in names])
         try:
             value = guard.call(fn, *args, **kwargs)   # no autograd in any function

@@ -177,7 +177,7 @@ def test_the_real_headers_of_every_device_submission():
              "tensor_without_device": ({"3.8"}, "tensor_without_device"),
              "sgd_returns_cpu": ({"4.3"}, "output_on_cpu"),
              "item_check_in_loss": (set(), None),
-             "cuda_hard_coded": ({"1.1", "1.2", "1.3", "5.1"}, None)}
+             "cuda_hard_coded": ({"1.1", "1.2", "1.3", "1.4", "5.1"}, None)}
     assert {name: headers.get(name) for name in known} == known
 
 

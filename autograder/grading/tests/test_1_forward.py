@@ -69,4 +69,5 @@ def test_forward_on_gpu(student, gen, gpu, record_property):
     zh: forward：能在 GPU 上运行，所有张量都留在输入所在的设备上
     """
     X, _, params = make_case(gen, *SIZES[0])
+    check_forward_result(student.forward(X, params), X, params)   # first on the CPU, as a GPU would run it
     record_property("message", expect_on_gpu(student.on_gpu(gpu, "forward", X, params), "forward"))

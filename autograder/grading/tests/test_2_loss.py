@@ -100,4 +100,5 @@ def test_loss_on_gpu(student, ref, gen, gpu, record_property):
     """
     X, Y, params = make_case(gen, *SIZES[0])
     A2, _ = ref.forward(X, params)
+    check_loss_result(student.bce_loss(A2, Y, 3.0), A2)   # first on the CPU, as a GPU would run it
     record_property("message", expect_on_gpu(student.on_gpu(gpu, "bce_loss", A2, Y, 3.0), "bce_loss"))

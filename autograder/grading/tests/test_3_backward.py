@@ -196,4 +196,5 @@ def test_backward_on_gpu(student, ref, gen, gpu, record_property):
     """
     X, Y, params = make_case(gen, *SIZES[0])
     _, cache = ref.forward(X, params)
+    check_grads_result(student.backward(X, Y, params, cache, 3.0), params)   # first on the CPU
     record_property("message", expect_on_gpu(student.on_gpu(gpu, "backward", X, Y, params, cache, 3.0), "backward"))

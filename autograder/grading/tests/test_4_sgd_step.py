@@ -56,4 +56,5 @@ def test_sgd_on_gpu(student, ref, gen, gpu, record_property):
     """
     X, Y, params = make_case(gen, *SIZES[0])
     grads = ref.backward(X, Y, params, ref.forward(X, params)[1])
+    check_params_result(student.sgd_step(params, grads, 0.1), params)   # first on the CPU
     record_property("message", expect_on_gpu(student.on_gpu(gpu, "sgd_step", params, grads, 0.1), "sgd_step"))

@@ -1,9 +1,11 @@
-"""forward adds a bias of zeros made on torch.device("cuda"), hard-coded. On a GPU that is
-where the inputs are, so the device test 1.4 passes; on this CPU-only grader every other
-forward test fails ("Torch not compiled with CUDA enabled"), and so does training.
+"""forward adds a bias of zeros made on torch.device("cuda"), hard-coded. On the virtual GPU
+that is where the inputs are, and it passes; but a function that fails on the CPU fails
+everywhere: on this CPU-only grader every forward test fails ("Torch not compiled with
+CUDA enabled"), the device test 1.4 included, since it runs the call on the CPU first, and
+so does training. On a real GPU the CPU runs fail too (cuda mixed with cpu inputs).
 
 breaks: forward, training
-fails: 1.1, 1.2, 1.3, 5.1
+fails: 1.1, 1.2, 1.3, 1.4, 5.1
 hint: none
 """
 import torch

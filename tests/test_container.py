@@ -116,7 +116,7 @@ def grade_in_cgroup(path, tmp_path, limit):
 
 @needs_root
 def test_memory_that_creeps_in_a_small_container_costs_forward_and_says_why(tmp_path):
-    """forward keeps 50 MB more on every call (2.5 GB in all): in Gradescope's 768 MB the
+    """forward keeps 100 MB more on every call (2.5 GB in all): in Gradescope's 768 MB the
     worker reaches what it is given (its address space, or the container's memory, when
     the kernel stops it), the grader survives, the other functions keep their points, and
     the student reads that the code ran out of memory."""

@@ -126,9 +126,12 @@ def test_crash_is_explained_in_chinese_by_default(graded_zh):
 
 @pytest.mark.parametrize("name", ["monkeypatch_torch", "tensor_subclass"])
 def test_comparisons_cannot_be_faked(graded, name):
-    """Only the shape/dtype checks (x.1) may pass: the values are garbage."""
+    """Only the shape, dtype and device checks (x.1, and the device tests 1.4, 2.6, 3.8,
+    4.3) may pass: the values are garbage."""
     data = graded(HOSTILE / f"{name}.py")
-    assert all(t["score"] == 0 for t in data["tests"] if not t["number"].endswith(".1"))
+    kept = {"1.4", "2.6", "3.8", "4.3"}
+    assert all(t["score"] == 0 for t in data["tests"] if not t["number"].endswith(".1") and t["number"] not in kept), \
+        lost(data)
     assert data["score"] < 20
 
 

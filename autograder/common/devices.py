@@ -111,9 +111,14 @@ def warm_up() -> None:
     import torch
     from torch._subclasses.fake_tensor import FakeTensorMode
 
-    with FakeTensorMode():
-        x = torch.empty(2, 2, device=CUDA)
-        (x @ x).sum()
+    with FakeTensorMode():   # the operations of a two-layer network and its loss, in both dtypes
+        for dtype in (torch.float64, torch.float32):
+            x, w = torch.empty(4, 3, dtype=dtype, device=CUDA), torch.empty(3, 1, dtype=dtype, device=CUDA)
+            z = x @ w + w.sum()
+            a = torch.sigmoid(torch.clamp(z, min=0)).clamp(1e-7, 1 - 1e-7)
+            loss = -(3.0 * z * torch.log(a) + (1 - z) * torch.log1p(-a)).mean()
+            (x.T @ ((a - z) / 4 * (z > 0).to(dtype))).sum(dim=0) + torch.zeros_like(loss)
+            torch.where(z > 0, a, 0.0), torch.maximum(z, torch.exp(-z)), torch.relu(z) - w.mean()
 
 
 def check(fn: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object], *,

@@ -183,3 +183,7 @@ def test_sys_exit_is_an_error_like_any_other():
     r = report(leaves, case()[0])
     assert r["error"]["type"] == "builtins.SystemExit" and r["cpu_error"] is not None
     assert devices.verdict(r)[:2] == ("wrong", None)
+
+
+def test_the_warm_up_runs():
+    devices.warm_up()   # what the zygote runs before it forks: it must not raise

@@ -139,9 +139,6 @@ def _same(got, want):
     return False
 
 
-# torch's message when .numpy() (or np.asarray, np.exp, ...) meets a tensor that is not on
-# the CPU: "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() ...".
-NUMPY_ON_DEVICE = devices.NUMPY
 
 
 # torch's allocators and Python's own, when the worker reaches the memory it is given
@@ -150,7 +147,7 @@ OUT_OF_MEMORY = re.compile(r"can't allocate memory|^MemoryError\b|CUDA out of me
 
 def error_hint(error: str) -> str | None:
     """The hint id for an error text from the student's code, or None."""
-    if NUMPY_ON_DEVICE.search(error):
+    if devices.NUMPY.search(error):   # .numpy() of a tensor not on the CPU
         return "numpy_on_device"
     return "out_of_memory" if OUT_OF_MEMORY.search(error) else None
 

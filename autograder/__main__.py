@@ -1,12 +1,13 @@
 """Command line: `autograder` (or python -m autograder) grade|grade-all|merge|gradescope|build|fixtures|audit."""
 import argparse
+import functools
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .common.contract import FUNCTIONS
+from . import assignment
 
 GRADER_FAILED = 2   # exit status when the grader (not the submission) failed
 
@@ -14,8 +15,14 @@ GRADER_FAILED = 2   # exit status when the grader (not the submission) failed
 def build_parser() -> argparse.ArgumentParser:
     """The command line's every command and option."""
     parser = argparse.ArgumentParser(prog="python -m autograder")
+    # Every command takes the assignment (a folder under assignments/; autograder/assignment.py).
+    which = argparse.ArgumentParser(add_help=False)
+    which.add_argument("--assignment", metavar="NAME",
+                       help=f"the assignment (default: the only one present, else {assignment.DEFAULT}; "
+                            "or AUTOGRADER_ASSIGNMENT)")
     sub = parser.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("grade", help="grade a submission (mlp.py or a folder holding it)")
+    sub.add_parser = functools.partial(sub.add_parser, parents=[which])
+    g = sub.add_parser("grade", help="grade a submission (the file students submit, or a folder holding it)")
     g.add_argument("path")
     g.add_argument("--out", default="results.json", help="where to write results.json")
     g.add_argument("--seed", type=int, help="reuse the seed of an earlier run (see results.json)")
@@ -41,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("fixtures", help="regenerate the self-check fixtures from the reference")
     au = sub.add_parser("audit", help="mutation analysis: do the grading tests tell wrong from right?")
     au.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants graded at once")
-    au.add_argument("--function", action="append", choices=FUNCTIONS,
-                    help="audit only this function (repeatable; default: all four)")
+    au.add_argument("--function", action="append",
+                    help="audit only this function (repeatable; default: every function of the assignment)")
     au.add_argument("--json", help="also write every mutant and its verdict to this file")
     au.add_argument("--sample", type=int, metavar="N",
                     help="grade only a fixed spread of about N mutants: every function, wrong and equivalent ones")
@@ -52,7 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    task = assignment.use(args.assignment) if args.assignment else assignment.current()
+    os.environ["AUTOGRADER_ASSIGNMENT"] = task.name   # for the processes this one starts
 
     if args.command == "grade":
         from .grading.grade import grade, print_table
@@ -100,7 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {path}")
     elif args.command == "audit":
         from .tools.audit import main as audit_main
-        return audit_main(args.jobs, 1, tuple(args.function or FUNCTIONS), args.json,
+        unknown = set(args.function or ()) - set(task.functions)
+        if unknown:
+            parser.error(f"--function: {task.name} has no function {', '.join(sorted(unknown))} "
+                         f"(it has {', '.join(task.functions)})")
+        return audit_main(args.jobs, 1, tuple(args.function or task.functions), args.json,
                           sample_size=args.sample, ids=tuple(args.mutant))
     elif args.command == "fixtures":
         from .tools.fixtures import write_fixtures

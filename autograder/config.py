@@ -1,5 +1,5 @@
-"""Reads config.toml (language, default visibility, sandbox limits) and knows where
-the hidden reference lives."""
+"""Reads config.toml (language, default visibility, sandbox limits) and lists the files
+that decide a grade (the assignment's among them: autograder/assignment.py)."""
 import functools
 import importlib.util
 import os
@@ -12,11 +12,11 @@ try:
 except ImportError:   # Python 3.10 (Ubuntu 22.04, Gradescope's default image): the backport
     import tomli as tomllib
 
+from .assignment import current
 from .sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "config.toml"
-REFERENCE = HERE.parent / "reference" / "mlp.py"
 # The parts of this package that decide a grade: one grade's flow and its tests (grading/),
 # the sandbox, what the grader shares with the self-check (common/) and these settings.
 # The class batch (classroom/) and the instructor's tools (tools/) never do:
@@ -32,17 +32,18 @@ class Settings(TypedDict):
     limits: Limits
 
 
-def grading_files(reference: Path = REFERENCE) -> list[tuple[str, Path]]:
+def grading_files() -> list[tuple[str, Path]]:
     """[(name, path)] of every file that decides a grade besides the submission: the
     GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets timeouts), the
-    settings in use and the reference's folder (its mistakes.py gives the hints)."""
+    settings in use and the assignment's (its tests, reference, mistakes, contract)."""
     found = []
     for part in GRADING_PARTS:
         path = HERE / part
         found += [(f"autograder/{p.relative_to(HERE)}", p) for p in sorted(path.rglob("*"))] if path.is_dir() \
             else [(f"autograder/{part}", path)]
     found.append(("autograder/config.toml", CONFIG))   # an overlay's effect: settings_text()
-    found += [(f"reference/{p.relative_to(reference.parent)}", p) for p in sorted(reference.parent.rglob("*"))]
+    task = current()
+    found += [(f"assignments/{task.name}/{p.relative_to(task.folder)}", p) for p in task.grading_files()]
     return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
 
 
@@ -87,11 +88,15 @@ def load(path: Path | str | None = None) -> Settings:
         raise KeyError(f"{CONFIG} lacks the setting {exc.args[0]!r}") from None
 
 
+def load_reference(path: Path | str | None = None) -> ModuleType:
+    """Import a hidden reference file (the solution, mistakes.py) by path, by default the
+    assignment's solution; trusted side only. Once per process and file: a batch job
+    grades submission after submission with it."""
+    return _load(Path(path or current().reference).resolve())
+
+
 @functools.cache
-def load_reference(path: Path | str = REFERENCE) -> ModuleType:
-    """Import a hidden reference file (mlp.py, mistakes.py) by path; trusted side only.
-    Once per process: a batch job grades submission after submission with it."""
-    path = Path(path)
+def _load(path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location("reference_" + path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

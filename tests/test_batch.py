@@ -63,10 +63,10 @@ def test_a_folder_without_exactly_one_mlp_is_told_so_in_its_language(tmp_path):
     (src / "none").mkdir()
     (src / "none" / "README.md").write_text("no code here\n")
     results, _ = grade_all(src, tmp_path / "out", language="zh")
-    assert MESSAGES["several_mlp"]["zh"].format(paths="mlp.py, old/mlp.py") in outputs(results["two"]), \
+    assert MESSAGES["several_files"]["zh"].format(paths="mlp.py, old/mlp.py") in outputs(results["two"]), \
         lost(results["two"])
-    assert MESSAGES["no_mlp"]["zh"] not in outputs(results["two"])
-    assert MESSAGES["no_mlp"]["zh"] in outputs(results["none"]), lost(results["none"])
+    assert MESSAGES["no_file"]["zh"] not in outputs(results["two"])
+    assert MESSAGES["no_file"]["zh"] in outputs(results["none"]), lost(results["none"])
     assert results["two"]["score"] == results["none"]["score"] == 0
 
 
@@ -131,7 +131,7 @@ def test_a_session_waits_for_a_free_account(capfd):
 SNOOP = '''
 import glob, os
 targets = {"NEIGHBOUR": "__NEIGHBOUR__", "RESULTS": "__RESULTS__"}
-for scratch in glob.glob("/tmp/mlp-worker-*/mlp.py"):
+for scratch in glob.glob("/tmp/grade-worker-*/mlp.py"):
     if not scratch.startswith(os.getcwd()):
         targets["SCRATCH"] = scratch
 for label, path in targets.items():

@@ -134,8 +134,8 @@ def test_a_student_with_two_mlp_files_reads_which_two(first_run):
     out, _ = first_run
     data = json.loads((out / "results" / "submission_6.json").read_text())
     said = outputs(data)
-    assert MESSAGES["several_mlp"]["en"].format(paths="mlp.py, old/mlp.py") in said, lost(data)
-    assert MESSAGES["no_mlp"]["en"] not in said, lost(data)
+    assert MESSAGES["several_files"]["en"].format(paths="mlp.py, old/mlp.py") in said, lost(data)
+    assert MESSAGES["no_file"]["en"] not in said, lost(data)
 
 
 def test_seeds_come_from_the_run_seed_and_the_name(first_run):

@@ -105,7 +105,7 @@ def test_training_score_depends_only_on_the_submission(graded, reseeded):
 
 
 def test_student_sees_mlp_py_not_the_sandbox_folder(graded):
-    """What the student's code prints or warns names mlp.py, never /tmp/mlp-worker-.../mlp.py."""
+    """What the student's code prints or warns names mlp.py, never /tmp/grade-worker-.../mlp.py."""
     text = outputs(graded(SUBMISSIONS / "correct" / "correct_warns.py"))
     assert "loading mlp.py" in text and "mlp.py:" in text and "UserWarning" in text, text[:2000]
-    assert "/tmp/" not in text and "mlp-worker-" not in text, text[:2000]
+    assert "/tmp/" not in text and "grade-worker-" not in text, text[:2000]

@@ -19,7 +19,7 @@ GRADER_FAILED = 2
 
 
 def scratch_folders():
-    return set(glob.glob(f"{tempfile.gettempdir()}/mlp-worker-*"))
+    return set(glob.glob(f"{tempfile.gettempdir()}/grade-worker-*"))
 
 
 def grade_with(python, cwd, out, language):

@@ -32,7 +32,7 @@ MAX_MEMBERS = 100_000
 NOWHERE = "(a link in the zip, not unpacked)"   # what a zip's link becomes: a link to no file
 # Statuses the grader gives a verdict on: without exactly one mlp.py it is 0, with its usual
 # message, as on Gradescope. The others (too_large, missing) are not graded.
-GRADED_STATUSES = ("ok", "no_mlp", "several_mlp", "mlp_link", "link_no_mlp")
+GRADED_STATUSES = ("ok", "no_file", "several_files", "file_link", "link_no_file")
 STATUSES = (*GRADED_STATUSES, "too_large", "missing")   # each is said in words by messages' status_<it>
 
 
@@ -159,7 +159,7 @@ def _look_at(sub, where):
     mlp, problem = find_submission(where)
     if problem:
         sub.status = problem[0]
-        sub.detail = problem[1].get("paths") or problem[1].get("path") or say("detail_no_mlp")
+        sub.detail = problem[1].get("paths") or problem[1].get("path") or say("detail_no_file")
         return sub
     size = nofollow.size(mlp)
     if size > MAX_MLP_BYTES:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .. import config as settings
+from ..assignment import ROOT, current
 from ..common import messages
 from ..sandbox import nofollow
 from ..sandbox.accounts import lock_down, take_account
@@ -66,24 +67,24 @@ def find_submission(path: Path | str) -> tuple[Path, None] | tuple[None, tuple[s
     has no link in it, so nofollow.open_file opens it."""
     path = Path(path)
     if path.is_symlink():
-        return None, ("mlp_link", {"path": path.name})
+        return None, ("file_link", {"path": path.name})
     if not path.is_dir():
         if path.is_file():
             return path.parent.resolve() / path.name, None
-        return None, ("no_mlp", {})
+        return None, ("no_file", {})
     root = path.resolve()
     files, file_links, folder_links = nofollow.walk(root)
     found = sorted(p for p in files + file_links if p.name == "mlp.py" and "__MACOSX" not in p.parts)
     if len(found) > 1:
-        return None, ("several_mlp", {"paths": ", ".join(str(p) for p in found)})
+        return None, ("several_files", {"paths": ", ".join(str(p) for p in found)})
     if found and found[0] in file_links:
-        return None, ("mlp_link", {"path": str(found[0])})
+        return None, ("file_link", {"path": str(found[0])})
     if found:
         return root / found[0], None
     links = sorted(p for p in folder_links + file_links if "__MACOSX" not in p.parts)
     if links:   # mlp.py may be behind one: say so, rather than that there is none
-        return None, ("link_no_mlp", {"path": str(links[0])})
-    return None, ("no_mlp", {})
+        return None, ("link_no_file", {"path": str(links[0])})
+    return None, ("no_file", {})
 
 
 def number_key(number: str | None) -> list[int]:
@@ -96,7 +97,7 @@ def number_key(number: str | None) -> list[int]:
 
 
 class GradingSession:
-    """What the grading tests need from this run (see autograder/grading/tests/conftest.py):
+    """What the grading tests need from this run (see autograder/grading/fixtures.py):
     the runner holding the student's worker, the seed and the reference's path."""
 
     def __init__(self, runner: Runner, seed: int, reference: Path, language: str,
@@ -115,21 +116,23 @@ class GradingSession:
             results.set_budget(config, *self.budget)
 
 
-def begin(reference: Path, *protect: Path | str) -> settings.Settings:
+def begin(reference: Path | None, *protect: Path | str) -> settings.Settings:
     """What a command that grades does first, once: read the settings (returned), speak
     their language, and close the reference, the git history that also holds it, and
     the folders in protect (results) to the worker accounts."""
     conf = settings.load()
     messages.set_language(conf["language"])
-    lock_down(reference.parent, reference.parent.parent / ".git", *protect)
+    reference = reference or current().reference
+    lock_down(reference.parent, ROOT / ".git", *protect)
     return conf
 
 
-def grade(submission: Path | str, out: Path | str, seed: int | None = None, reference: Path = settings.REFERENCE,
+def grade(submission: Path | str, out: Path | str, seed: int | None = None, reference: Path | None = None,
           protect: Iterable[Path | str] = ()) -> dict[str, Any]:
     """Run one grading session; results.json is always written. Returns its dict.
     When the grader itself fails (its installation, or a bug), nothing is scored,
     extra_data.grader_error says why, and the cause is printed on stderr."""
+    reference = reference or current().reference
     conf = begin(reference, *protect)
     zygote, account, broken = None, None, None
     started = process_start()
@@ -171,7 +174,7 @@ def _watchdog(out, when, seed, conf):
 
 
 def grade_safely(submission: Path | str, out: Path | str, seed: int | None, conf: settings.Settings,
-                 client: ZygoteClient | None, account: Account | None, reference: Path = settings.REFERENCE,
+                 client: ZygoteClient | None, account: Account | None, reference: Path | None = None,
                  broken: InstallationError | None = None, extra: dict[str, Any] | None = None,
                  started: float | None = None, name: str | None = None,
                  tests: SessionLoop | None = None) -> dict[str, Any]:
@@ -181,6 +184,7 @@ def grade_safely(submission: Path | str, out: Path | str, seed: int | None, conf
     `grade` and a batch's jobs (classroom/batch.py) grade through it. name: the
     submission's name in a batch, for the message. tests: the pytest session to run the
     tests in (a batch job's), or None for a session of its own."""
+    reference = reference or current().reference
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
     try:
         return grade_one(submission, out, seed, conf, client, account, reference, broken=broken, extra=extra,
@@ -196,7 +200,7 @@ def grade_safely(submission: Path | str, out: Path | str, seed: int | None, conf
 
 
 def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: settings.Settings,
-              client: ZygoteClient | None, account: Account | None, reference: Path = settings.REFERENCE,
+              client: ZygoteClient | None, account: Account | None, reference: Path | None = None,
               broken: InstallationError | None = None, extra: dict[str, Any] | None = None,
               started: float | None = None, tests: SessionLoop | None = None) -> dict[str, Any]:
     """Grade one submission with a worker from client (a ZygoteClient) running as
@@ -204,6 +208,7 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
     extra: more fields for results.json's extra_data (a batch's fingerprint).
     started: time.monotonic() from which limits.total_seconds counts (default: now).
     tests: a running pytest session to grade in (SessionLoop), or None: one of its own."""
+    reference = reference or current().reference
     total = conf["limits"].total_seconds
     deadline = (started or time.monotonic()) + total - FINISH_SECONDS
     mlp, problem = find_submission(submission)
@@ -255,7 +260,9 @@ def _load_pytest():
 
 
 def _pytest_args(conf, *more):
-    return [str(HERE / "tests"), "-c", str(HERE / "tests" / "pytest.ini"), "--rootdir", str(HERE),
+    task = current()   # its tests, with the engine's fixtures (fixtures.py); node ids from its folder
+    return [str(task.tests), "-c", str(HERE / "pytest.ini"), "--rootdir", str(task.folder),
+            "-p", "autograder.grading.fixtures",
             "-qq", "--tb=no", "-rN", "--no-header", *more, *QUIET, "--default-visibility", conf["default_visibility"]]
 
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..assignment import current
 from ..common import devices
-from ..common.contract import FUNCTIONS
 from ..common.messages import fence, say
 from . import container, nofollow
 from .accounts import (
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .pool import ZygoteClient
 
 WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "serve.py"
-COMMON = Path(__file__).resolve().parent.parent / "common"   # guard, contract and devices, which serve.py imports
+COMMON = Path(__file__).resolve().parent.parent / "common"   # guard and devices, which serve.py imports
 
 
 @dataclass
@@ -143,8 +143,8 @@ class Worker:
         """deadline: time.monotonic() by which every wait ends (the grade's time budget)."""
         self.limits, self.client, self.account, self.deadline = limits, client, account, deadline
         self.pid = None
-        self.scratch = tempfile.mkdtemp(prefix="mlp-worker-")
-        target = os.path.join(self.scratch, "mlp.py")
+        self.scratch = tempfile.mkdtemp(prefix="grade-worker-")
+        target = os.path.join(self.scratch, current().file)
         try:   # an OSError here is the grader's (grade.grade_safely withholds the grade): leave nothing behind
             with open(target, "wb") as f:   # never through a link (find_submission returned a path without one)
                 f.write(nofollow.read_bytes(submission))
@@ -175,6 +175,7 @@ class Worker:
         spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
                 "rlimits": self._rlimits(gpu_possible), "memory_room": room, "oom_score_adj": 1000,
                 "env": env, "scratch": self.scratch, "target": target, "needs": needs,
+                "contract": {"functions": list(current().functions), "inputs": current().contract.INPUTS},
                 "isolate": limits.isolate, "disk_bytes": limits.disk_bytes, "disk_files": limits.disk_files,
                 "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, *device_files()]}}
         try:
@@ -240,7 +241,7 @@ class Worker:
     def scrub(self, text: object, dropped: bool | int = False) -> str:
         """What the student's code printed or raised, made safe to write (no lone
         surrogates), with the scratch folder's paths shown as the student knows them
-        (mlp.py, not /tmp/mlp-worker-.../mlp.py), cut to limits.output_chars like
+        (mlp.py, not /tmp/grade-worker-.../mlp.py), cut to limits.output_chars like
         printed output. dropped: some of it was already left out."""
         text = wire.safe_text(str(text)).replace(self.scratch + os.sep, "").replace(self.scratch, ".")
         if len(text) > self.limits.output_chars or dropped:
@@ -382,7 +383,7 @@ class Worker:
             header, _, output = self._receive(self.limits.start_seconds, say("importing"))
             self._import_reply, self._import_output = header, self._import_output + output
             missing = header.get("missing")
-            self.missing = [f for f in FUNCTIONS if isinstance(missing, list) and f in missing]
+            self.missing = [f for f in current().functions if isinstance(missing, list) and f in missing]
             self.phase = Phase.SERVING if header.get("ok") is True else Phase.IMPORT_FAILED
         output, self._import_output = self._import_output, ""
         if self.phase is Phase.IMPORT_FAILED:

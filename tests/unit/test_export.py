@@ -83,8 +83,8 @@ def statuses(subs):
 
 EXPECTED = {
     "submission_1": ("ok", ""), "submission_2": ("ok", ""),
-    "submission_3": ("several_mlp", "mlp.py, old/mlp.py"),
-    "submission_4": ("no_mlp", "no file named mlp.py"), "submission_6": ("no_mlp", "no file named mlp.py"),
+    "submission_3": ("several_files", "mlp.py, old/mlp.py"),
+    "submission_4": ("no_file", "no file named mlp.py"), "submission_6": ("no_file", "no file named mlp.py"),
     "submission_5": ("missing", "named in submission_metadata.yml, but no such folder"),
     "extra one": ("ok", "not in submission_metadata.yml"),
 }
@@ -119,7 +119,7 @@ def test_plain_folder_takes_folders_and_py_files(tmp_path):
     (tmp_path / "notes.txt").write_text("")
     (tmp_path / "empty").mkdir()
     subs = {s.name: s.status for s in read_source(tmp_path, tmp_path / "unused")}
-    assert subs == {"alice": "ok", "bob": "ok", "empty": "no_mlp"}
+    assert subs == {"alice": "ok", "bob": "ok", "empty": "no_file"}
 
 
 def test_a_plain_folder_of_py_files_grades_each_file(tmp_path):
@@ -182,7 +182,7 @@ def test_a_zip_slip_writes_nothing_outside(tmp_path):
     assert not any((tmp_path / name).exists() for name in ("escaped.py", "escaped2.py", "absolute.py"))
     links = [p for p in (tmp_path / "scratch").rglob("*") if p.is_symlink()]   # made to point nowhere
     assert [(p.name, os.readlink(p)) for p in links] == [("mlp.py", export.NOWHERE)]
-    assert {s.name: s.status for s in subs}["s1"] == "ok" and {s.name: s.status for s in subs}["s3"] == "mlp_link"
+    assert {s.name: s.status for s in subs}["s1"] == "ok" and {s.name: s.status for s in subs}["s3"] == "file_link"
     assert all(os.path.realpath(p).startswith(str(tmp_path / "scratch")) for p in (tmp_path / "scratch").rglob("*"))
 
 

@@ -28,8 +28,8 @@ def test_an_mlp_that_is_a_link_is_refused(tmp_path, secret):
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "mlp.py").symlink_to(secret)
-    assert find_submission(sub) == (None, ("mlp_link", {"path": "mlp.py"}))
-    assert find_submission(sub / "mlp.py") == (None, ("mlp_link", {"path": "mlp.py"}))   # named on the command line
+    assert find_submission(sub) == (None, ("file_link", {"path": "mlp.py"}))
+    assert find_submission(sub / "mlp.py") == (None, ("file_link", {"path": "mlp.py"}))   # named on the command line
 
 
 def test_an_mlp_behind_a_linked_folder_is_refused(tmp_path, secret):
@@ -37,7 +37,7 @@ def test_an_mlp_behind_a_linked_folder_is_refused(tmp_path, secret):
     sub.mkdir()
     (secret.parent / "mlp.py").write_text(MLP)
     (sub / "code").symlink_to(secret.parent)
-    assert find_submission(sub) == (None, ("link_no_mlp", {"path": "code"}))
+    assert find_submission(sub) == (None, ("link_no_file", {"path": "code"}))
 
 
 def test_a_linked_mlp_beside_a_real_one_counts_as_one_more(tmp_path, secret):
@@ -45,7 +45,7 @@ def test_a_linked_mlp_beside_a_real_one_counts_as_one_more(tmp_path, secret):
     (sub / "old").mkdir(parents=True)
     (sub / "mlp.py").write_text(MLP)
     (sub / "old" / "mlp.py").symlink_to(secret)
-    assert find_submission(sub) == (None, ("several_mlp", {"paths": "mlp.py, old/mlp.py"}))
+    assert find_submission(sub) == (None, ("several_files", {"paths": "mlp.py, old/mlp.py"}))
 
 
 def test_a_real_mlp_is_found_with_no_link_on_its_path(tmp_path):
@@ -78,7 +78,7 @@ def test_a_link_in_a_zip_export_is_the_students_error(tmp_path):
             z.writestr(link, "/autograder/source/reference/mlp.py")
         z.writestr("carol/README", "x")
     subs = {s.name: s for s in read_source(archive, tmp_path / "scratch", [])}
-    assert (subs["alice"].status, subs["bob"].status, subs["carol"].status) == ("ok", "mlp_link", "link_no_mlp")
+    assert (subs["alice"].status, subs["bob"].status, subs["carol"].status) == ("ok", "file_link", "link_no_file")
     assert subs["bob"].detail == "mlp.py" and subs["carol"].detail == "code"
     assert all(os.readlink(p) == export.NOWHERE for p in (tmp_path / "scratch").rglob("*") if p.is_symlink())
 
@@ -92,8 +92,8 @@ def test_links_in_a_folder_export_are_never_read(tmp_path, secret):
     (src / "dan.py").symlink_to(secret)
     (src / "eve").symlink_to(secret.parent)
     subs = {s.name: s for s in read_source(src, tmp_path / "scratch", [])}
-    assert {n: s.status for n, s in subs.items()} == {"alice": "ok", "bob": "mlp_link", "dan": "mlp_link",
-                                                      "eve": "mlp_link"}
+    assert {n: s.status for n, s in subs.items()} == {"alice": "ok", "bob": "file_link", "dan": "file_link",
+                                                      "eve": "file_link"}
     before = fingerprint(subs["bob"], 1, "g")
     secret.write_text("SECRET = 'changed'\n")
     assert fingerprint(subs["bob"], 1, "g") == before   # the link's target is never read

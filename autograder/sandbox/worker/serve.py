@@ -26,7 +26,6 @@ COMMON = os.path.join(os.path.dirname(os.path.dirname(HERE)), "common")   # auto
 sys.path[:0] = [HERE, COMMON]   # the interpreter runs isolated (python -I): no other path of ours
 import devices  # noqa: E402  (autograder/common: shipped to students too)
 import wire  # noqa: E402  (next to this file)
-from contract import FUNCTIONS, INPUTS  # noqa: E402
 from guard import Guard, Inputs  # noqa: E402
 
 if TYPE_CHECKING:
@@ -38,7 +37,7 @@ def student_traceback(exc: BaseException, path: str) -> str:
     """The exception and only the frames inside mlp.py: students see their code, not ours."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
     for f in frames:
-        f.filename = "mlp.py"
+        f.filename = os.path.basename(path)
     lines = traceback.format_list(frames[-5:]) if frames else []
     return "".join(lines) + "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
@@ -54,12 +53,15 @@ def unreadable(paths: Iterable[str]) -> str | None:
 
 
 def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
-          confine: Callable[[], list[str]] | None = None, isolated: Iterable[str] = ()) -> None:
+          confine: Callable[[], list[str]] | None = None, isolated: Iterable[str] = (),
+          contract: Mapping[str, Any] | None = None) -> None:
     """Import the student's mlp.py and answer calls until the trusted side hangs up.
     Runs in a child of worker/zygote.py, already sandboxed. needs: paths of the
     installation this account must be able to read. confine: called once they are
     checked, to shut the rest of the file system (worker/confine.py); returns what held.
-    isolated: the namespaces of its own the zygote gave it ("pid", "net", "mount")."""
+    isolated: the namespaces of its own the zygote gave it ("pid", "net", "mount").
+    contract: what the trusted side says of the assignment: "functions" (their names) and
+    "inputs" (per function, the arguments a call must leave as they were)."""
     import torch
 
     torch.set_num_threads(1)
@@ -80,14 +82,16 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
     confined = confine() if confine else []
     send({"ready": True, "confined": confined, "isolated": list(isolated)})
     try:
-        spec = importlib.util.spec_from_file_location("mlp", path)
+        name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
-        sys.modules["mlp"] = module
+        sys.modules[name] = module
         spec.loader.exec_module(module)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included
         send({"ok": False, "error": student_traceback(exc, path)})
         return
-    missing = [f for f in FUNCTIONS if not callable(getattr(module, f, None))]
+    contract = contract or {}
+    missing = [f for f in contract.get("functions", ()) if not callable(getattr(module, f, None))]
     send({"ok": True, "missing": missing})
 
     while True:
@@ -104,7 +108,8 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
                                    call=guard.call, describe=lambda exc: student_traceback(exc, path))
             send({"ok": True, "report": report, "autograd": guard.used})
             continue
-        names = INPUTS.get(request["fn"], ()) if request.get("inputs", True) else ()   # False: not looked at
+        checked = request.get("inputs", True)   # False: no input is looked at
+        names = contract.get("inputs", {}).get(request["fn"], ()) if checked else ()
         inputs = Inputs(torch, list(zip(names, args)) + [(k, v) for k, v in kwargs.items() if k in names])
         try:
             value = guard.call(fn, *args, **kwargs)   # no autograd in any function

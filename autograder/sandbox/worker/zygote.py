@@ -254,7 +254,7 @@ def worker(spec: dict[str, Any], request_r: int, reply_w: int, held: list[str]) 
         fence = spec.get("confine")
         serve.serve(request_r, reply_w, spec["target"], spec.get("needs", ()),
                    lambda: (confine.confine(fence["read"], fence["write"]) if fence else []) + confine.no_sockets(),
-                   held)
+                   held, spec.get("contract", {}))
         status = 0
     finally:
         os._exit(status)

@@ -4,7 +4,7 @@ The task and the starting parameters are fixed (checks.training_data), so this s
 does not depend on the run's seed."""
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.common.checks import TRAINING, train, training_data, training_verdict
+from ..task import TRAINING, train, training_data, training_verdict
 
 
 @weight(15)

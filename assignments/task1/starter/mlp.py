@@ -12,7 +12,6 @@ Shapes / 形状 (m = batch, n = input_size, h = hidden_size):
 Every tensor you return must have the dtype and device of the inputs.
 See HANDOUT.en.md / HANDOUT.zh.md for the derivations (section numbers like §3.4).
 """
-import torch
 
 
 def forward(X, params):

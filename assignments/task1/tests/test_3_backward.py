@@ -6,7 +6,10 @@ import pytest
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.common.checks import (
+from autograder.common.messages import say
+from autograder.sandbox.errors import StudentCodeError
+
+from ..task import (
     DTYPES,
     GRADS,
     SATURATED_WEIGHT,
@@ -30,8 +33,6 @@ from autograder.common.checks import (
     with_exact_zeros,
     with_hint,
 )
-from autograder.common.messages import say
-from autograder.sandbox.errors import StudentCodeError
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,9 @@
 """The submission as a file: found, importable, defining the four functions."""
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.common.checks import Mismatch
 from autograder.common.messages import say
+
+from ..task import Mismatch
 
 
 @weight(0)

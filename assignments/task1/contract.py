@@ -1,6 +1,11 @@
 """The contract of Task 1 (handout §1-§6): the four functions and the names of what they
-take and return. Shared by the grader, the worker and the self-check; imports nothing."""
+take and return. Read by the engine (autograder/assignment.py), which sends the worker what it
+needs of it, and by the self-check; imports nothing."""
 
+# The file a student submits (and the module the worker imports it as: mlp), and the
+# assignment's name where the class report shows it.
+FILE = "mlp.py"
+TITLE = {"en": "Task 1", "zh": "任务一"}
 FUNCTIONS = ("forward", "bce_loss", "backward", "sgd_step")
 # The tag each function's grading tests carry (results.json "tags"); "training" is the
 # tag of the test that trains with all four.

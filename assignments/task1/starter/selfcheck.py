@@ -250,7 +250,7 @@ def main(argv=None):
     messages.set_language(args.lang)
     path = Path(args.mlp)
     if not path.exists():
-        print(messages.say("selfcheck_no_mlp"))
+        print(messages.say("selfcheck_no_file"))
         return 1
     spec = importlib.util.spec_from_file_location("mlp", path)
     module = importlib.util.module_from_spec(spec)

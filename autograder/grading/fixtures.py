@@ -1,6 +1,9 @@
-"""Fixtures for the grading tests: the student's functions (through the sandbox), the
-hidden reference (imported here, in the trusted process), seeded random generators and
-the GPU the device tests use.
+"""The fixtures every assignment's grading tests have (a pytest plugin, loaded by grade.py
+with -p): the student's functions called through the sandbox (student, runner), the
+hidden reference and its classic mistakes (imported here, in the trusted process),
+seeded random generators and the GPU the device tests use. An assignment's own
+tests/conftest.py adds its fixtures, and may give `student` methods named after its
+functions (a Student subclass).
 
 A grading session is started by autograder/grading/grade.py, which passes a GradingSession
 plugin holding the already-started worker, the seed and the reference's path.
@@ -13,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import torch
 
-from autograder.common.checks import Mismatch, autograd_mismatch, error_hint, make_case, modified_mismatch, with_hint
+from autograder.common.checks import Mismatch, error_hint, modified_mismatch, with_hint
+from autograder.common.messages import say
 from autograder.config import load_reference
 from autograder.grading.grade import GradingSession
 from autograder.sandbox.errors import StudentCodeError
@@ -21,7 +25,6 @@ from autograder.sandbox.errors import StudentCodeError
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from autograder.common.checks import Tensors
     from autograder.sandbox.handle import Runner
 
 
@@ -77,16 +80,22 @@ LEFT_OUT = object()   # an argument the grader leaves out, so that its default i
 
 
 class Student:
-    """The student's four functions, called in the sandbox. Each returns the decoded value;
-    a failure of the student's code raises StudentCodeError. A call that changed one of its
-    inputs in place raises Mismatch, unless inputs_must_stay is False (training)."""
+    """The student's functions, called in the sandbox: call(fn, ...) returns the decoded
+    value; a failure of the student's code raises StudentCodeError. A call that changed one
+    of its inputs in place raises Mismatch, unless inputs_must_stay is False (training); one
+    that used what the guard refuses raises refused(fn, used). An assignment's subclass
+    names its functions (student.forward(X, params)) and words refused for them."""
 
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
-        self.autograd = None   # what the last backward call used of autograd, if anything
+        self.autograd = None   # what the last call used of autograd, if anything
         self.inputs_must_stay = True
 
-    def _call(self, fn, *args, **kwargs):
+    def refused(self, fn: str, used: str) -> Mismatch:
+        """The failure of a call of fn that used what guard.py refuses (used names it)."""
+        return Mismatch(say("refused", fn=fn, what=used))
+
+    def call(self, fn: str, *args: object, **kwargs: object) -> Any:
         kwargs = {k: v for k, v in kwargs.items() if v is not LEFT_OUT}
         first = next((a for a in args if isinstance(a, torch.Tensor)), None)
         device = str(first.device) if first is not None else "cpu"
@@ -104,26 +113,12 @@ class Student:
         else:
             used = reply.autograd
             modified = reply.modified if isinstance(reply.modified, list) else []
-        if fn == "backward":
-            self.autograd = used
+        self.autograd = used
         if used:
-            raise autograd_mismatch(fn, str(used))
+            raise self.refused(fn, str(used))
         if modified and self.inputs_must_stay:
             raise modified_mismatch(fn, [str(name) for name in modified])
         return reply.value
-
-    def forward(self, X: torch.Tensor, params: Tensors) -> Any:
-        return self._call("forward", X, params)
-
-    def bce_loss(self, A2: torch.Tensor, Y: torch.Tensor, pos_weight: float | object = LEFT_OUT) -> Any:
-        return self._call("bce_loss", A2, Y, pos_weight=pos_weight)
-
-    def backward(self, X: torch.Tensor, Y: torch.Tensor, params: Tensors, cache: Tensors,
-                 pos_weight: float | object = LEFT_OUT) -> Any:
-        return self._call("backward", X, Y, params, cache, pos_weight=pos_weight)
-
-    def sgd_step(self, params: Tensors, grads: Tensors, lr: float) -> Any:
-        return self._call("sgd_step", params, grads, lr)
 
     def on_gpu(self, gpu: str, fn: str, *args: object, **kwargs: object) -> dict[str, Any]:
         """fn called once more, on a GPU ("cuda", or "virtual": fake CUDA tensors): its device
@@ -132,10 +127,10 @@ class Student:
             reply = self.runner.call(fn, *args, gpu_check=gpu, **kwargs)
         except StudentCodeError as exc:
             if exc.autograd:
-                raise autograd_mismatch(fn, str(exc.autograd)) from None
+                raise self.refused(fn, str(exc.autograd)) from None
             raise
         if reply.autograd:
-            raise autograd_mismatch(fn, str(reply.autograd))
+            raise self.refused(fn, str(reply.autograd))
         return reply.report
 
 
@@ -169,16 +164,3 @@ def _student_output(request):
     runner.take_output()
     yield
     request.node.user_properties.append(("student_output", runner.take_output()))
-
-
-@pytest.fixture(scope="session")
-def autograd_use(student: Student, ref: ModuleType) -> str | None:
-    """Run backward once with a probe: if it uses autograd, every backward test scores 0."""
-    gen = torch.Generator().manual_seed(0)
-    X, Y, params = make_case(gen, 4, 3, 2)
-    _, cache = ref.forward(X, params)
-    try:
-        student.backward(X, Y, params, cache, 1.0)
-    except (Mismatch, StudentCodeError):
-        pass
-    return student.autograd

@@ -2,7 +2,7 @@
 import torch
 from gradescope_utils.autograder_utils.decorators import number, tags, weight
 
-from autograder.common.checks import (
+from ..task import (
     CACHE,
     SIZES,
     TYPE_SIZES,

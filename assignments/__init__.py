@@ -1,0 +1,1 @@
+"""The assignments the engine grades, one folder each (autograder/assignment.py)."""

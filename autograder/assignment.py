@@ -1,0 +1,130 @@
+"""Which assignment is graded, and where its parts are.
+
+An assignment is a folder under assignments/ (assignments/task1/ is Task 1); the engine
+(grading/, sandbox/, classroom/, tools/, common/) reads it and knows nothing else of it:
+
+    contract.py        FILE (the file students submit), FUNCTIONS, TAGS, INPUTS, RETURNS;
+                       imports nothing (the handout ships it beside the self-check)
+    texts.py           MESSAGES: its own texts, zh and en (hints, cases, the self-check's)
+    reference/         the hidden solution, FILE, and mistakes.py (the classic mistakes)
+    tests/             the grading tests (pytest), their points (@weight) and conftest.py
+    starter/           what students get: the starter FILE, handouts, self-check, fixtures
+    submissions/       test submissions with the verdict each must get (the project's tests)
+
+One process grades one assignment: use() chooses it (the CLI's --assignment), else the
+environment's AUTOGRADER_ASSIGNMENT, else the only one present (a built zip holds one),
+else DEFAULT. CONTRIBUTING.md says how to add one.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
+FOLDER = ROOT / "assignments"
+DEFAULT = "task1"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    folder: Path
+    contract: ModuleType
+
+    @property
+    def file(self) -> str:
+        """The name of the file a student submits and the worker imports."""
+        return self.contract.FILE
+
+    @property
+    def module(self) -> str:
+        """The name it is imported under."""
+        return Path(self.file).stem
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return tuple(self.contract.FUNCTIONS)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return dict(self.contract.TAGS)
+
+    @property
+    def reference(self) -> Path:
+        return self.folder / "reference" / self.file
+
+    @property
+    def mistakes(self) -> Path:
+        return self.folder / "reference" / "mistakes.py"
+
+    @property
+    def tests(self) -> Path:
+        return self.folder / "tests"
+
+    @property
+    def starter(self) -> Path:
+        return self.folder / "starter"
+
+    @property
+    def submissions(self) -> Path:
+        return self.folder / "submissions"
+
+    def part(self, name: str) -> ModuleType | None:
+        """Its module name (texts, task), imported, or None where it has none."""
+        if not (self.folder / f"{name}.py").exists():
+            return None
+        return importlib.import_module(f"{FOLDER.name}.{self.name}.{name}")
+
+    def grading_files(self) -> list[Path]:
+        """Every file of it that decides a grade: all but what students get (starter/)
+        and the project's own test submissions."""
+        skip = {"starter", "submissions", "__pycache__"}
+        return sorted(p for p in self.folder.rglob("*")
+                      if p.is_file() and not skip & set(p.relative_to(self.folder).parts))
+
+
+def names() -> list[str]:
+    """The assignments present: the folders under assignments/ with a contract.py."""
+    return sorted(p.parent.name for p in FOLDER.glob("*/contract.py"))
+
+
+_chosen: str | None = None
+
+
+def use(name: str | None) -> Assignment:
+    """Grade name from now on in this process (None: the default choice)."""
+    global _chosen
+    if name is not None and name not in names():
+        raise SystemExit(f"no assignment {name!r} in {FOLDER} (there are: {', '.join(names()) or 'none'})")
+    _chosen = name
+    return current()
+
+
+def current() -> Assignment:
+    present = names()
+    name = _chosen or os.environ.get("AUTOGRADER_ASSIGNMENT") or (present[0] if len(present) == 1 else DEFAULT)
+    found = load(name)
+    from .common import messages
+
+    title = getattr(found.contract, "TITLE", {})
+    messages.FIELDS.update(file=found.file, title_en=title.get("en", found.name), title_zh=title.get("zh", found.name))
+    return found
+
+
+@functools.cache
+def load(name: str) -> Assignment:
+    """The assignment of that folder, its texts added to the messages students read."""
+    if str(ROOT) not in sys.path:   # assignments/ is a package beside autograder/
+        sys.path.insert(0, str(ROOT))
+    contract = importlib.import_module(f"{FOLDER.name}.{name}.contract")
+    found = Assignment(name, FOLDER / name, contract)
+    texts = found.part("texts")
+    from .common import messages
+
+    messages.MESSAGES.update(getattr(texts, "MESSAGES", {}))
+    return found

@@ -35,9 +35,9 @@ worker-user:
 		useradd --system --no-create-home --user-group --shell /usr/sbin/nologin $(WORKER_USER)$$i; done; fi
 
 demo: $(VENV)/.installed worker-user
-	$(PY) -m autograder grade reference/mlp.py --out demo-results/reference.json
-	$(PY) -m autograder grade starter/mlp.py --out demo-results/starter.json
-	$(PY) starter/selfcheck.py --mlp reference/mlp.py --lang en
+	$(PY) -m autograder grade assignments/task1/reference/mlp.py --out demo-results/reference.json
+	$(PY) -m autograder grade assignments/task1/starter/mlp.py --out demo-results/starter.json
+	$(PY) assignments/task1/starter/selfcheck.py --mlp assignments/task1/reference/mlp.py --lang en
 
 test: $(VENV)/.installed worker-user
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -49,7 +49,7 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 
 build: $(VENV)/.installed
-	$(PY) -m autograder build --out dist
+	$(PY) -m autograder build
 
 clean:
 	rm -rf $(VENV) dist demo-results

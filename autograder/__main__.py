@@ -18,8 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Every command takes the assignment (a folder under assignments/; autograder/assignment.py).
     which = argparse.ArgumentParser(add_help=False)
     which.add_argument("--assignment", metavar="NAME",
-                       help=f"the assignment (default: the only one present, else {assignment.DEFAULT}; "
-                            "or AUTOGRADER_ASSIGNMENT)")
+                       help="the assignment, a folder under assignments/ (default: AUTOGRADER_ASSIGNMENT, "
+                            "else the only one present, else config.toml's)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser = functools.partial(sub.add_parser, parents=[which])
     g = sub.add_parser("grade", help="grade a submission (the file students submit, or a folder holding it)")
@@ -44,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     gs = sub.add_parser("gradescope", help="what run_autograder runs on Gradescope")
     gs.add_argument("--root", default="/autograder")
     b = sub.add_parser("build", help="write autograder.zip and handout.zip")
-    b.add_argument("--out", default="dist")
-    sub.add_parser("fixtures", help="regenerate the self-check fixtures from the reference")
+    b.add_argument("--out", help="where to write them (default: dist/NAME, NAME the assignment's)")
+    sub.add_parser("fixtures", help="regenerate the self-check's fixtures from the reference "
+                                    "(the assignment's fixtures.py)")
     au = sub.add_parser("audit", help="mutation analysis: do the grading tests tell wrong from right?")
     au.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutants graded at once")
     au.add_argument("--function", action="append",
@@ -106,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command == "build":
         from .tools.build import build
-        for path in build(Path(args.out)):
+        for path in build(Path(args.out or Path("dist") / task.name), task):
             print(f"wrote {path}")
     elif args.command == "audit":
         from .tools.audit import main as audit_main
@@ -117,8 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return audit_main(args.jobs, 1, tuple(args.function or task.functions), args.json,
                           sample_size=args.sample, ids=tuple(args.mutant))
     elif args.command == "fixtures":
-        from .tools.fixtures import write_fixtures
-        print(f"wrote {write_fixtures()}")
+        made = task.part("fixtures")   # an assignment whose self-check reads stored answers
+        if made is None:
+            print(f"{task.name} has no fixtures.py: its self-check needs no fixtures", file=sys.stderr)
+            return 1
+        print(f"wrote {made.write_fixtures()}")
     return 0
 
 

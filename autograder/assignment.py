@@ -1,6 +1,6 @@
 """Which assignment is graded, and where its parts are.
 
-An assignment is a folder under assignments/ (assignments/task1/ is Task 1); the engine
+An assignment is a folder under assignments/ (one for each task of the course); the engine
 (grading/, sandbox/, classroom/, tools/, common/) reads it and knows nothing else of it:
 
     contract.py        FILE (the file students submit), FUNCTIONS, TAGS, INPUTS, RETURNS;
@@ -13,7 +13,7 @@ An assignment is a folder under assignments/ (assignments/task1/ is Task 1); the
 
 One process grades one assignment: use() chooses it (the CLI's --assignment), else the
 environment's AUTOGRADER_ASSIGNMENT, else the only one present (a built zip holds one),
-else DEFAULT. CONTRIBUTING.md says how to add one.
+else config.toml's `assignment`. CONTRIBUTING.md says how to add one.
 """
 from __future__ import annotations
 
@@ -27,7 +27,13 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "assignments"
-DEFAULT = "task1"
+
+# Its modules the handout ships beside the self-check (tools/build.py), where they import
+# one another and the engine's common/ flat; every other part stays with the grader.
+SHARED = ("contract", "task", "texts")
+# Its parts for the instructor's tools, which decide no grade: the audit's mutants.py and
+# the self-check's fixtures.py (a change to them regrades nothing).
+NOT_GRADING = ("mutants.py", "fixtures.py")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class Assignment:
     @property
     def tags(self) -> dict[str, str]:
         return dict(self.contract.TAGS)
+
+    def title(self, lang: str) -> str:
+        """Its name for people, in lang (the contract's TITLE; else the folder's name)."""
+        return getattr(self.contract, "TITLE", {}).get(lang, self.name)
 
     @property
     def reference(self) -> Path:
@@ -81,11 +91,20 @@ class Assignment:
         return importlib.import_module(f"{FOLDER.name}.{self.name}.{name}")
 
     def grading_files(self) -> list[Path]:
-        """Every file of it that decides a grade: all but what students get (starter/)
-        and the project's own test submissions."""
-        skip = {"starter", "submissions", "__pycache__"}
+        """Every file of it that decides a grade: all but what students get (starter/),
+        the project's own test submissions and the instructor's tools (NOT_GRADING)."""
+        skip = {"starter", "submissions", "__pycache__", *NOT_GRADING}
         return sorted(p for p in self.folder.rglob("*")
                       if p.is_file() and not skip & set(p.relative_to(self.folder).parts))
+
+
+def default() -> str:
+    """config.toml's `assignment` (read here, not through config.py, which needs this module)."""
+    try:
+        import tomllib  # novermin (Python 3.11 and later)
+    except ImportError:   # Python 3.10: the backport
+        import tomli as tomllib
+    return tomllib.loads((ROOT / "autograder" / "config.toml").read_text(encoding="utf-8"))["assignment"]
 
 
 def names() -> list[str]:
@@ -107,12 +126,11 @@ def use(name: str | None) -> Assignment:
 
 def current() -> Assignment:
     present = names()
-    name = _chosen or os.environ.get("AUTOGRADER_ASSIGNMENT") or (present[0] if len(present) == 1 else DEFAULT)
+    name = _chosen or os.environ.get("AUTOGRADER_ASSIGNMENT") or (present[0] if len(present) == 1 else default())
     found = load(name)
     from .common import messages
 
-    title = getattr(found.contract, "TITLE", {})
-    messages.FIELDS.update(file=found.file, title_en=title.get("en", found.name), title_zh=title.get("zh", found.name))
+    messages.FIELDS["file"] = found.file
     return found
 
 

@@ -17,11 +17,12 @@ from .sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "config.toml"
-# The parts of this package that decide a grade: one grade's flow and its tests (grading/),
-# the sandbox, what the grader shares with the self-check (common/) and these settings.
+# The parts of this package that decide a grade: one grade's flow and its fixtures (grading/),
+# the sandbox, what the grader shares with the self-check (common/), these settings and the
+# choice of the assignment (whose own files grading_files adds).
 # The class batch (classroom/) and the instructor's tools (tools/) never do:
 # tests/unit/test_layout.py checks that nothing here imports them.
-GRADING_PARTS = ("grading", "sandbox", "common", "config.py")
+GRADING_PARTS = ("grading", "sandbox", "common", "config.py", "assignment.py")
 
 
 class Settings(TypedDict):
@@ -32,10 +33,11 @@ class Settings(TypedDict):
     limits: Limits
 
 
-def grading_files() -> list[tuple[str, Path]]:
+def grading_files(reference: Path | None = None) -> list[tuple[str, Path]]:
     """[(name, path)] of every file that decides a grade besides the submission: the
     GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets timeouts), the
-    settings in use and the assignment's (its tests, reference, mistakes, contract)."""
+    settings in use and the assignment's (its tests, reference, mistakes, contract).
+    reference: another solution graded against (a mutant's): its folder replaces reference/."""
     found = []
     for part in GRADING_PARTS:
         path = HERE / part
@@ -43,7 +45,12 @@ def grading_files() -> list[tuple[str, Path]]:
             else [(f"autograder/{part}", path)]
     found.append(("autograder/config.toml", CONFIG))   # an overlay's effect: settings_text()
     task = current()
-    found += [(f"assignments/{task.name}/{p.relative_to(task.folder)}", p) for p in task.grading_files()]
+    mine = task.reference.parent
+    found += [(f"assignments/{task.name}/{p.relative_to(task.folder)}", p) for p in task.grading_files()
+              if reference is None or mine not in p.parents]
+    if reference is not None:
+        found += [(f"assignments/{task.name}/reference/{p.relative_to(reference.parent)}", p)
+                  for p in sorted(Path(reference).parent.rglob("*"))]
     return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
 
 

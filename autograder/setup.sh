@@ -38,4 +38,4 @@ for ((i = 0; i < ACCOUNTS; i++)); do
     useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$USER_BASE$i"
 done
 # The hidden reference is readable by root only.
-chmod 700 "$SOURCE/reference"
+chmod 700 "$SOURCE"/assignments/*/reference

@@ -110,7 +110,7 @@ def batch_name(path):
     return f"{Path(path).parent.name}__{Path(path).stem}"
 
 
-ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [ROOT / "reference" / "mlp.py", ROOT / "starter" / "mlp.py"]
+ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [ROOT / "assignments/task1/reference" / "mlp.py", ROOT / "assignments/task1/starter" / "mlp.py"]
 # The hostile submissions whose grade waits out the limit of one call (config.toml's
 # call_seconds, 10 s), several times each: a busy loop, endless output, a pipe left unread.
 # The class batch grades them in a batch of their own, beside correct neighbours, with the
@@ -119,7 +119,7 @@ ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [ROOT / "reference" / "mlp
 # 3 s leaves room for a machine 4 times slower, loaded.
 WAIT_OUT = ("infinite_loop", "print_flood", "slow_request_reader")
 CALL_SECONDS = 3
-NEIGHBOURS = [ROOT / "reference" / "mlp.py", SUBMISSIONS / "correct" / "correct_mm_transpose.py",
+NEIGHBOURS = [ROOT / "assignments/task1/reference" / "mlp.py", SUBMISSIONS / "correct" / "correct_mm_transpose.py",
               SUBMISSIONS / "correct" / "correct_einsum_where.py"]
 
 

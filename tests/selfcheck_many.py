@@ -25,7 +25,7 @@ from pathlib import Path
 # thread pool starts).
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 ROOT = Path(__file__).resolve().parent.parent
-SELFCHECK = ROOT / "starter" / "selfcheck.py"
+SELFCHECK = ROOT / "assignments/task1/starter" / "selfcheck.py"
 SEARCH_PATH = sys.path[1:]   # without this file's folder: a run's is the self-check's own
 sys.path.insert(0, str(ROOT / "autograder" / "common"))   # as selfcheck.py does in the repository
 

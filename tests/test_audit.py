@@ -12,13 +12,13 @@ import torch
 from conftest import ROOT, needs_root
 
 sys.path.insert(0, str(ROOT))
-from autograder import config as settings  # noqa: E402
+from autograder.assignment import current
 from autograder.tools import audit  # noqa: E402
 
 
 @functools.lru_cache(maxsize=1)
 def mutants():
-    return audit.make_mutants(settings.REFERENCE.read_text())
+    return audit.make_mutants(current().reference.read_text())
 
 
 def _mutant(fn, before, after):

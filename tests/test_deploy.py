@@ -101,7 +101,7 @@ def test_handout_never_contains_reference_code(dist):
         assert f"task1/{name}" in names, name
     assert not any("reference" in n for n in names)
     reference_lines = {line.strip() for f in ("mlp.py", "mistakes.py")
-                       for line in (ROOT / "reference" / f).read_text().splitlines()
+                       for line in (ROOT / "assignments/task1/reference" / f).read_text().splitlines()
                        if len(line.strip()) > 35 and not line.strip().startswith(("#", '"""', "def "))}
     for name in names:
         data = z.read(name)
@@ -116,7 +116,7 @@ def test_handout_selfcheck_runs_from_the_unzipped_folder(dist, tmp_path):
     folder = tmp_path / "task1"
     starter = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
     assert starter.returncode == 1 and "NotImplementedError" in starter.stdout
-    shutil.copy(ROOT / "reference" / "mlp.py", folder / "mlp.py")
+    shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", folder / "mlp.py")
     solved = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
     assert solved.returncode == 0, solved.stdout
     assert "7/7 checks passed" in solved.stdout
@@ -139,7 +139,7 @@ runpy.run_path("selfcheck.py", run_name="__main__")
 def test_handout_selfcheck_needs_only_torch(dist, tmp_path):
     zipfile.ZipFile(dist / "handout.zip").extractall(tmp_path)
     folder = tmp_path / "task1"
-    shutil.copy(ROOT / "reference" / "mlp.py", folder / "mlp.py")
+    shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", folder / "mlp.py")
     proc = run(PY, "-c", TORCH_ONLY, cwd=folder)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "7/7 checks passed" in proc.stdout and "pip install matplotlib" in proc.stdout
@@ -148,7 +148,7 @@ def test_handout_selfcheck_needs_only_torch(dist, tmp_path):
 
 def test_handouts_say_what_to_install():
     for lang in ("en", "zh"):
-        text = (ROOT / "starter" / f"HANDOUT.{lang}.md").read_text()
+        text = (ROOT / "assignments/task1/starter" / f"HANDOUT.{lang}.md").read_text()
         assert "pip install torch" in text, lang
 
 
@@ -196,7 +196,7 @@ def test_fixtures_are_up_to_date():
     seen between machines). Any change to the reference or the inputs shows."""
     import torch
 
-    from autograder.tools.fixtures import FIXTURES, build_fixtures
+    from assignments.task1.fixtures import FIXTURES, build_fixtures
 
     tight = {torch.float64: (1e-12, 1e-15), torch.float32: (1e-6, 1e-12)}
     shipped = torch.load(FIXTURES, weights_only=True)
@@ -216,7 +216,7 @@ def test_run_autograder_follows_gradescope_paths(tmp_path):
     root = tmp_path / "autograder"
     (root / "submission" / "nested").mkdir(parents=True)
     (root / "source").symlink_to(ROOT)
-    shutil.copy(ROOT / "reference" / "mlp.py", root / "submission" / "nested" / "mlp.py")
+    shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", root / "submission" / "nested" / "mlp.py")
     proc = run(str(ROOT / "run_autograder"), env={"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": PY})
     assert proc.returncode == 0, proc.stderr
     data = json.loads((root / "results" / "results.json").read_text())

@@ -26,7 +26,7 @@ from test_hostile import full, ours_left, zero
 SYSTEM_PYTHON = "/usr/bin/python3"   # where Debian's python3-seccomp is
 DOCKER_LIKE = Path(__file__).with_name("docker_like.py")
 HOSTILE = SUBMISSIONS / "hostile"
-REFERENCE = ROOT / "reference" / "mlp.py"
+REFERENCE = ROOT / "assignments/task1/reference" / "mlp.py"
 CORRECT = [SUBMISSIONS / "correct" / f"{name}.py" for name in ("correct_mm_transpose", "correct_einsum_where")]
 # The hostile submissions graded in seconds (infinite_loop, memory_creep and
 # slow_request_reader take a minute each and are left to test_hostile/test_containment).
@@ -157,7 +157,7 @@ def test_the_reference_is_not_read(docker):
     text = outputs(data)
     assert "REFERENCE: denied" in text and "REFERENCE: readable" not in text
     assert data["score"] < 50, lost(data)
-    for locked in (ROOT / "reference", ROOT / ".git"):
+    for locked in (ROOT / "assignments/task1/reference", ROOT / ".git"):
         if locked.exists():
             assert locked.stat().st_mode & 0o077 == 0, locked
 

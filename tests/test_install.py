@@ -24,7 +24,7 @@ def scratch_folders():
 
 def grade_with(python, cwd, out, language):
     before = scratch_folders()
-    proc = subprocess.run([str(python), "-m", "autograder", "grade", str(ROOT / "reference" / "mlp.py"),
+    proc = subprocess.run([str(python), "-m", "autograder", "grade", str(ROOT / "assignments/task1/reference" / "mlp.py"),
                            "--out", str(out)], cwd=cwd, capture_output=True, text=True, timeout=300,
                           env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": language})
     left = scratch_folders() - before

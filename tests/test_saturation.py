@@ -7,7 +7,8 @@ import pytest
 import torch
 from conftest import SUBMISSIONS
 
-from autograder.common import checks, messages
+from assignments.task1 import task as checks
+from autograder.common import messages
 from autograder.config import load_reference
 
 REF = load_reference()

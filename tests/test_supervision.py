@@ -17,12 +17,13 @@ import pytest
 from conftest import ROOT, SUBMISSIONS
 
 from autograder import config as settings
+from autograder.assignment import current
 from autograder.classroom import batch
 from autograder.grading import grade as grade_module
 from autograder.grading import results as results_module
 
 ENV = {"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"}
-MIX = [ROOT / "reference" / "mlp.py", SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
+MIX = [ROOT / "assignments/task1/reference" / "mlp.py", SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
        SUBMISSIONS / "buggy" / "loss_sum_not_mean.py", SUBMISSIONS / "hostile" / "crash_segfault.py"]
 # The class: the mix twice. A run stopped once 3 are graded (2 jobs, each finishing the one
 # it grades) leaves several ungraded.
@@ -191,7 +192,7 @@ def test_a_death_costs_its_submission_alone(tmp_path, monkeypatch, capfd):
     (tmp_path / "partial").mkdir()
     tasks = [(n, "unused", 7, str(tmp_path / "results" / f"{n}.json"), str(tmp_path / "partial" / f"{n}.json"),
               {"fingerprint": "f", "submission": n}) for n in names]
-    said = batch._grade_tasks(tasks, 2, settings.load(), settings.REFERENCE)
+    said = batch._grade_tasks(tasks, 2, settings.load(), current().reference)
     assert sorted(said["retried"]) == ["doomed", "once"] and said["failed"] == ["doomed"], said
     got = {n: json.loads((tmp_path / "results" / f"{n}.json").read_text()) for n in names}
     for n in ("a", "b", "once", "c", "d"):

@@ -64,9 +64,9 @@ def submission_seed(run_seed: int, name: str) -> int:
     return int.from_bytes(digest[:8], "little") % 2**31
 
 
-def grader_fingerprint(reference: Path = settings.REFERENCE) -> str:
+def grader_fingerprint(reference: Path | None = None) -> str:
     """A digest of everything that decides a grade besides the submission: the grader's
-    code and settings, and the hidden reference (config.grading_files)."""
+    code and settings, and the assignment's tests and hidden reference (config.grading_files)."""
     h = hashlib.sha256()
     for name, path in settings.grading_files(reference):
         h.update(name.encode() + b"\0" + path.read_bytes())
@@ -77,7 +77,7 @@ def grader_fingerprint(reference: Path = settings.REFERENCE) -> str:
 
 def fingerprint(sub: Submission, seed: int, grader: str) -> str:
     h = hashlib.sha256(f"{grader}:{seed}:{sub.status}:".encode())
-    where = sub.path or sub.where   # without exactly one mlp.py: its folder (the paths its student reads)
+    where = sub.path or sub.where   # no single file to grade: its folder (the paths its student reads)
     if sub.path:
         h.update(nofollow.read_bytes(sub.path))
     elif where and where.is_dir() and not where.is_symlink():   # links are named, never followed
@@ -207,7 +207,7 @@ def _on_sigterm(signum, frame):
 
 # -- the command ----------------------------------------------------------------
 def grade_all(source: Path | str, out_dir: Path | str, jobs: int = 2, seed: int | None = None, force: bool = False,
-              reference: Path = settings.REFERENCE, shard: tuple[int, int] | None = None
+              reference: Path | None = None, shard: tuple[int, int] | None = None
               ) -> tuple[list[Submission], dict[str, dict[str, Any]]]:
     """Grade every submission of source (or, with shard=(K, N), those of part K) into
     out_dir; write grades.csv and report.html (a part writes its manifest instead: the
@@ -297,7 +297,7 @@ def _tasks(subs, seed0, grader, results_dir, partial, force):
         out = results_dir / f"{sub.name}.json"
         if not force and up_to_date(out, fp):
             continue
-        # Without exactly one mlp.py, grade_one is given the folder: it finds the same
+        # Without exactly one file of the assignment's name, grade_one is given the folder: it finds the same
         # problem there (grade.find_submission) and its student reads which one.
         tasks.append((sub.name, str(sub.path or sub.where), s, str(out), str(partial / f"{sub.name}.json"),
                       {"fingerprint": fp, "submission": sub.name}))
@@ -586,7 +586,7 @@ def merge(dirs: Collection[Path | str], out_dir: Path | str) -> tuple[list[Submi
     results_dir.mkdir(parents=True, exist_ok=True)
     lock = _hold(out_dir)
     try:
-        conf = begin(settings.REFERENCE, results_dir)
+        conf = begin(None, results_dir)
         run_seed(out_dir, first["seed"])
         subs = [Submission(s["name"], None, s["status"], s["detail"], s["submitters"], s["created_at"])
                 for s in first["submissions"]]

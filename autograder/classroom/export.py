@@ -26,11 +26,11 @@ from ..common.messages import say
 from ..grading.grade import find_submission
 from ..sandbox import nofollow
 
-MAX_MLP_BYTES = 1 << 20         # a real mlp.py is a few kilobytes
+MAX_FILE_BYTES = 1 << 20         # a real solution is a few kilobytes
 MAX_UNPACKED_BYTES = 1 << 30    # a zip that would unpack to more is refused (a zip bomb)
 MAX_MEMBERS = 100_000
 NOWHERE = "(a link in the zip, not unpacked)"   # what a zip's link becomes: a link to no file
-# Statuses the grader gives a verdict on: without exactly one mlp.py it is 0, with its usual
+# Statuses the grader gives a verdict on: without exactly one file of the assignment's name it is 0, with its usual
 # message, as on Gradescope. The others (too_large, missing) are not graded.
 GRADED_STATUSES = ("ok", "no_file", "several_files", "file_link", "link_no_file")
 STATUSES = (*GRADED_STATUSES, "too_large", "missing")   # each is said in words by messages' status_<it>
@@ -41,7 +41,7 @@ class Submission:
     """One submission of the class, graded or not."""
 
     name: str                          # its folder (or file) name in the source; results/<name>.json
-    path: Path | None = None           # the mlp.py to grade (status "ok")
+    path: Path | None = None           # the file to grade (status "ok")
     status: str = "ok"                 # one of STATUSES
     detail: str = ""                   # for the instructor, in the configured language: which files, how large, ...
     submitters: list = field(default_factory=list)   # [{"name", "sid", "email"}]; [] if unknown
@@ -153,21 +153,21 @@ def _root(folder):
 
 
 def _look_at(sub, where):
-    """Find the one mlp.py of a submission (a folder, or a .py file) and set its status.
+    """Find the one file to grade of a submission (a folder, or a .py file) and set its status.
     The search is grade.find_submission's, so a batch finds what `grade` alone finds."""
     sub.where = where
-    mlp, problem = find_submission(where)
+    source, problem = find_submission(where)
     if problem:
         sub.status = problem[0]
         sub.detail = problem[1].get("paths") or problem[1].get("path") or say("detail_no_file")
         return sub
-    size = nofollow.size(mlp)
-    if size > MAX_MLP_BYTES:
-        sub.status, sub.detail = "too_large", say("detail_too_large", name=mlp.name, mb=size / 2**20)
+    size = nofollow.size(source)
+    if size > MAX_FILE_BYTES:
+        sub.status, sub.detail = "too_large", say("detail_too_large", name=source.name, mb=size / 2**20)
         return sub
-    sub.path = mlp
+    sub.path = source
     try:
-        nofollow.read_bytes(mlp).decode("utf-8")
+        nofollow.read_bytes(source).decode("utf-8")
     except UnicodeDecodeError:
         sub.detail = say("detail_not_utf8")   # Python may still read it (a coding line)
     return sub

@@ -25,6 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..assignment import current
 from ..common import messages
 from ..common.messages import say
 from ..grading.grade import number_key
@@ -219,9 +220,10 @@ def write_html(summary: dict[str, Any], path: Path | str, lang: str) -> None:
     mean = statistics.fmean(scores) if scores else 0
     said = say("report_summary", lang, graded=summary["graded"], total=summary["total"], mean=mean, median=median,
                full=summary["full"])
-    out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{say("report_title", lang)}</title>',
+    title = say("report_title", lang, title=current().title(lang))
+    out = [f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>',
            STYLE, "</head><body>",
-           f"<h1>{say('report_title', lang)}</h1>",
+           f"<h1>{title}</h1>",
            f'<p id="summary">{e(said)}</p>',
            f"<h2>{say('report_histogram', lang)}</h2>", _svg_histogram(scores, summary["most"], lang),
            f"<h2>{say('report_tests', lang)}</h2>", _table("tests", ("report_test", None, "report_passed"), lang)]

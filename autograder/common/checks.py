@@ -100,7 +100,7 @@ def with_hint(message: str | Exception, hint: str, **fields: object) -> Hinted:
     return text
 
 
-def _same(got, want):
+def same(got, want):
     """got equals want within tolerance: tensors, or dicts/tuples of them (want's keys)."""
     if isinstance(want, torch.Tensor):
         if type(got) is not torch.Tensor or got.shape != want.shape:
@@ -109,9 +109,9 @@ def _same(got, want):
         g, w = got.detach().cpu().double(), want.detach().cpu().double()
         return bool(torch.isfinite(g).all()) and bool(((g - w).abs() <= atol + rtol * w.abs()).all())
     if isinstance(want, dict):
-        return isinstance(got, dict) and all(k in got and _same(got[k], v) for k, v in want.items())
+        return isinstance(got, dict) and all(k in got and same(got[k], v) for k, v in want.items())
     if isinstance(want, (tuple, list)):
-        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(_same, got, want))
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(map(same, got, want))
     return False
 
 
@@ -161,11 +161,11 @@ def _leaves(value, like):
 
 def _is_mistake(got, want, outputs):
     """Every value the student got wrong equals what the mistake gives there, and at least
-    one is wrong. Compared value by value, so a right cache beside a wrong A2 still lets
-    the A2 mistake match."""
+    one is wrong. Compared value by value, so a right entry of a dict beside a wrong
+    tensor still lets the mistake that explains that tensor match."""
     wrong = [(g, o) for g, w, o in zip(_leaves(got, want), _leaves(want, want), _leaves(outputs, want))
-             if not _same(g, w)]
-    return bool(wrong) and all(_same(g, o) for g, o in wrong)
+             if not same(g, w)]
+    return bool(wrong) and all(same(g, o) for g, o in wrong)
 
 
 @contextmanager

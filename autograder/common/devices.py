@@ -189,13 +189,13 @@ def read_report(value: object) -> dict[str, Any]:
 
 def off_gpu(devices: object, names: tuple[str, ...] = ("the result",), name: str = "") -> list[str]:
     """The returned tensors that are not on a GPU, named from names (what the function
-    returns, contract.RETURNS): "A2", "cache['A1']", "grads['db2']"."""
+    returns, contract.RETURNS): "out", "state['h']", "grads['dw']"."""
     if isinstance(devices, str):
         return [] if devices.startswith("cuda") else [name or names[0]]
     if isinstance(devices, dict):
         return [n for k, v in devices.items() for n in off_gpu(v, names, f"{name or names[0]}[{k!r}]")]
     if isinstance(devices, list):
-        if not name and len(devices) == len(names) > 1:   # a tuple the contract names, like forward's
+        if not name and len(devices) == len(names) > 1:   # a tuple the contract names each part of
             return [n for v, part in zip(devices, names) for n in off_gpu(v, names, part)]
         return [n for i, v in enumerate(devices) for n in off_gpu(v, names, f"{name or names[0]}[{i}]")]
     return []

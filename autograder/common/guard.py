@@ -4,7 +4,7 @@ change the tensors it is given.
 Guard keeps the first rule with three lines of defence, the last two of which do not
 depend on how the student's code names anything:
 
-1. install(), before mlp.py is imported, replaces every public way into differentiation
+1. install(), before the student's file is imported, replaces every public way into differentiation
    (Tensor.backward, torch.autograd.grad/backward, torch.autograd.functional.*, forward
    mode, the torch.func transforms, the autograd engine) with a stub that refuses it, so a
    name bound at import (`from torch.autograd import grad`) is bound to the stub.
@@ -23,7 +23,7 @@ own grad mode and mode stack, walking autograd's graph node by node, reaching th
 guard's own objects through the interpreter) can get past it. The sandbox contains such
 code; it does not make it honest. Real-valued finite differences (calling forward and
 the loss many times) use only ordinary tensor operations and are not detected at all.
-The stubs and switches hold at import too: an mlp.py that differentiates at its top
+The stubs and switches hold at import too: a submitted file that differentiates at its top
 level does not import.
 
 Inputs keeps copies of the tensors given to a call, to tell afterwards which it changed.
@@ -82,7 +82,7 @@ class _Engine:
 
 
 class Guard:
-    """install() once, before mlp.py is imported; then call(fn, ...) for every call of the
+    """install() once, before the student's file is imported; then call(fn, ...) for every call of the
     student's code. `used` says what the last call used of differentiation, or None."""
 
     def __init__(self, torch: ModuleType) -> None:
@@ -225,8 +225,8 @@ def _mode_class(torch):
 class Inputs:
     """Exact copies of the tensors passed to a call (those inside dicts, lists and tuples
     too), taken before it. changed() names those the call modified: a tensor changed in
-    place, or an entry of a dict given (cache, params) that now holds another value, or
-    none (cache["A2"] = dZ2, cache.pop("A2")): the caller's dict is changed either way. A
+    place, or an entry of a dict given that now holds another value, or
+    none (state["h"] = other, state.pop("h")): the caller's dict is changed either way. A
     dict that gained keys is not modified; an entry replaced by an exact copy (same type,
     dtype, shape and values) is not either, as a write in place that changes nothing."""
 

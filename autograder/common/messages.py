@@ -22,7 +22,7 @@ def language() -> str:
 
 
 # Fields every message may use, set by the assignment graded (autograder/assignment.py):
-# "file", the name of the file students submit, and its title ("title_en", "title_zh").
+# "file", the name of the file students submit.
 FIELDS: dict[str, object] = {}
 
 
@@ -245,7 +245,7 @@ MESSAGES = {
         "zh": "无法判断 {fn} 能否在 GPU 上运行：在{on}上（只有形状、没有数值）它停在了一个真实 GPU 可以完成的步骤（{error}）。这不扣分。",
     },
     # -- the class report (grade-all: report.html, feedback pages, grades.csv's status) --
-    "report_title": {"en": "{title_en}: class report", "zh": "{title_zh}：全班报告"},
+    "report_title": {"en": "{title}: class report", "zh": "{title}：全班报告"},
     "report_summary": {
         "en": "{graded} of {total} submissions graded · mean {mean:.1f} · median {median:g} · full marks {full}",
         "zh": "共 {total} 份提交，已评分 {graded} 份 · 平均分 {mean:.1f} · 中位数 {median:g} · 满分 {full} 份",

@@ -1,4 +1,4 @@
-"""Grade one submission: find mlp.py, start its worker, run the grading tests with
+"""Grade one submission: find the file to grade, start its worker, run the grading tests with
 pytest, write results.json and print a table.
 
 The worker pool (the zygote) is started before torch or pytest is imported here, so the
@@ -60,9 +60,9 @@ def process_start() -> float:
 
 
 def find_submission(path: Path | str) -> tuple[Path, None] | tuple[None, tuple[str, dict[str, str]]]:
-    """(path to mlp.py, None) or (None, (reason, fields)). A file named on the command
-    line is graded whatever its name; a folder must hold exactly one mlp.py. No link
-    inside the submission is followed (sandbox/nofollow.py): an mlp.py that is a link, or
+    """(path to the file to grade, None) or (None, (reason, fields)). A file named on the command
+    line is graded whatever its name; a folder must hold exactly one file of the assignment's name. No link
+    inside the submission is followed (sandbox/nofollow.py): a submitted file that is a link, or
     one reached only through a linked folder, is the student's error. The path returned
     has no link in it, so nofollow.open_file opens it."""
     path = Path(path)
@@ -74,7 +74,7 @@ def find_submission(path: Path | str) -> tuple[Path, None] | tuple[None, tuple[s
         return None, ("no_file", {})
     root = path.resolve()
     files, file_links, folder_links = nofollow.walk(root)
-    found = sorted(p for p in files + file_links if p.name == "mlp.py" and "__MACOSX" not in p.parts)
+    found = sorted(p for p in files + file_links if p.name == current().file and "__MACOSX" not in p.parts)
     if len(found) > 1:
         return None, ("several_files", {"paths": ", ".join(str(p) for p in found)})
     if found and found[0] in file_links:
@@ -82,7 +82,7 @@ def find_submission(path: Path | str) -> tuple[Path, None] | tuple[None, tuple[s
     if found:
         return root / found[0], None
     links = sorted(p for p in folder_links + file_links if "__MACOSX" not in p.parts)
-    if links:   # mlp.py may be behind one: say so, rather than that there is none
+    if links:   # the file may be behind one: say so, rather than that there is none
         return None, ("link_no_file", {"path": str(links[0])})
     return None, ("no_file", {})
 
@@ -211,7 +211,7 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
     reference = reference or current().reference
     total = conf["limits"].total_seconds
     deadline = (started or time.monotonic()) + total - FINISH_SECONDS
-    mlp, problem = find_submission(submission)
+    source, problem = find_submission(submission)
     gpu_possible = os.path.exists("/dev/nvidiactl")
     seed = int(seed) if seed is not None else secrets.randbelow(2**31)
     out = os.path.abspath(out)
@@ -222,9 +222,9 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
     if not broken:
         try:
             import torch  # noqa: F401  (loads while the zygote loads its own)
-            if mlp and client is not None and not client.is_warm():
+            if source and client is not None and not client.is_warm():
                 _load_pytest()   # while the zygote finishes loading torch
-            worker = Worker(mlp, conf["limits"], client, account, gpu_possible, deadline) if mlp else None
+            worker = Worker(source, conf["limits"], client, account, gpu_possible, deadline) if source else None
             _load_pytest()   # while the worker starts
             if worker:
                 worker.started()
@@ -232,10 +232,10 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
             broken = exc
         except StudentCodeError:
             # Out of the grade's time before the worker was ready: it says so before it
-            # imports mlp.py (worker/serve.py), so only the grader had run (its own start-up,
+            # imports the student's file (worker/serve.py), so only the grader had run (its own start-up,
             # torch's import). The grader's failure, never the student's.
             broken = InstallationError(
-                f"the worker was not ready to import mlp.py before the grade's time budget ran out "
+                f"the worker was not ready to import the student's file before the grade's time budget ran out "
                 f"(limits.total_seconds = {total:g} s): nothing of the student's had run yet; the grader's own "
                 f"start-up took the time (a loaded or slow machine?)")
     from . import results
@@ -245,7 +245,7 @@ def grade_one(submission: Path | str, out: Path | str, seed: int | None, conf: s
         results.write_json(out, data)
     else:
         run = tests.run_tests if tests else _run_tests
-        data = run(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra,
+        data = run(worker, client, account, source, problem, conf, seed, reference, out, gpu_possible, extra,
                    (deadline, total))
     if data["extra_data"].get("grader_error"):
         print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
@@ -266,7 +266,7 @@ def _pytest_args(conf, *more):
             "-qq", "--tb=no", "-rN", "--no-header", *more, *QUIET, "--default-visibility", conf["default_visibility"]]
 
 
-def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra, budget):
+def _run_tests(worker, client, account, source, problem, conf, seed, reference, out, gpu_possible, extra, budget):
     import json
 
     import pytest
@@ -274,7 +274,7 @@ def _run_tests(worker, client, account, mlp, problem, conf, seed, reference, out
     from . import results
 
     failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
-    runner = Runner(mlp, conf["limits"], client, account, gpu_possible, worker, failure, deadline=budget[0])
+    runner = Runner(source, conf["limits"], client, account, gpu_possible, worker, failure, deadline=budget[0])
     session = GradingSession(runner, seed, reference, conf["language"], extra, budget)
     try:
         # pytest's own progress report is noise here: the verdicts are in results.json,
@@ -345,13 +345,13 @@ class SessionLoop:
             raise self.error
         return self.finished
 
-    def run_tests(self, worker, client, account, mlp, problem, conf, seed, reference, out, gpu_possible, extra,
+    def run_tests(self, worker, client, account, source, problem, conf, seed, reference, out, gpu_possible, extra,
                   budget):
         """_run_tests, in this session."""
         from . import results
 
         failure = StudentCodeError(messages.say(problem[0], **problem[1])) if problem else None
-        runner = Runner(mlp, conf["limits"], client, account, gpu_possible, worker, failure, deadline=budget[0])
+        runner = Runner(source, conf["limits"], client, account, gpu_possible, worker, failure, deadline=budget[0])
         plugin, session = self.plugin, self.session
         plugin.runner, plugin.seed, plugin.reference, plugin.extra, plugin.budget = runner, seed, reference, \
             extra or {}, budget

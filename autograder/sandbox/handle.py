@@ -1,7 +1,7 @@
 """The trusted side's handle on one worker, and a grading session's access to student code.
 
 `Worker` is one sandboxed worker: forked by the pool (pool.py) as a worker account of its
-own (accounts.py), it imports the student's mlp.py; `Worker.call` sends one request
+own (accounts.py), it imports the student's file; `Worker.call` sends one request
 through worker/wire.py and waits for the reply with a deadline, reading whatever the
 student prints on the side. `Runner` keeps one worker alive for a grading session and
 replaces it after a failure. Student code never runs in this process.
@@ -130,13 +130,13 @@ class Phase(enum.Enum):
     """Where a worker is in its life. Each message the worker sends moves it on."""
 
     STARTING = "starting"            # forked; Python and torch not yet known to work
-    IMPORTING = "importing"          # ready: the worker is importing mlp.py
-    SERVING = "serving"              # mlp.py imported: calls may be made
-    IMPORT_FAILED = "import failed"  # mlp.py raised on import: every call fails so
+    IMPORTING = "importing"          # ready: the worker is importing the student's file
+    SERVING = "serving"              # the student's file imported: calls may be made
+    IMPORT_FAILED = "import failed"  # the student's file raised on import: every call fails so
 
 
 class Worker:
-    """One sandboxed worker, forked by the zygote, with the student's mlp.py imported."""
+    """One sandboxed worker, forked by the zygote, with the student's file imported."""
 
     def __init__(self, submission: Path | str, limits: Limits, client: ZygoteClient, account: Account | None,
                  gpu_possible: bool = False, deadline: float | None = None) -> None:
@@ -193,7 +193,7 @@ class Worker:
         self._reader = wire.Reader(limits.reply_bytes)
         self.phase = Phase.STARTING
         self._import_output = ""   # what the import printed, until ready() hands it over
-        self._import_reply = None  # the worker's hello: did mlp.py import, what it lacks
+        self._import_reply = None  # the worker's hello: did the student's file import, what it lacks
         self.exit_code = None
         self.missing = []
         self.protections = {}
@@ -203,7 +203,7 @@ class Worker:
         return self.pid is not None
 
     def _explain(self, what):
-        """For the instructor: what went wrong before mlp.py was imported, and the fix."""
+        """For the instructor: what went wrong before the student's file was imported, and the fix."""
         who = f"user {self.account.name!r}" if self.account else "the current user"
         text = f"The autograder could not start its worker (running as {who}): {what.strip()}"
         closed = [c for c in map(closed_to_others, (sys.executable, WORKER_MAIN, _torch_folder())) if c]
@@ -241,7 +241,7 @@ class Worker:
     def scrub(self, text: object, dropped: bool | int = False) -> str:
         """What the student's code printed or raised, made safe to write (no lone
         surrogates), with the scratch folder's paths shown as the student knows them
-        (mlp.py, not /tmp/grade-worker-.../mlp.py), cut to limits.output_chars like
+        (by its name alone, not /tmp/grade-worker-.../its name), cut to limits.output_chars like
         printed output. dropped: some of it was already left out."""
         text = wire.safe_text(str(text)).replace(self.scratch + os.sep, "").replace(self.scratch, ".")
         if len(text) > self.limits.output_chars or dropped:
@@ -352,7 +352,7 @@ class Worker:
                 self._reader.feed(chunk)
 
     def started(self) -> None:
-        """Wait until the worker is ready to import mlp.py (Python and torch work); raises
+        """Wait until the worker is ready to import the student's file (Python and torch work); raises
         InstallationError if it is not. Nothing of the student's has run yet."""
         if self.phase is not Phase.STARTING:
             return
@@ -370,13 +370,13 @@ class Worker:
             self.close()
             raise InstallationError(self._explain(f"{header.get('error', header)}\n{output}"))
         self.phase = Phase.IMPORTING
-        self._import_output = output   # the import of mlp.py may already have printed
+        self._import_output = output   # the import of the student's file may already have printed
         self.protections = protections(header, self.limits)
         if self.account:
             _warn_protections(self.protections)
 
     def ready(self) -> str:
-        """Wait until mlp.py is imported. Returns what the import printed (once; "" after
+        """Wait until the student's file is imported. Returns what the import printed (once; "" after
         that); raises StudentCodeError if the import failed."""
         self.started()
         if self.phase is Phase.IMPORTING:
@@ -393,7 +393,7 @@ class Worker:
 
     def call(self, fn: str, *args: object, device: str = "cpu", timeout: float | None = None,
              check_inputs: bool = True, gpu_check: str | None = None, **kwargs: object) -> Reply:
-        """Call mlp.<fn>(*args, **kwargs) in the worker. Returns a Reply. check_inputs=False:
+        """Call <fn> of the student's module(*args, **kwargs) in the worker. Returns a Reply. check_inputs=False:
         the worker does not look for inputs the call changed (Reply.modified is empty).
         gpu_check "cuda" or "virtual": make the call on a GPU instead, real or virtual, and
         return its device report (common/devices.py) as the Reply's report, with no value."""
@@ -470,14 +470,14 @@ class Runner:
     def __init__(self, submission: Path | str | None, limits: Limits, client: ZygoteClient, account: Account | None,
                  gpu_possible: bool = False, worker: Worker | None = None, failure: StudentCodeError | None = None,
                  deadline: float | None = None) -> None:
-        """failure: a StudentCodeError every call raises (for example: no mlp.py found).
+        """failure: a StudentCodeError every call raises (for example: no such file found).
         deadline: time.monotonic() when the grade's time budget runs out."""
         self.submission, self.limits, self.gpu_possible = submission, limits, gpu_possible
         self.deadline = deadline
         self.client, self.account = client, account
         self.worker = worker
         self.output = []       # what the student printed since the last take_output()
-        # the error every call raises from now on: no mlp.py, an mlp.py that does not
+        # the error every call raises from now on: no such file, a submitted file that does not
         # import, or a worker that cannot start (starting or importing again would fail again)
         self._failure = failure
 
@@ -503,7 +503,7 @@ class Runner:
         return self.worker
 
     def missing_functions(self) -> list[str]:
-        """Import mlp.py (if not yet) and return the names of the functions it lacks."""
+        """Import the student's file (if not yet) and return the names of the functions it lacks."""
         return self._live().missing
 
     def call(self, fn: str, *args: object, **kwargs: Any) -> Reply:

@@ -11,8 +11,8 @@ class Limits:
     may set have no default here: they are in autograder/config.toml (config.load), the
     one place they are written, which setup.sh and make read too."""
 
-    call_seconds: float              # wall clock for one call into mlp.py
-    start_seconds: float             # wall clock to start Python, import torch and mlp.py
+    call_seconds: float              # wall clock for one call into the student's file
+    start_seconds: float             # wall clock to start Python, import torch and the student's file
     cpu_seconds: int                 # CPU time over the worker's whole life
     memory_bytes: int                # address space; not applied when a GPU may be used. Lowered
                                      # to what the machine (its cgroup) has left: container.py

@@ -1,6 +1,6 @@
 """A submission's files, read as root without ever following a link.
 
-A student controls every name inside a submission: `mlp.py` may be a symbolic link to
+A student controls every name inside a submission: the file to grade may be a symbolic link to
 the hidden reference or to a root-only file, and so may a folder on the way to it
 (GitHub and Bitbucket submissions keep links; `unzip` makes them). The trusted side runs
 as root, so it never opens a submission's file through a link: each folder is opened

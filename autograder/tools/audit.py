@@ -1,7 +1,7 @@
 """`python -m autograder audit`: can the grading tests tell a wrong solution from a right one?
 
-Mutation analysis. Each mutant is reference/mlp.py with one small change in one of the
-four functions (an arithmetic or comparison operator, a constant or a default, an axis or
+Mutation analysis. Each mutant is the assignment's reference with one small change in one
+of its functions (an arithmetic or comparison operator, a constant or a default, an axis or
 keepdim, a transpose, a dropped term or call, a swapped name, an in-place variant, a
 device mistake). Which
 mutants are equivalent to the reference is decided here, in-process and independently of
@@ -30,22 +30,22 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: the batch engine forks its jobs from here
 import torch  # noqa: E402
 
-from .. import config as settings
+from ..assignment import current
 from ..common import checks, devices
-from ..common.contract import TAGS
 
 OPS = [ast.Add, ast.Sub, ast.Mult, ast.Div]
 COMPARE = {ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt], ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt]}
-# Names (and dict keys) a student may confuse: each is swapped for its partners.
-CONFUSED = {"Z1": ["A1"], "A1": ["Z1", "X"], "Z2": ["A2"], "A2": ["Z2", "Y"], "Y": ["A2"], "X": ["A1"],
-            "dZ2": ["dA1"], "dA1": ["dZ2", "dZ1"], "dZ1": ["dA1"], "W1": ["W2"], "W2": ["W1"],
-            "b1": ["b2"], "b2": ["b1"], "p": ["A2"]}
 METHODS = {"mean": ["sum"], "sum": ["mean"], "clamp": ["clamp_"], "log1p": ["log"], "log": ["log1p"]}
 DROPPABLE = {"sigmoid", "clamp", "log", "log1p", "mean", "sum", "to"}
-LEFT_OUT = object()
 
 
 # -- mutants -----------------------------------------------------------------------
+def _confused():
+    """Names (and dict keys) a student may confuse, each with its partners: the
+    assignment's (mutants.py: CONFUSED)."""
+    return current().part("mutants").CONFUSED
+
+
 def _torch(name, *args):
     return ast.Call(ast.Attribute(ast.Name("torch", ast.Load()), name, ast.Load()), list(args), [])
 
@@ -90,11 +90,11 @@ def _alternatives(node):
         for w in dict.fromkeys([0, 1, -v, v + 1, 2 * v, 3, -1]):
             if w != v:
                 yield lambda n, w=w: ast.Constant(type(v)(w))
-    elif isinstance(node, ast.Constant) and node.value in CONFUSED:
-        for w in CONFUSED[node.value]:
+    elif isinstance(node, ast.Constant) and node.value in _confused():
+        for w in _confused()[node.value]:
             yield lambda n, w=w: ast.Constant(w)
-    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in CONFUSED:
-        for w in CONFUSED[node.id]:
+    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in _confused():
+        for w in _confused()[node.id]:
             yield lambda n, w=w: ast.Name(w, ast.Load())
     elif isinstance(node, ast.Attribute) and node.attr == "T":
         yield lambda n: n.value       # a transpose dropped
@@ -130,12 +130,12 @@ def _replace(root, old, new):
 
 def make_mutants(source: str) -> list[dict[str, Any]]:
     """[{"id", "fn", "line", "before", "after", "source"}] for every first-order mutant of
-    the four functions in source (a module's text)."""
+    the assignment's functions in source (a module's text)."""
     tree = ast.parse(source)
     lines = source.splitlines()
     out, seen = [], set()
     for fi, func in enumerate(tree.body):
-        if not (isinstance(func, ast.FunctionDef) and func.name in TAGS):
+        if not (isinstance(func, ast.FunctionDef) and func.name in current().tags):
             continue
         for ni, node in enumerate(ast.walk(func)):
             for make in _alternatives(node):
@@ -167,37 +167,10 @@ def load_source(text: str, name: str = "mutant") -> dict[str, Any]:
 
 # -- equivalence, decided without the grading tests ---------------------------------
 def _cases(gen):
-    """Inputs for each function, with the edges: [(fn, args, kwargs)]."""
-    ref = load_source(settings.REFERENCE.read_text(), "reference")
-    cases = []
-    for dtype in checks.DTYPES:
-        for m, n, h in checks.SIZES + [(1, 2, 1), (2, 3, 2)]:
-            for rep in range(3):
-                X, Y, params = checks.make_case(gen, m, n, h, dtype)
-                if rep == 1:
-                    X, params = checks.with_exact_zeros(X, params)
-                if rep == 2 and m > 1:
-                    Y = torch.zeros_like(Y) if m % 2 else torch.ones_like(Y)   # one class only
-                A2, cache = ref["forward"](X, params)
-                cases.append(("forward", (X, params), {}))
-                for w in (1.0, 3.0, 0.5, LEFT_OUT):
-                    kw = {} if w is LEFT_OUT else {"pos_weight": w}
-                    cases.append(("bce_loss", (A2, Y), kw))
-                    cases.append(("backward", (X, Y, params, cache), kw))
-                grads = ref["backward"](X, Y, params, cache, 3.0)
-                for lr in (0.1, 1.0, 0.01):
-                    cases.append(("sgd_step", (params, grads, lr), {}))
-        for w in (1.0, 3.0):
-            A2, Y = checks.saturated_case(_Ref(ref), gen, dtype)
-            cases.append(("bce_loss", (A2, Y), {"pos_weight": w}))
-            wrong = torch.tensor([[1.0], [0.0]], dtype=dtype)
-            cases.append(("bce_loss", (1 - wrong, wrong), {"pos_weight": w}))
-    return ref, cases
-
-
-class _Ref:
-    def __init__(self, namespace: dict[str, Any]) -> None:
-        self.forward = namespace["forward"]
+    """The reference (its namespace) and the assignment's inputs for each function, with
+    the edges: [(fn, args, kwargs)] (its mutants.py: cases)."""
+    ref = load_source(current().reference.read_text(), "reference")
+    return ref, current().part("mutants").cases(ref, gen)
 
 
 def _copy(value):
@@ -212,7 +185,7 @@ def _copy(value):
 
 def _agrees(got, want):
     if isinstance(want, torch.Tensor):
-        return type(got) is torch.Tensor and got.dtype == want.dtype and checks._same(got, want)
+        return type(got) is torch.Tensor and got.dtype == want.dtype and checks.same(got, want)
     if isinstance(want, dict):
         return isinstance(got, dict) and all(k in got and _agrees(got[k], v) for k, v in want.items())
     if isinstance(want, (tuple, list)):
@@ -251,7 +224,7 @@ def equivalent(mutant: dict[str, Any], ref: dict[str, Any],
             got = fn(*given, **kwargs)
         except Exception:
             return False
-        if name != "sgd_step" and not _unchanged(given, args):   # exactly, as the worker does
+        if name in current().contract.INPUTS and not _unchanged(given, args):   # exactly, as the worker does
             return False
         if not _agrees(got, want):
             return False
@@ -286,12 +259,17 @@ def sample(mutants: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
 
 
 # -- grading and the report ----------------------------------------------------------
+def _reference_name():
+    task = current()
+    return f"assignments/{task.name}/reference/{task.file}"
+
+
 def _tag_full(data, tag):
     tests = [t for t in data["tests"] if tag in t.get("tags", [])]
     return bool(tests) and all(t["score"] >= t["max_score"] for t in tests)
 
 
-def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS),
+def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] | None = None,
           out: Path | str | None = None, sample_size: int | None = None,
           ids: Collection[str] = ()) -> dict[str, Any]:
     """Run the audit; returns the report as a dict (see report_text). With sample_size, only
@@ -301,12 +279,13 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS)
     # One thread, so that no thread of torch's holds a lock when grade_all forks its jobs
     # (they would wait on it forever): the equivalence cases run here, before the fork.
     torch.set_num_threads(1)
-    every = make_mutants(settings.REFERENCE.read_text())
+    every = make_mutants(current().reference.read_text())
     unknown = sorted(set(ids) - {m["id"] for m in every})
     if unknown:
         raise ValueError(f"no mutant {', '.join(unknown)} (there are m000 to m{len(every) - 1:03d})")
+    functions = functions or current().functions
     mutants = [m for m in every if m["fn"] in functions]
-    print(f"{len(mutants)} mutants of reference/mlp.py; deciding which are equivalent to it", file=sys.stderr)
+    print(f"{len(mutants)} mutants of {_reference_name()}; deciding which are equivalent to it", file=sys.stderr)
     ref, cases = _cases(torch.Generator().manual_seed(seed))
     for m in mutants:
         m["equivalent"] = equivalent(m, ref, cases)
@@ -315,7 +294,7 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS)
         picked = {m["id"] for m in sample(mutants, sample_size)} if sample_size is not None else set()
         mutants = [m for m in mutants if m["id"] in picked or m["id"] in ids]
         print(f"grading {len(mutants)} of them (a fixed sample)", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="mlp-audit-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="audit-") as tmp:
         folder = Path(tmp) / "mutants"
         folder.mkdir()
         for m in mutants:
@@ -329,7 +308,7 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS)
     for m in mutants:
         data = results[m["id"]]
         m["score"] = data["score"]
-        m["killed"] = not _tag_full(data, TAGS[m["fn"]])
+        m["killed"] = not _tag_full(data, current().tags[m["fn"]])
         row = report["functions"].setdefault(m["fn"], {"mutants": 0, "equivalent": 0, "wrong": 0, "killed": 0})
         row["mutants"] += 1
         if m["equivalent"]:
@@ -352,7 +331,7 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] = tuple(TAGS)
 def report_text(report: dict[str, Any]) -> str:
     sampled = f' (a fixed sample: {report["graded"]} of {report["of"]})' if report.get("graded", 0) < \
         report.get("of", 0) else ""
-    lines = [f"Mutation analysis of the grading tests (mutants of reference/mlp.py){sampled}",
+    lines = [f"Mutation analysis of the grading tests (mutants of {_reference_name()}){sampled}",
              f'{"function":<10} {"mutants":>7} {"equivalent":>10} {"wrong":>6} {"killed":>6} {"score":>6}']
     for fn, row in report["functions"].items():
         lines.append(f'{fn:<10} {row["mutants"]:>7} {row["equivalent"]:>10} {row["wrong"]:>6} '
@@ -378,4 +357,4 @@ def main(jobs: int, seed: int, functions: Collection[str], out: Path | str | Non
 
 
 if __name__ == "__main__":
-    sys.exit(main(2, 1, tuple(TAGS), None))
+    sys.exit(main(2, 1, None, None))

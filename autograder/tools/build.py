@@ -1,14 +1,19 @@
-"""Build the two files an instructor deploys.
+"""Build the two files an instructor deploys, for one assignment (autograder/assignment.py).
 
 - autograder.zip: upload to Gradescope. setup.sh and run_autograder at its root, then
-  the grader (autograder/), the hidden reference (reference/) and requirements.txt.
-- handout.zip: give to students. The starter mlp.py, the handouts, the self-check and its
-  fixtures (starter/), and everything the grader shares with the self-check
-  (autograder/common/: the contract, checks, messages and autograd guard). Never
-  reference code.
+  the engine (autograder/), requirements.txt, and the assignment's folder
+  (assignments/NAME/: its contract, checks, texts, grading tests and hidden reference),
+  the only one in the zip, so the one graded. Not its starter or test submissions.
+- handout.zip: give to students, a folder NAME/: the assignment's starter (the file to
+  complete, the handouts, the self-check and its fixtures), and beside them everything the
+  grader shares with the self-check: the engine's common/ (checks, messages, the autograd
+  guard, devices) and the assignment's SHARED modules (its contract, checks and texts).
+  Never reference code.
 """
 import zipfile
 from pathlib import Path
+
+from ..assignment import SHARED, Assignment, current
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SKIP = {"__pycache__", ".pytest_cache", "loss_curve.png"}   # build outputs, not sources
@@ -25,20 +30,30 @@ def _add(z, path, name, executable=False):
     z.writestr(info, path.read_bytes())
 
 
-def build(out: Path) -> tuple[Path, Path]:
+def build(out: Path, task: Assignment | None = None) -> tuple[Path, Path]:
+    """Write out/autograder.zip and out/handout.zip of task (default: the current one)."""
+    task = task or current()
     out.mkdir(parents=True, exist_ok=True)
     autograder_zip, handout_zip = out / "autograder.zip", out / "handout.zip"
     with zipfile.ZipFile(autograder_zip, "w") as z:
         _add(z, ROOT / "autograder" / "setup.sh", "setup.sh", executable=True)
         _add(z, ROOT / "run_autograder", "run_autograder", executable=True)
         _add(z, ROOT / "requirements.txt", "requirements.txt")
-        for folder in ("autograder", "reference"):
-            for p in _files(ROOT / folder):
-                _add(z, p, str(p.relative_to(ROOT)), executable=p.suffix == ".sh")
+        for p in _files(ROOT / "autograder"):
+            _add(z, p, str(p.relative_to(ROOT)), executable=p.suffix == ".sh")
+        _add(z, task.folder.parent / "__init__.py", "assignments/__init__.py")
+        for p in _files(task.folder):
+            if p.relative_to(task.folder).parts[0] not in ("starter", "submissions"):
+                _add(z, p, str(p.relative_to(ROOT)))
     with zipfile.ZipFile(handout_zip, "w") as z:
-        for p in _files(ROOT / "starter"):
-            _add(z, p, "task1/" + str(p.relative_to(ROOT / "starter")))
+        top = task.name + "/"
+        for p in _files(task.starter):
+            _add(z, p, top + str(p.relative_to(task.starter)))
+        # Beside the self-check, these modules are top-level (each imports the others flat).
         for p in _files(ROOT / "autograder" / "common"):
-            if p.name != "__init__.py":   # beside selfcheck.py, its modules are top-level
-                _add(z, p, "task1/" + p.name)
+            if p.name != "__init__.py":
+                _add(z, p, top + p.name)
+        for name in SHARED:
+            if (task.folder / f"{name}.py").exists():
+                _add(z, task.folder / f"{name}.py", f"{top}{name}.py")
     return autograder_zip, handout_zip

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.common import checks, devices, messages
+from assignments.task1 import task as checks
+from autograder.common import devices, messages
 from autograder.config import load_reference
 
 REF = load_reference()
@@ -124,7 +125,8 @@ def test_outputs_are_named_as_in_the_contract():
 
 PROBE = """
 import torch
-from autograder.common import checks, devices
+from assignments.task1 import task as checks
+from autograder.common import devices
 from autograder.common.guard import Guard
 from autograder.config import load_reference
 ref = load_reference()

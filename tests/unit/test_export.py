@@ -131,7 +131,7 @@ def test_a_plain_folder_of_py_files_grades_each_file(tmp_path):
 
 
 def test_too_large_and_not_utf8(tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "MAX_MLP_BYTES", 100)
+    monkeypatch.setattr(export, "MAX_FILE_BYTES", 100)
     (tmp_path / "big").mkdir()
     (tmp_path / "big" / "mlp.py").write_bytes(b"#" * 101)
     (tmp_path / "latin").mkdir()

@@ -1,17 +1,17 @@
 """The grader's fingerprint (classroom/batch.grader_fingerprint), which decides what a
 rerun of grade-all regrades: any change to what decides a grade (config.GRADING_PARTS,
-the settings in use, the hidden reference's folder) changes it; the class batch, the
-tools and Python's byte-code caches do not.
+the settings in use, the assignment's tests, checks, texts and hidden reference) changes
+it; the class batch, the tools, the starter and Python's byte-code caches do not.
 
-Each test works on a copy of the package and the reference in tmp_path, with config.HERE
-and config.CONFIG pointed at the copy (grading_files reads them on every call), so the
-checkout is never touched."""
+Each test works on a copy of the package and the assignments in tmp_path, with
+config.HERE, config.CONFIG and assignment.FOLDER pointed at the copy (grading_files reads
+them on every call), so the checkout is never touched."""
 import shutil
 from pathlib import Path
 
 import pytest
 
-from autograder import config
+from autograder import assignment, config
 from autograder.classroom import batch
 
 ROOT = Path(config.__file__).resolve().parent.parent
@@ -19,10 +19,12 @@ ROOT = Path(config.__file__).resolve().parent.parent
 
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
-    """A copy of autograder/ and reference/; returns its root."""
+    """A copy of autograder/ and assignments/; returns its root."""
     ignore = shutil.ignore_patterns("__pycache__")
     shutil.copytree(ROOT / "autograder", tmp_path / "autograder", ignore=ignore)
-    shutil.copytree(ROOT / "reference", tmp_path / "reference", ignore=ignore)
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments", ignore=ignore)
+    monkeypatch.setattr(assignment, "FOLDER", tmp_path / "assignments")
+    assignment.load.cache_clear()   # the copy's folder, from here on
     monkeypatch.setattr(config, "HERE", tmp_path / "autograder")
     monkeypatch.setattr(config, "CONFIG", tmp_path / "autograder" / "config.toml")
     monkeypatch.delenv("AUTOGRADER_CONFIG", raising=False)
@@ -30,8 +32,14 @@ def tree(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _checkout_again():
+    yield
+    assignment.load.cache_clear()   # the next test sees the checkout's folder
+
+
 def fingerprint(tree):
-    return batch.grader_fingerprint(tree / "reference" / "mlp.py")
+    return batch.grader_fingerprint()
 
 
 def test_the_copy_has_the_checkouts_fingerprint(tree, monkeypatch):
@@ -39,15 +47,21 @@ def test_the_copy_has_the_checkouts_fingerprint(tree, monkeypatch):
     copied = fingerprint(tree)
     monkeypatch.setattr(config, "HERE", ROOT / "autograder")
     monkeypatch.setattr(config, "CONFIG", ROOT / "autograder" / "config.toml")
-    assert batch.grader_fingerprint(ROOT / "reference" / "mlp.py") == copied
+    monkeypatch.setattr(assignment, "FOLDER", ROOT / "assignments")
+    assignment.load.cache_clear()
+    assert batch.grader_fingerprint() == copied
+    monkeypatch.setattr(assignment, "FOLDER", tree / "assignments")
+    assignment.load.cache_clear()
     assert fingerprint(tree) == copied, "the same files, asked twice"
 
 
-REGRADES = ["autograder/grading/tests/pytest.ini", "autograder/grading/tests/test_3_backward.py",
+REGRADES = ["autograder/grading/pytest.ini", "assignments/task1/tests/test_3_backward.py",
+            "assignments/task1/tests/conftest.py", "assignments/task1/task.py", "assignments/task1/texts.py",
+            "assignments/task1/contract.py", "autograder/grading/fixtures.py", "autograder/assignment.py",
             "autograder/grading/grade.py", "autograder/grading/results.schema.json",
             "autograder/sandbox/limits.py", "autograder/sandbox/worker/wire.py", "autograder/common/messages.py",
             "autograder/common/checks.py", "autograder/config.py", "autograder/config.toml",
-            "reference/mistakes.py", "reference/mlp.py"]
+            "assignments/task1/reference/mistakes.py", "assignments/task1/reference/mlp.py"]
 
 
 @pytest.mark.parametrize("path", REGRADES)
@@ -59,7 +73,7 @@ def test_a_change_to_what_decides_a_grade_regrades(tree, path):
 
 
 @pytest.mark.parametrize("path", ["autograder/sandbox/worker/new_helper.py", "autograder/common/data.txt",
-                                  "reference/notes.md"])
+                                  "assignments/task1/reference/notes.md", "assignments/task1/tests/test_6_more.py"])
 def test_a_new_file_in_those_parts_regrades(tree, path):
     before = fingerprint(tree)
     (tree / path).write_text("new\n")
@@ -91,7 +105,10 @@ def test_another_language_regrades(tree, monkeypatch):
                                   "autograder/tools/build.py", "autograder/tools/new_tool.py",
                                   "autograder/grading/__pycache__/grade.cpython-311.pyc",
                                   "autograder/sandbox/worker/__pycache__/wire.cpython-311.pyc",
-                                  "reference/__pycache__/mistakes.cpython-311.pyc"])
+                                  "assignments/task1/reference/__pycache__/mistakes.cpython-311.pyc",
+                                  "assignments/task1/starter/selfcheck.py", "assignments/task1/starter/HANDOUT.en.md",
+                                  "assignments/task1/mutants.py", "assignments/task1/fixtures.py",
+                                  "assignments/task1/submissions/new.py"])
 def test_the_batch_the_tools_and_byte_code_regrade_nothing(tree, path):
     before = fingerprint(tree)
     (tree / path).parent.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,8 @@ from autograder import config
 PACKAGE = Path(config.__file__).resolve().parent
 STDLIB = set(sys.stdlib_module_names)
 # What a worker module may import by its bare name: its neighbours in sandbox/worker/, and
-# common's guard, contract and devices, which are put beside them (serve.py says so).
-WORKER_SIBLINGS = {"wire", "serve", "confine", "zygote", "guard", "contract", "devices"}
+# common's guard and devices, which are put beside them (serve.py says so).
+WORKER_SIBLINGS = {"wire", "serve", "confine", "zygote", "guard", "devices"}
 COMMON = {p.stem for p in (PACKAGE / "common").glob("*.py")} - {"__init__"}
 
 
@@ -114,7 +114,7 @@ def test_what_decides_a_grade_never_imports_the_batch_or_the_tools():
     assert not bad, "the grading parts import the class batch or the tools:\n" + "\n".join(bad)
 
 
-def test_the_worker_imports_only_itself_guard_contract_stdlib_torch_numpy():
+def test_the_worker_imports_only_itself_guard_devices_stdlib_torch_numpy():
     bad = worker_imports()
     assert not bad, "code beside student code imports the trusted side:\n" + "\n".join(bad)
 
@@ -127,7 +127,7 @@ def test_common_imports_only_common():
 def test_the_checks_see_the_files_they_judge():
     """Not vacuous: the real tree has the imports the rules allow."""
     names = {m for p in python_files("sandbox/worker") for m, _ in imports(p)}
-    assert {"wire", "guard", "contract", "torch"} <= names
+    assert {"wire", "guard", "devices", "torch"} <= names
     assert "autograder.common.messages" in {m for m, _ in imports(PACKAGE / "common" / "checks.py")}
     assert "autograder.sandbox.handle" in {m for m, _ in imports(PACKAGE / "grading" / "grade.py")}
     assert len(python_files(*config.GRADING_PARTS)) >= 15

@@ -20,7 +20,7 @@ def test_every_message_in_every_language_with_the_same_fields():
 
 # -- every key the code names exists --------------------------------------------------
 ROOT = Path(__file__).resolve().parents[2]   # tests/unit/ -> the checkout
-SCANNED = ("autograder", "starter", "reference", "bench")   # their .py files, and bench/*.sh
+SCANNED = ("autograder", "assignments", "bench")   # their .py files, and bench/*.sh
 
 # say("key", ...), say('key'), messages.say("key"), checks.say(...): the key is a literal
 # followed by "," or ")", so say("hint_" + hint) (a key built at run time) is not one.

@@ -5,12 +5,14 @@ fails without a hint."""
 import pytest
 import torch
 
+from assignments.task1 import task as checks
+from assignments.task1.task import GRADS, Mismatch
 from autograder import config
-from autograder.common import checks, messages
-from autograder.common.checks import GRADS, Mismatch
+from autograder.assignment import current
+from autograder.common import messages
 
-ref = config.load_reference(config.REFERENCE)
-mistakes = config.load_reference(config.REFERENCE.parent / "mistakes.py")
+ref = config.load_reference()
+mistakes = config.load_reference(current().reference.parent / "mistakes.py")
 
 
 @pytest.fixture(autouse=True)

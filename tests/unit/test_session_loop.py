@@ -7,6 +7,7 @@ import types
 import pytest
 
 from autograder import config as settings
+from autograder.assignment import current
 from autograder.grading import grade, results
 
 
@@ -50,7 +51,7 @@ def test_one_session_grades_as_a_session_each(tmp_path):
                                             None, extra={"submission": name}, name=name, tests=tests)
         assert tests is not None   # graded in the one session
 
-    grade.grade_in_sessions(enumerate(folders), each, conf, settings.REFERENCE)
+    grade.grade_in_sessions(enumerate(folders), each, conf, current().reference)
     for name, _ in folders:
         written = json.loads((tmp_path / "together" / f"{name}.json").read_text())
         assert _essence(written) == _essence(together[name]) == _essence(alone[name])
@@ -75,7 +76,7 @@ def test_a_grade_out_of_time_leaves_the_session_clean_for_the_next(tmp_path):
         got[name] = grade.grade_safely(tmp_path / name, tmp_path / f"{name}.json", 5, conf, None, None,
                                        started=started, tests=tests)
 
-    grade.grade_in_sessions([("late", spent), ("next", None)], each, conf, settings.REFERENCE)
+    grade.grade_in_sessions([("late", spent), ("next", None)], each, conf, current().reference)
     assert all(t["score"] == 0 for t in got["late"]["tests"]) and got["late"]["tests"]
     assert "extra_data" in got["late"]["tests"][1] and got["late"]["tests"][1]["extra_data"]["events"] == ["out_of_time"]
     assert _essence(got["next"]) == _essence(alone)

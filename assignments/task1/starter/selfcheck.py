@@ -19,23 +19,28 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 if (HERE / "checks.py").exists():   # the handout: everything sits beside this file
     sys.path.insert(0, str(HERE))
-else:                               # the repository: starter/ beside autograder/
-    sys.path.insert(0, str(HERE.parent / "autograder" / "common"))
+else:                               # the repository: assignments/task1/starter/, the engine two folders up
+    sys.path[:0] = [str(HERE.parent), str(HERE.parents[2] / "autograder" / "common")]
 
-import checks  # noqa: E402
+import contract  # noqa: E402
 import devices  # noqa: E402
 import messages  # noqa: E402
+import task as checks  # noqa: E402  (Task 1's checks, with the engine's: task.py)
+import texts  # noqa: E402
 import torch  # noqa: E402
-from checks import GRADS, PARAMS, Mismatch  # noqa: E402
 from contract import FUNCTIONS  # noqa: E402
 from guard import Guard, Inputs  # noqa: E402
+from task import GRADS, PARAMS, Mismatch  # noqa: E402
+
+messages.MESSAGES.update(texts.MESSAGES)
+messages.FIELDS.update(file=contract.FILE)
 
 # Refuses autograd, forward AD and complex numbers in the student's code, as the grader's
 # worker does: installed before mlp.py is imported (main), so that names it binds at import
 # are caught too.
 GUARD = Guard(torch)
 # The arguments whose tensors a call must leave as they were (handout §6).
-INPUTS = {"forward": ("X", "params"), "bce_loss": ("A2", "Y"), "backward": ("X", "Y", "params", "cache")}
+INPUTS = contract.INPUTS
 
 
 def load_fixtures():

@@ -1,4 +1,4 @@
-"""Code that runs inside the sandbox, next to the student's mlp.py.
+"""Code that runs inside the sandbox, next to the student's file.
 
 Only `wire` is imported by the trusted side too: it is the single place where values
 cross the process boundary.

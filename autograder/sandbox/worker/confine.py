@@ -1,6 +1,6 @@
 """Landlock: after this, the worker reads only what Python and torch need, and writes
 only its scratch folder (and the few device files it must open for writing). Another
-student's mlp.py, another session's results, the instructor's files, /dev/shm and /tmp:
+the student's file, another session's results, the instructor's files, /dev/shm and /tmp:
 out of reach, whatever their permissions say. Where the kernel has them, it also may
 not open TCP connections or listen (Landlock ABI 4), nor reach an abstract unix socket
 or signal a process outside its own domain (ABI 6): the fallback where the worker has no

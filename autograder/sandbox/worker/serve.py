@@ -1,10 +1,10 @@
-"""The sandboxed worker: imports the student's mlp.py and answers calls, one at a time.
+"""The sandboxed worker: imports the student's file and answers calls, one at a time.
 
 serve() runs in a child forked by worker/zygote.py, already running as an unprivileged
 account with its limits set and its environment scrubbed.
 
 Protocol (see wire.py): the worker first says it is ready (Python and torch work), then
-sends a hello saying whether mlp.py imported;
+sends a hello saying whether the student's file imported;
 then for each request {"fn", "call": {"args", "kwargs"}, "device"} it sends one reply
 {"ok", "value", "modified" | "error", "autograd"}: "autograd" names what the call used
 to differentiate (guard.py), "modified" the inputs it changed in place. Anything the
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 
 def student_traceback(exc: BaseException, path: str) -> str:
-    """The exception and only the frames inside mlp.py: students see their code, not ours."""
+    """The exception and only the frames inside the student's file: students see their code, not ours."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
     for f in frames:
         f.filename = os.path.basename(path)
@@ -55,7 +55,7 @@ def unreadable(paths: Iterable[str]) -> str | None:
 def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
           confine: Callable[[], list[str]] | None = None, isolated: Iterable[str] = (),
           contract: Mapping[str, Any] | None = None) -> None:
-    """Import the student's mlp.py and answer calls until the trusted side hangs up.
+    """Import the student's file and answer calls until the trusted side hangs up.
     Runs in a child of worker/zygote.py, already sandboxed. needs: paths of the
     installation this account must be able to read. confine: called once they are
     checked, to shut the rest of the file system (worker/confine.py); returns what held.
@@ -65,7 +65,7 @@ def serve(request_fd: int, reply_fd: int, path: str, needs: Iterable[str] = (),
     import torch
 
     torch.set_num_threads(1)
-    guard = Guard(torch).install()   # before mlp.py binds any name of torch's
+    guard = Guard(torch).install()   # before the student's file binds any name of torch's
 
     def send(header: dict[str, Any], tensors: Mapping[str, wire.Raw] | None = None) -> None:
         sys.stdout.flush()

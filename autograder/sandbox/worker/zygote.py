@@ -15,7 +15,7 @@ The worker drops to uid/gid with no supplementary groups, sets the limits (the a
 space: at most what it maps already plus memory_room), scrubs its environment, and only
 then runs worker/serve.py's serve(), which shuts the file system but for what Python needs,
 its scratch folder and a few device files (worker/confine.py, "confine": {"read",
-"write"}) and imports mlp.py. The zygote answers {"pid"} at once and {"exit",
+"write"}) and imports the student's file. The zygote answers {"pid"} at once and {"exit",
 "status"} when that child ends (a negative status is a signal, as in subprocess). It
 exits when every client has gone away.
 CUDA is never initialised here: a child does that itself, lazily, if it uses the GPU.
@@ -113,7 +113,7 @@ def _mount(source, target, kind, flags, options):
 
 
 def private_mounts(spec: dict[str, Any]) -> bool:
-    """In the new mount namespace: the scratch folder (with its mlp.py) and /dev/shm on
+    """In the new mount namespace: the scratch folder (with the student's file) and /dev/shm on
     tmpfs of their own, size-limited, seen by this worker alone. True if both held."""
     if not _mount(None, "/", None, MS_REC | MS_PRIVATE, None):
         return False

@@ -1,25 +1,27 @@
 """Self-check fixtures: inputs and the reference's outputs on fixed seeds, shipped in the
-handout as starter/fixtures/selfcheck.pt: a dict of plain tensors, numbers and strings
+handout as starter/fixtures/selfcheck.pt (of assignments/task1/): a dict of plain tensors, numbers and strings
 saved with torch.save, which the self-check reads back with torch.load(weights_only=True)
 (no code, and nothing to install beyond torch).
 
-    python -m autograder fixtures     # after changing the reference or checks.SIZES
+    python -m autograder fixtures     # after changing the reference or task.SIZES
 """
 from pathlib import Path
 
 import torch
 
-from ..common import checks
-from ..config import load_reference
+from autograder.config import load_reference
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "starter" / "fixtures" / "selfcheck.pt"
+from . import task as checks
+
+FIXTURES = Path(__file__).resolve().parent / "starter" / "fixtures" / "selfcheck.pt"
+REFERENCE = Path(__file__).resolve().parent / "reference" / "mlp.py"
 WEIGHTS = (1.0, 3.0, 0.5)
 LR = 0.1
 
 
 def build_fixtures(seed: int = 2024) -> tuple[dict[str, torch.Tensor], dict[str, float | list[float]]]:
     """{name: tensor} for every self-check case, and its metadata."""
-    ref, gen, t = load_reference(), torch.Generator().manual_seed(seed), {}
+    ref, gen, t = load_reference(REFERENCE), torch.Generator().manual_seed(seed), {}
     for i, (m, n, h) in enumerate(checks.SIZES):
         X, Y, params = checks.make_case(gen, m, n, h)
         if i == 0:

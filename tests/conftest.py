@@ -13,7 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from autograder import assignment
+
 ROOT = Path(__file__).resolve().parent.parent
+# These tests grade Task 1 (its texts are among the messages they read) but where a test
+# names another assignment; tests/submissions/ is Task 1's collection of test submissions
+# and the sandbox's hostile ones. Other assignments keep theirs in their own folder.
+TASK1 = assignment.use("task1")
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SCHEMA = json.loads((ROOT / "autograder" / "grading" / "results.schema.json").read_text())
 IS_ROOT = os.geteuid() == 0

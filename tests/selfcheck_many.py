@@ -27,10 +27,13 @@ os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 ROOT = Path(__file__).resolve().parent.parent
 SELFCHECK = ROOT / "assignments/task1/starter" / "selfcheck.py"
 SEARCH_PATH = sys.path[1:]   # without this file's folder: a run's is the self-check's own
-sys.path.insert(0, str(ROOT / "autograder" / "common"))   # as selfcheck.py does in the repository
+# as selfcheck.py does in the repository: Task 1's folder, then the engine's common/
+sys.path[:0] = [str(SELFCHECK.parent.parent), str(ROOT / "autograder" / "common")]
 
 import checks  # noqa: E402,F401  (what selfcheck.py imports before it installs its guard)
 import contract  # noqa: E402,F401
+import task  # noqa: E402,F401
+import texts  # noqa: E402,F401
 import devices  # noqa: E402
 import guard  # noqa: E402,F401
 import messages  # noqa: E402,F401

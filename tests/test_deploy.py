@@ -30,8 +30,11 @@ def dist(tmp_path_factory):
 def test_autograder_zip_has_gradescope_layout(dist):
     names = zipfile.ZipFile(dist / "autograder.zip").namelist()
     assert "setup.sh" in names and "run_autograder" in names
-    assert "reference/mlp.py" in names and "reference/mistakes.py" in names
-    assert "autograder/grading/tests/test_3_backward.py" in names
+    assert "assignments/task1/reference/mlp.py" in names and "assignments/task1/reference/mistakes.py" in names
+    assert "assignments/task1/tests/test_3_backward.py" in names and "assignments/__init__.py" in names
+    # Only the assignment built, without what students get or the project's test submissions.
+    assert {n.split("/")[1] for n in names if n.startswith("assignments/") and n.count("/") > 1} == {"task1"}
+    assert not any(n.startswith(("assignments/task1/starter/", "assignments/task1/submissions/")) for n in names)
     assert not any(n.endswith("loss_curve.png") for n in names)
     assert not any("__pycache__" in n for n in names)
     info = zipfile.ZipFile(dist / "autograder.zip").getinfo("run_autograder")
@@ -97,9 +100,10 @@ def test_make_reads_the_accounts_from_the_settings(tmp_path):
 def test_handout_never_contains_reference_code(dist):
     z = zipfile.ZipFile(dist / "handout.zip")
     names = z.namelist()
-    for name in ("mlp.py", "selfcheck.py", "checks.py", "messages.py", "guard.py", "fixtures/selfcheck.pt"):
+    for name in ("mlp.py", "selfcheck.py", "checks.py", "messages.py", "guard.py", "fixtures/selfcheck.pt",
+                 "contract.py", "task.py", "texts.py", "devices.py"):
         assert f"task1/{name}" in names, name
-    assert not any("reference" in n for n in names)
+    assert not any("reference" in n or "mutants" in n or n.endswith("/fixtures.py") for n in names)
     reference_lines = {line.strip() for f in ("mlp.py", "mistakes.py")
                        for line in (ROOT / "assignments/task1/reference" / f).read_text().splitlines()
                        if len(line.strip()) > 35 and not line.strip().startswith(("#", '"""', "def "))}

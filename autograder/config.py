@@ -29,6 +29,7 @@ class Settings(TypedDict):
     """What load() returns."""
 
     language: str             # "zh" or "en"
+    test_seconds: float       # one grading test (pytest-timeout's timeout)
     default_visibility: str   # of a test in results.json (Gradescope's visibility names)
     limits: Limits
 
@@ -90,7 +91,8 @@ def load(path: Path | str | None = None) -> Settings:
             total_seconds=lim["total_seconds"], disk_bytes=lim["disk_mb"] << 20, isolate=lim["isolate"])
         # AUTOGRADER_LANGUAGE overrides the file, for trying the grader in another language.
         return {"language": os.environ.get("AUTOGRADER_LANGUAGE") or data["language"],
-                "default_visibility": data["default_visibility"], "limits": limits}
+                "default_visibility": data["default_visibility"], "limits": limits,
+                "test_seconds": lim["test_seconds"]}
     except KeyError as exc:
         raise KeyError(f"{CONFIG} lacks the setting {exc.args[0]!r}") from None
 

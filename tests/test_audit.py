@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from conftest import ROOT, needs_root
+from conftest import ROOT, TASK1, needs_root
 
 sys.path.insert(0, str(ROOT))
 from autograder.assignment import current
@@ -30,7 +30,7 @@ def _mutant(fn, before, after):
 
 def test_mutants_cover_every_function_and_compile():
     every = mutants()
-    assert {m["fn"] for m in every} == set(audit.TAGS)
+    assert {m["fn"] for m in every} == set(TASK1.tags)
     assert len(every) > 150
     assert len({m["source"] for m in every}) == len(every)
     for m in every[:: max(1, len(every) // 20)]:
@@ -58,7 +58,7 @@ def test_device_mistakes_are_wrong_though_the_cpu_cannot_tell(monkeypatch):
     its verdict forced to "ok", those that run on the CPU at all are equivalent there."""
     ref, cases = audit._cases(torch.Generator().manual_seed(1))
     found = device_mutants()
-    assert {m["fn"] for m in found} == set(audit.TAGS)
+    assert {m["fn"] for m in found} == set(TASK1.tags)
     assert not any(audit.equivalent(m, ref, cases) for m in found)
     monkeypatch.setattr(audit.devices, "verdict", lambda report: ("ok", None, ""))
     same_on_cpu = [m["id"] for m in found if audit.equivalent(m, ref, cases)]
@@ -76,7 +76,7 @@ def test_the_sample_is_fixed_and_spread():
     picked = audit.sample(every, SAMPLE)
     assert [m["id"] for m in picked] == [m["id"] for m in audit.sample(every, SAMPLE)]
     assert SAMPLE - 4 <= len(picked) <= SAMPLE + 4
-    for fn in audit.TAGS:
+    for fn in TASK1.tags:
         kinds = {m["equivalent"] for m in picked if m["fn"] == fn}
         assert False in kinds, fn
         assert (True in kinds) == any(m["equivalent"] for m in every if m["fn"] == fn), fn
@@ -97,7 +97,7 @@ def test_this_grader_has_no_survivor_and_no_false_fail(tmp_path):
     proc, report = run_audit(ROOT, tmp_path, "--sample", str(SAMPLE), *picked)
     assert proc.returncode == 0, proc.stdout
     assert not report["survivors"] and not report["false_fails"], proc.stdout
-    assert set(report["functions"]) == set(audit.TAGS), proc.stdout
+    assert set(report["functions"]) == set(TASK1.tags), proc.stdout
     assert all(row["score"] == 1.0 and row["wrong"] for row in report["functions"].values()), proc.stdout
     assert sum(row["equivalent"] for row in report["functions"].values()) >= 3, proc.stdout
     assert report["graded"] < report["of"] == len(mutants()), proc.stdout
@@ -111,9 +111,9 @@ def test_a_weakened_check_lets_mutants_survive(tmp_path, request):
     base.chmod(0o755)
     request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
     copy = base / "grader"
-    for folder in ("autograder", "reference", "starter"):
+    for folder in ("autograder", "assignments"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    test = copy / "autograder" / "grading" / "tests" / "test_2_loss.py"
+    test = copy / "assignments" / "task1" / "tests" / "test_2_loss.py"
     text = test.read_text()
     assert "if pos_weight == 1.0:" in text
     test.write_text(text.replace("if pos_weight == 1.0:", "if False:"))

@@ -263,6 +263,7 @@ def _pytest_args(conf, *more):
     task = current()   # its tests, with the engine's fixtures (fixtures.py); node ids from its folder
     return [str(task.tests), "-c", str(HERE / "pytest.ini"), "--rootdir", str(task.folder),
             "-p", "autograder.grading.fixtures",
+            "-o", f"timeout={conf['test_seconds']}",
             "-qq", "--tb=no", "-rN", "--no-header", *more, *QUIET, "--default-visibility", conf["default_visibility"]]
 
 

@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 
 OLDEST, NEWEST = (3, 10), (3, 13)
 # Everything that runs on Gradescope or on a student's machine.
-RUNS_ELSEWHERE = ["autograder", "reference", "starter"]
+RUNS_ELSEWHERE = ["autograder", "assignments"]
 
 
 def vermin(*args):

@@ -32,11 +32,11 @@ sys.path[:0] = [str(SELFCHECK.parent.parent), str(ROOT / "autograder" / "common"
 
 import checks  # noqa: E402,F401  (what selfcheck.py imports before it installs its guard)
 import contract  # noqa: E402,F401
-import task  # noqa: E402,F401
-import texts  # noqa: E402,F401
 import devices  # noqa: E402
 import guard  # noqa: E402,F401
 import messages  # noqa: E402,F401
+import task  # noqa: E402,F401
+import texts  # noqa: E402,F401
 import torch  # noqa: E402,F401
 
 try:   # imported by selfcheck.py only to save the curve, after the checks

@@ -105,10 +105,54 @@ def _error(exc: BaseException, describe: Callable[[BaseException], str]) -> dict
     return {"type": f"{type(exc).__module__}.{type(exc).__qualname__}", "text": describe(exc)[-TEXT:]}
 
 
-def warm_up() -> None:
-    """Make the first virtual-GPU check fast: fake tensors import much of torch's compiler
-    the first time (seconds). The grader's zygote calls this once, before it forks workers."""
+def _compiler_disabled(fn: Callable[..., object], recursive: bool = True, wrapping: bool = True) -> object:
+    """What torch._dynamo.disable(fn) does when the compiler is not running: nothing."""
+    return fn
+
+
+def _defer_compiler() -> None:
+    """Stand in for torch's compiler (torch._dynamo) until something really uses it. Fake
+    tensors touch it only to read two settings from its config and to wrap their kernels
+    in torch._dynamo.disable, which matters only while the compiler traces; importing the
+    whole compiler for that costs about a second. So torch._dynamo is made a module whose
+    config alone is loaded and whose disable() is a no-op; the first other name asked of
+    it (torch.compile, say) loads the real package into that same module. Nothing when
+    the compiler is loaded already."""
+    import importlib.util
+    import sys
+    import types
+
     import torch
+
+    if "torch._dynamo" in sys.modules:
+        return
+
+    class Deferred(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            if name == "disable":
+                return _compiler_disabled
+            self.__class__ = types.ModuleType   # from now on the real module
+            self.__path__ = list(self.__spec__.submodule_search_locations)
+            self.__spec__.loader.exec_module(self)
+            return getattr(self, name)
+
+    spec = importlib.util.find_spec("torch._dynamo")
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = Deferred
+    sys.modules["torch._dynamo"] = module
+    torch._dynamo = module
+    importlib.import_module("torch._dynamo.config")
+    # Importing any other part of it reads __path__ first: without one here, that loads
+    # the whole package, in the order torch's own import of it takes.
+    del module.__path__
+
+
+def warm_up() -> None:
+    """Make the first virtual-GPU check fast: fake tensors import much of torch the first
+    time (seconds). The grader's zygote calls this once, before it forks workers."""
+    import torch
+
+    _defer_compiler()
     from torch._subclasses.fake_tensor import FakeTensorMode
 
     with FakeTensorMode():   # the operations of a two-layer network and its loss, in both dtypes

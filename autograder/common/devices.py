@@ -137,6 +137,8 @@ def _defer_compiler() -> None:
             return getattr(self, name)
 
     spec = importlib.util.find_spec("torch._dynamo")
+    if spec is None or spec.submodule_search_locations is None:   # another torch: load it as it comes
+        return
     module = importlib.util.module_from_spec(spec)
     module.__class__ = Deferred
     sys.modules["torch._dynamo"] = module

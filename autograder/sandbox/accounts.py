@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from .limits import Limits
 
-SLOT_LOCKS = Path("/run/mlp-autograder")   # root-only: one lock file per worker account
+SLOT_LOCKS = Path("/run/autograder-slots")   # root-only: one lock file per worker account
 
 
 @dataclass
@@ -62,7 +62,7 @@ def _pool_names(limits):
 
 def _lock_folder():
     """SLOT_LOCKS, created root-only; refused if someone else made it first."""
-    folder = SLOT_LOCKS if SLOT_LOCKS.parent.is_dir() else Path(tempfile.gettempdir()) / "mlp-autograder-slots"
+    folder = SLOT_LOCKS if SLOT_LOCKS.parent.is_dir() else Path(tempfile.gettempdir()) / "autograder-slots"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:

@@ -130,19 +130,16 @@ def current() -> Assignment:
     found = load(name)
     from .common import messages
 
-    messages.FIELDS["file"] = found.file
+    if messages.FIELDS.get("assignment") != found.name:   # its texts, and its file's name in the engine's
+        messages.use_texts(getattr(found.part("texts"), "MESSAGES", {}))
+        messages.FIELDS.update(file=found.file, assignment=found.name)
     return found
 
 
 @functools.cache
 def load(name: str) -> Assignment:
-    """The assignment of that folder, its texts added to the messages students read."""
+    """The assignment of that folder (current() makes its texts the ones students read)."""
     if str(ROOT) not in sys.path:   # assignments/ is a package beside autograder/
         sys.path.insert(0, str(ROOT))
     contract = importlib.import_module(f"{FOLDER.name}.{name}.contract")
-    found = Assignment(name, FOLDER / name, contract)
-    texts = found.part("texts")
-    from .common import messages
-
-    messages.MESSAGES.update(getattr(texts, "MESSAGES", {}))
-    return found
+    return Assignment(name, FOLDER / name, contract)

@@ -8,7 +8,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -35,6 +37,7 @@ def submissions(name):
 def class_folder(name, folder):
     """The assignment's submissions as a class: one folder per submission, holding its FILE."""
     task = assignment.load(name)
+    folder.mkdir(parents=True)
     for path in submissions(name):
         sub = folder / f"{path.parent.name}__{path.stem}"
         sub.mkdir(parents=True)
@@ -48,6 +51,7 @@ def graded(request, tmp_path_factory):
     name = request.param
     tmp = tmp_path_factory.mktemp(name)
     source = class_folder(name, tmp / "class")
+    assert source.is_dir() and any(source.iterdir()), f"{name} has no test submissions (submissions/*/*.py)"
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(source), "--out", str(tmp / "out"),
                            "--jobs", "2", "--seed", str(SEED), "--assignment", name], cwd=ROOT,
                           capture_output=True, text=True, timeout=1500,
@@ -87,7 +91,7 @@ def test_correct_submissions_get_full_marks_and_the_total_is_100(graded):
 
 
 @pytest.mark.parametrize("name", OTHERS)
-def test_its_zip_alone_grades(name, tmp_path):
+def test_its_zip_alone_grades(name, tmp_path, request):
     """`build --assignment NAME`, unzipped: the engine and that folder only, and grading its
     reference there (no --assignment: the zip holds one) gives full marks."""
     task = assignment.load(name)
@@ -99,10 +103,13 @@ def test_its_zip_alone_grades(name, tmp_path):
     assert not any(f"/{name}/starter/" in n or f"/{name}/submissions/" in n for n in names)
     handout = zipfile.ZipFile(tmp_path / "dist" / "handout.zip").namelist()
     assert f"{name}/{task.file}" in handout and not any("reference" in n for n in handout)
-    unpacked = tmp_path / "source"
+    unpacked = Path(tempfile.mkdtemp(prefix="assignment-zip-"))   # the worker account must enter it
+    request.addfinalizer(lambda: shutil.rmtree(unpacked, ignore_errors=True))
     zipfile.ZipFile(tmp_path / "dist" / "autograder.zip").extractall(unpacked)
+    for path in [unpacked, *unpacked.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
     out = tmp_path / "results.json"
-    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(task.reference), "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(unpacked / task.reference.relative_to(ROOT)), "--out", str(out),
                            "--seed", str(SEED)], cwd=unpacked, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "AUTOGRADER_LANGUAGE": "en", "PYTHONPATH": str(unpacked)})
     assert proc.returncode == 0, proc.stdout + proc.stderr

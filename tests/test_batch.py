@@ -29,7 +29,7 @@ from conftest import (
 
 from autograder import config
 from autograder.classroom.batch import submission_seed
-from autograder.common.messages import MESSAGES
+from autograder.common.messages import say
 from autograder.sandbox.accounts import take_account
 from autograder.sandbox.worker.confine import abi
 
@@ -63,10 +63,10 @@ def test_a_folder_without_exactly_one_mlp_is_told_so_in_its_language(tmp_path):
     (src / "none").mkdir()
     (src / "none" / "README.md").write_text("no code here\n")
     results, _ = grade_all(src, tmp_path / "out", language="zh")
-    assert MESSAGES["several_files"]["zh"].format(paths="mlp.py, old/mlp.py") in outputs(results["two"]), \
+    assert say("several_files", "zh", paths="mlp.py, old/mlp.py") in outputs(results["two"]), \
         lost(results["two"])
-    assert MESSAGES["no_file"]["zh"] not in outputs(results["two"])
-    assert MESSAGES["no_file"]["zh"] in outputs(results["none"]), lost(results["none"])
+    assert say("no_file", "zh") not in outputs(results["two"])
+    assert say("no_file", "zh") in outputs(results["none"]), lost(results["none"])
     assert results["two"]["score"] == results["none"]["score"] == 0
 
 

@@ -18,7 +18,7 @@ from conftest import ROOT, SUBMISSIONS, lost, outputs
 
 from autograder.classroom import export
 from autograder.classroom.batch import submission_seed
-from autograder.common.messages import MESSAGES
+from autograder.common.messages import say
 
 BIG = 50 << 20   # a 50 MB mlp.py
 
@@ -134,8 +134,8 @@ def test_a_student_with_two_mlp_files_reads_which_two(first_run):
     out, _ = first_run
     data = json.loads((out / "results" / "submission_6.json").read_text())
     said = outputs(data)
-    assert MESSAGES["several_files"]["en"].format(paths="mlp.py, old/mlp.py") in said, lost(data)
-    assert MESSAGES["no_file"]["en"] not in said, lost(data)
+    assert say("several_files", "en", paths="mlp.py, old/mlp.py") in said, lost(data)
+    assert say("no_file", "en") not in said, lost(data)
 
 
 def test_seeds_come_from_the_run_seed_and_the_name(first_run):

@@ -53,7 +53,7 @@ def assert_not_graded(proc, left, out, language, cause, closed):
 def test_checkout_in_a_root_only_folder(tmp_path):
     """An instructor unpacked the autograder under /root: the worker cannot read its code."""
     closed = closed_folder(tmp_path)
-    for part in ("autograder", "reference"):
+    for part in ("autograder", "assignments"):
         shutil.copytree(ROOT / part, closed / part, ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path / "results.json"
     proc, left = grade_with(sys.executable, closed, out, "en")

@@ -7,7 +7,7 @@ import zipfile
 
 from conftest import ROOT, grade, grade_all, lost, needs_root, outputs
 
-from autograder.common.messages import MESSAGES
+from autograder.common.messages import say
 
 
 def test_a_link_to_the_reference_scores_zero(tmp_path):
@@ -17,7 +17,7 @@ def test_a_link_to_the_reference_scores_zero(tmp_path):
     data, _ = grade(sub, tmp_path)
     assert data["score"] == 0, lost(data)
     first = data["tests"][0]
-    assert first["number"] == "0.1" and MESSAGES["file_link"]["en"].format(path="mlp.py") in first["output"], lost(data)
+    assert first["number"] == "0.1" and say("file_link", "en", path="mlp.py") in first["output"], lost(data)
 
 
 def test_a_link_is_told_in_chinese(tmp_path):
@@ -29,7 +29,7 @@ def test_a_link_is_told_in_chinese(tmp_path):
     (sub / "code").symlink_to(tmp_path / "elsewhere")   # a link in a folder on the way
     data, _ = grade(sub, tmp_path, language="zh")
     assert data["score"] == 0, lost(data)
-    assert MESSAGES["link_no_file"]["zh"].format(path="code") in outputs(data), lost(data)
+    assert say("link_no_file", "zh", path="code") in outputs(data), lost(data)
 
 
 @needs_root
@@ -57,4 +57,4 @@ def test_a_link_in_a_zip_export_scores_zero_beside_a_real_file(tmp_path):
     results, _ = grade_all(archive, tmp_path / "out")
     assert results["alice"]["score"] == 100, lost(results["alice"])
     assert results["mallory"]["score"] == 0, lost(results["mallory"])
-    assert MESSAGES["file_link"]["en"].format(path="mlp.py") in outputs(results["mallory"]), lost(results["mallory"])
+    assert say("file_link", "en", path="mlp.py") in outputs(results["mallory"]), lost(results["mallory"])

@@ -235,7 +235,7 @@ def read_report(value: object) -> dict[str, Any]:
 
 def off_gpu(devices: object, names: tuple[str, ...] = ("the result",), name: str = "") -> list[str]:
     """The returned tensors that are not on a GPU, named from names (what the function
-    returns, contract.RETURNS): "out", "state['h']", "grads['dw']"."""
+    returns, contract.RETURNS): "out", "state['h']", "parts[0]"."""
     if isinstance(devices, str):
         return [] if devices.startswith("cuda") else [name or names[0]]
     if isinstance(devices, dict):

@@ -1,10 +1,13 @@
-"""Every sentence the grader and the self-check show a student, and every sentence of
-the class report an instructor reads (grade-all), in each language.
+"""Every sentence the engine shows a student (the sandbox's, the submission's, the generic
+checks'), and every sentence of the class report an instructor reads (grade-all), in each
+language; the graded assignment's own (its texts.py) come first (use_texts).
 
 `say(key, **fields)` formats one message in the current language (set_language).
 Shipped in the handout with checks.py, so it holds no reference values.
 """
 from __future__ import annotations
+
+from collections import ChainMap
 
 LANGUAGES = ("zh", "en")
 _language = "zh"
@@ -33,7 +36,7 @@ def say(key: str, lang: str | None = None, **fields: object) -> str:
 
 
 
-MESSAGES = {
+ENGINE = {
     # -- what came back -------------------------------------------------------
     "not_tensor": {
         "en": "{name} is {what}; expected a plain torch.Tensor",
@@ -315,6 +318,15 @@ MESSAGES = {
         "zh": "{original!r} 与另一份提交的文件名相同：其结果在 results/{name}.json 中",
     },
 }
+
+
+# Every message: the graded assignment's own texts (its texts.py: use_texts), then the engine's.
+MESSAGES: ChainMap[str, dict[str, str]] = ChainMap({}, ENGINE)
+
+
+def use_texts(texts: dict[str, dict[str, str]]) -> None:
+    """The assignment's texts from now on, in place of any other assignment's."""
+    MESSAGES.maps[0] = dict(texts)
 
 
 def fence(text: str) -> str:

@@ -1,0 +1,1 @@
+"""Task 2: logistic regression by hand: predict, log_loss and loss_grad."""

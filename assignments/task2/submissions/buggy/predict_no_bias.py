@@ -1,0 +1,20 @@
+"""predict forgets the bias b.
+
+breaks: predict
+hint: lr_predict_no_bias
+"""
+import torch
+
+
+def predict(X, w, b):
+    return torch.sigmoid(X @ w)
+
+
+def log_loss(p, y):
+    p = p.clamp(1e-7, 1 - 1e-7)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
+
+def loss_grad(X, y, p):
+    r = (p - y) / X.shape[0]
+    return {"dw": X.T @ r, "db": r.sum(dim=0)}

@@ -43,7 +43,7 @@ from .. import config as settings
 from ..common import messages
 from ..grading.grade import begin, grade_in_sessions, grade_safely
 from ..sandbox import nofollow
-from ..sandbox.accounts import _lock_folder, kill_user_processes, take_account
+from ..sandbox.accounts import kill_user_processes, lock_folder, take_account
 from ..sandbox.errors import InstallationError
 from ..sandbox.pool import Zygote
 from .export import GRADED_STATUSES, SourceError, read_source
@@ -379,7 +379,7 @@ def _clear_account(account):
     if account is None:
         return
     uid, name = account
-    fd = os.open(_lock_folder() / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(lock_folder() / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         kill_user_processes(uid)

@@ -60,7 +60,7 @@ def _pool_names(limits):
                             f"{limits.user}{limits.accounts - 1} (autograder/setup.sh or make does it)")
 
 
-def _lock_folder():
+def lock_folder():
     """SLOT_LOCKS, created root-only; refused if someone else made it first."""
     folder = SLOT_LOCKS if SLOT_LOCKS.parent.is_dir() else Path(tempfile.gettempdir()) / "autograder-slots"
     try:
@@ -78,7 +78,7 @@ def take_account(limits: Limits) -> Account | None:
     worker runs as ourselves). When every account is busy, wait, saying so once."""
     if os.geteuid() != 0:
         return None
-    names, folder = _pool_names(limits), _lock_folder()
+    names, folder = _pool_names(limits), lock_folder()
     said = False
     while True:
         for name in names:
@@ -231,7 +231,7 @@ def readable_by_workers() -> tuple[str, ...]:
 
 
 @functools.cache
-def _torch_folder():
+def torch_folder():
     """Where torch lives, found without importing it."""
     import importlib.util
 

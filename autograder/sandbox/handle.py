@@ -28,13 +28,13 @@ from ..common import devices
 from ..common.messages import fence, say
 from . import container, nofollow
 from .accounts import (
-    _torch_folder,
     closed_to_others,
     device_files,
     kill_user_processes,
     readable_by_workers,
     remove_user_files,
     scrubbed_env,
+    torch_folder,
 )
 from .errors import InstallationError, StudentCodeError
 from .limits import ADDRESS_SLACK, GRADER_RESERVE
@@ -160,7 +160,7 @@ class Worker:
         self._reply_r, reply_w = os.pipe()
         self._output_r, output_w = os.pipe()
         env = scrubbed_env(HOME=self.scratch, TMPDIR=self.scratch)
-        needs = [sys.executable, str(WORKER_MAIN.parent), str(COMMON), _torch_folder()]
+        needs = [sys.executable, str(WORKER_MAIN.parent), str(COMMON), torch_folder()]
         # In a container, the kernel kills for memory long before the address-space limit:
         # give the worker only what is left (the zygote adds what it already maps), and make
         # it the kernel's first choice, never the grader.
@@ -206,7 +206,7 @@ class Worker:
         """For the instructor: what went wrong before the student's file was imported, and the fix."""
         who = f"user {self.account.name!r}" if self.account else "the current user"
         text = f"The autograder could not start its worker (running as {who}): {what.strip()}"
-        closed = [c for c in map(closed_to_others, (sys.executable, WORKER_MAIN, _torch_folder())) if c]
+        closed = [c for c in map(closed_to_others, (sys.executable, WORKER_MAIN, torch_folder())) if c]
         if self.account and closed:
             text += (f"\nThe worker account cannot reach {closed[0]}. Fix: keep the autograder and its "
                      f"Python environment under folders every user can enter and read (for example "

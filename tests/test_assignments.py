@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT, SCHEMA, SEED, lost
+from conftest import ROOT, SCHEMA, SEED, grade, lost, needs_root
 
 from autograder import assignment
 
@@ -116,3 +116,16 @@ def test_its_zip_alone_grades(name, tmp_path, request):
     data = json.loads(out.read_text())
     assert data["score"] == 100, lost(data)
     assert {tag for t in data["tests"] for tag in t.get("tags", [])} >= set(task.tags.values())   # its own tests
+
+
+@needs_root
+@pytest.mark.skipif(not OTHERS, reason="no assignment besides Task 1")
+def test_grading_one_assignment_closes_every_reference(tmp_path):
+    """A checkout holds every assignment's solution: grading Task 1 closes the others' too,
+    so its worker cannot read the answers of a task still to come."""
+    others = [assignment.load(name).reference.parent for name in OTHERS]
+    for folder in others:
+        folder.chmod(0o755)
+    grade(ROOT / "assignments/task1/reference" / "mlp.py", tmp_path)
+    assert all(folder.stat().st_mode & 0o777 == 0o700 for folder in others), \
+        {str(f): oct(f.stat().st_mode & 0o777) for f in others}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .. import config as settings
-from ..assignment import ROOT, current
+from ..assignment import FOLDER, ROOT, current
 from ..common import messages
 from ..sandbox import nofollow
 from ..sandbox.accounts import lock_down, take_account
@@ -118,12 +118,15 @@ class GradingSession:
 
 def begin(reference: Path | None, *protect: Path | str) -> settings.Settings:
     """What a command that grades does first, once: read the settings (returned), speak
-    their language, and close the reference, the git history that also holds it, and
-    the folders in protect (results) to the worker accounts."""
+    their language, and close the references (every assignment's), the git history that
+    also holds them, and the folders in protect (results) to the worker accounts."""
     conf = settings.load()
     messages.set_language(conf["language"])
     reference = reference or current().reference
-    lock_down(reference.parent, ROOT / ".git", *protect)
+    # Every assignment's reference, not only the one graded: a checkout may hold the
+    # solutions of tasks still to come.
+    others = [folder / "reference" for folder in sorted(FOLDER.iterdir()) if (folder / "reference").is_dir()]
+    lock_down(reference.parent, *others, ROOT / ".git", *protect)
     return conf
 
 

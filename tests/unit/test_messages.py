@@ -20,7 +20,9 @@ def test_every_message_in_every_language_with_the_same_fields():
 
 # -- every key the code names exists --------------------------------------------------
 ROOT = Path(__file__).resolve().parents[2]   # tests/unit/ -> the checkout
-SCANNED = ("autograder", "assignments", "bench")   # their .py files, and bench/*.sh
+# Their .py files, and bench/*.sh, read against Task 1's texts and the engine's; every other
+# assignment's folder against its own (test_each_assignment_says_what_its_code_names).
+SCANNED = ("autograder", "assignments/task1", "bench")
 
 # say("key", ...), say('key'), messages.say("key"), checks.say(...): the key is a literal
 # followed by "," or ")", so say("hint_" + hint) (a key built at run time) is not one.
@@ -117,10 +119,10 @@ def used_keys(root=ROOT, folders=SCANNED):
     return used
 
 
-def missing_keys(used):
-    """The keys of used that MESSAGES lacks, or has without a text in every language."""
+def missing_keys(used, messages=MESSAGES):
+    """The keys of used that messages lacks, or has without a text in every language."""
     return {key: where for key, where in sorted(used.items())
-            if not all(MESSAGES.get(key, {}).get(lang) for lang in LANGUAGES)}
+            if not all(messages.get(key, {}).get(lang) for lang in LANGUAGES)}
 
 
 def describe_missing(missing):
@@ -179,6 +181,23 @@ def test_every_message_key_named_in_the_code_exists_in_both_languages():
         assert key in used, key
     missing = missing_keys(used)
     assert not missing, describe_missing(missing)
+
+
+def test_each_assignment_says_what_its_code_names():
+    """Another assignment's code against its own texts.py and the engine's messages; and
+    every hint the engine's checks give (those named in autograder/) has its text there."""
+    from collections import ChainMap
+
+    from autograder import assignment
+    from autograder.common.messages import ENGINE
+
+    engine_hints = {k: w for k, w in used_keys(ROOT, ["autograder"]).items() if k.startswith("hint_")}
+    assert "hint_wrong_dtype" in engine_hints
+    for name in assignment.names():
+        texts = getattr(assignment.load(name).part("texts"), "MESSAGES", {})
+        used = {**used_keys(ROOT, [f"assignments/{name}"]), **engine_hints}
+        missing = missing_keys(used, ChainMap(texts, ENGINE))
+        assert not missing, f"{name}: " + describe_missing(missing)
 
 
 def test_every_status_of_a_submission_is_said_in_words():

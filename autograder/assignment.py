@@ -124,10 +124,16 @@ def use(name: str | None) -> Assignment:
     return current()
 
 
-def current() -> Assignment:
+@functools.cache
+def _only_or_default() -> str:
+    """The only assignment present, else config.toml's (looked up once: the folder is read
+    on every grade's hot path otherwise)."""
     present = names()
-    name = _chosen or os.environ.get("AUTOGRADER_ASSIGNMENT") or (present[0] if len(present) == 1 else default())
-    found = load(name)
+    return present[0] if len(present) == 1 else default()
+
+
+def current() -> Assignment:
+    found = load(_chosen or os.environ.get("AUTOGRADER_ASSIGNMENT") or _only_or_default())
     from .common import messages
 
     if messages.FIELDS.get("assignment") != found.name:   # its texts, and its file's name in the engine's

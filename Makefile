@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 # For a CPU-only torch on a machine whose PyPI gives the CUDA build, for example:
 #   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_ARGS ?=
-# Extra pytest arguments for `make test`, for example: make test PYTEST_ARGS="--durations=15"
+# Extra pytest arguments for `make test` (both of its runs), for example: make test PYTEST_ARGS="--durations=15"
 PYTEST_ARGS ?=
 
 .PHONY: demo test check lint worker-user build clean
@@ -39,8 +39,12 @@ demo: $(VENV)/.installed worker-user
 	$(PY) -m autograder grade assignments/task1/starter/mlp.py --out demo-results/starter.json
 	$(PY) assignments/task1/starter/selfcheck.py --mlp assignments/task1/reference/mlp.py --lang en
 
+# The suite runs on TEST_JOBS processes (pytest-xdist), then the tests marked `alone`
+# (pytest.ini), which look at what the whole machine shares, by themselves.
+TEST_JOBS ?= 2
 test: $(VENV)/.installed worker-user
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not alone" -n $(TEST_JOBS) --dist loadscope $(PYTEST_ARGS)
+	$(PY) -m pytest -m alone $(PYTEST_ARGS)
 
 check: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q

@@ -1,5 +1,6 @@
 """Helpers for the project's own tests: grade a submission the way an instructor would
 (`python -m autograder grade`, in a subprocess) and read what a student would see."""
+import fcntl
 import functools
 import json
 import os
@@ -136,34 +137,55 @@ def short_calls(folder):
     return {"AUTOGRADER_CONFIG": str(path)}
 
 
+def shared_folder(tmp_path_factory):
+    """A folder every process of this test run shares: under pytest-xdist (`make test`),
+    the parent of each worker's own base folder; else the base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 def batch_grader(tmp_path_factory, language, paths):
     """graded(path) -> results dict. The paths are graded together the first time, by one
     `grade-all` run (2 jobs): the way an instructor grades a class, and ten times faster
     than one by one (the WAIT_OUT ones by a second, with NEIGHBOURS: graded.neighbours).
-    Any other path is graded alone."""
+    Any other path is graded alone. Under pytest-xdist the batch is graded once for the
+    whole run: the first process to need it grades it, holding a lock, and the others
+    read what it wrote (class_LANGUAGE.json in shared_folder)."""
     cache = {}
 
     def run(path):
         if not cache:
             cache[None] = "the class batch failed (see the first test that used it)"   # fail once, not per test
-            main, slow = (tmp_path_factory.mktemp(f"{kind}_{language}") for kind in ("class", "wait_out"))
-            for p in paths:
-                if p.stem != "read_reference":   # needs its path filled in (test_hostile)
-                    shutil.copy(p, (slow if p.stem in WAIT_OUT else main) / f"{batch_name(p)}.py")
-            cache.update(grade_all(main, tmp_path_factory.mktemp("out"), language=language)[0])
-            if any(slow.iterdir()):
-                for p in NEIGHBOURS:
-                    shutil.copy(p, slow / f"neighbour__{batch_name(p)}.py")
-                results, _ = grade_all(slow, tmp_path_factory.mktemp("out"), language=language,
-                                       env=short_calls(tmp_path_factory.mktemp("settings")))
-                run.neighbours.update({k: v for k, v in results.items() if k.startswith("neighbour__")})
-                cache.update({k: v for k, v in results.items() if not k.startswith("neighbour__")})
+            shared = shared_folder(tmp_path_factory) / f"class_{language}.json"
+            with open(shared.with_suffix(".lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not shared.exists():
+                    shared.write_text(json.dumps(batch()))
+                kept = json.loads(shared.read_text())
+            cache.update(kept["results"])
+            run.neighbours.update(kept["neighbours"])
             del cache[None]
         assert None not in cache, cache[None]
         name = batch_name(path)
         if name not in cache:
             cache[name] = grade(path, tmp_path_factory.mktemp("g"), language=language)[0]
         return cache[name]
+
+    def batch():
+        main, slow = (tmp_path_factory.mktemp(f"{kind}_{language}") for kind in ("class", "wait_out"))
+        for p in paths:
+            if p.stem != "read_reference":   # needs its path filled in (test_hostile)
+                shutil.copy(p, (slow if p.stem in WAIT_OUT else main) / f"{batch_name(p)}.py")
+        results = grade_all(main, tmp_path_factory.mktemp("out"), language=language)[0]
+        neighbours = {}
+        if any(slow.iterdir()):
+            for p in NEIGHBOURS:
+                shutil.copy(p, slow / f"neighbour__{batch_name(p)}.py")
+            more, _ = grade_all(slow, tmp_path_factory.mktemp("out"), language=language,
+                                env=short_calls(tmp_path_factory.mktemp("settings")))
+            neighbours = {k: v for k, v in more.items() if k.startswith("neighbour__")}
+            results.update({k: v for k, v in more.items() if not k.startswith("neighbour__")})
+        return {"results": results, "neighbours": neighbours}
 
     run.neighbours = {}   # {neighbour__<batch name>: results dict}, once the batch has run
     return run

@@ -109,6 +109,7 @@ def test_sessions_at_once_never_disturb_each_other(tmp_path):
     assert sums["forward"][0] == 0 and sums["loss"][0] == sums["loss"][1]
 
 
+@pytest.mark.alone
 @needs_root
 def test_a_session_waits_for_a_free_account(capfd):
     """With every account held, the next session says so and waits; it goes on as soon

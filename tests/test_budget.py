@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import ROOT, grade, lost, start_up_seconds
 
 from autograder.grading.grade import FINISH_SECONDS
+
+pytestmark = pytest.mark.alone   # time budgets, measured and spent with no other test beside them
 
 
 def budget():

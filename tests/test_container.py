@@ -17,6 +17,8 @@ from autograder import config
 from autograder.common import messages
 from autograder.sandbox import limits
 
+pytestmark = pytest.mark.alone   # cgroups, and the memory the machine has left
+
 MB = 1 << 20
 
 

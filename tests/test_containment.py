@@ -30,6 +30,7 @@ def no_isolation(tmp_path):
     return {"AUTOGRADER_CONFIG": str(path)}
 
 
+@pytest.mark.alone
 @needs_root
 @pytest.mark.parametrize("isolate", [True, False], ids=["namespaces", "fallback"])
 def test_a_zombie_leader_with_a_live_thread_is_ended(tmp_path, isolate):
@@ -73,6 +74,7 @@ MAILBOXES = ["/dev/shm/mlp_mailbox.py", "/run/shm/mlp_mailbox_run.py", "/tmp/mlp
              "/var/tmp/mlp_mailbox.py", "/dev/shm/mlp_mailbox_posix"]
 
 
+@pytest.mark.alone
 @needs_root
 @pytest.mark.parametrize("isolate", [True, False], ids=["namespaces", "fallback"])
 def test_nothing_a_worker_writes_outside_its_scratch_folder_survives(tmp_path, isolate):

@@ -38,7 +38,8 @@ READ_REFERENCE, NETWORK_FETCH = HOSTILE / "read_reference.py", HOSTILE / "networ
 TIMEOUT = 1500
 
 VARIANTS = {"landlock": [], "no_landlock": ["--no-landlock"]}
-pytestmark = pytest.mark.timeout(TIMEOUT + 300)   # the first test of a variant waits for its grade-all
+# the first test of a variant waits for its grade-all; every test looks at processes machine-wide
+pytestmark = [pytest.mark.timeout(TIMEOUT + 300), pytest.mark.alone]
 
 
 def unavailable():

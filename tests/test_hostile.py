@@ -153,6 +153,7 @@ def test_reference_cannot_be_read(tmp_path):
             assert locked.stat().st_mode & 0o077 == 0, locked
 
 
+@pytest.mark.alone
 @needs_root
 def test_no_process_survives_grading(tmp_path):
     """The grandchild's pid is as its own /proc numbers it (its PID namespace's, where it
@@ -163,6 +164,7 @@ def test_no_process_survives_grading(tmp_path):
     assert data["score"] == 100, lost(data)
 
 
+@pytest.mark.alone
 @needs_root
 def test_fork_bomb_is_limited_and_cleaned_up(tmp_path):
     data, _ = grade(HOSTILE / "fork_bomb.py", tmp_path)

@@ -11,6 +11,7 @@ import sys
 import tempfile
 
 import jsonschema
+import pytest
 from conftest import ROOT, SCHEMA, needs_root
 
 from autograder.sandbox.accounts import closed_to_others
@@ -49,6 +50,7 @@ def assert_not_graded(proc, left, out, language, cause, closed):
     assert not left, f"left behind: {left}"
 
 
+@pytest.mark.alone   # every scratch folder in /tmp counts
 @needs_root
 def test_checkout_in_a_root_only_folder(tmp_path):
     """An instructor unpacked the autograder under /root: the worker cannot read its code."""
@@ -60,6 +62,7 @@ def test_checkout_in_a_root_only_folder(tmp_path):
     assert_not_graded(proc, left, out, "en", "the worker account cannot read", closed)
 
 
+@pytest.mark.alone
 @needs_root
 def test_interpreter_the_worker_cannot_read(tmp_path):
     """A virtual environment in a root-only folder: the worker's interpreter cannot start.

@@ -1,5 +1,6 @@
 """Helpers for the project's own tests: grade a submission the way an instructor would
 (`python -m autograder grade`, in a subprocess) and read what a student would see."""
+import contextlib
 import fcntl
 import functools
 import json
@@ -8,6 +9,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -144,24 +147,46 @@ def shared_folder(tmp_path_factory):
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def batch_results(language, paths, folder):
+    """The class batch of paths in language, graded once per test run: by whichever
+    process of the run asks first (holding a lock), into class_LANGUAGE.json in folder
+    (shared_folder), which the others then read. {"results": {name: results dict},
+    "neighbours": {neighbour__<batch name>: results dict}}."""
+    shared = Path(folder) / f"class_{language}.json"
+    with open(shared.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not shared.exists():
+            work = Path(tempfile.mkdtemp(prefix=f"class_{language}_", dir=folder))
+            main, slow, settings = (work / name for name in ("class", "wait_out", "settings"))
+            for d in (main, slow, settings):
+                d.mkdir()
+            for p in paths:
+                if p.stem != "read_reference":   # needs its path filled in (test_hostile)
+                    shutil.copy(p, (slow if p.stem in WAIT_OUT else main) / f"{batch_name(p)}.py")
+            results = grade_all(main, work / "out", language=language)[0]
+            neighbours = {}
+            if any(slow.iterdir()):
+                for p in NEIGHBOURS:
+                    shutil.copy(p, slow / f"neighbour__{batch_name(p)}.py")
+                more, _ = grade_all(slow, work / "out_wait", language=language, env=short_calls(settings))
+                neighbours = {k: v for k, v in more.items() if k.startswith("neighbour__")}
+                results.update({k: v for k, v in more.items() if not k.startswith("neighbour__")})
+            shared.write_text(json.dumps({"results": results, "neighbours": neighbours}))
+        return json.loads(shared.read_text())
+
+
 def batch_grader(tmp_path_factory, language, paths):
     """graded(path) -> results dict. The paths are graded together the first time, by one
     `grade-all` run (2 jobs): the way an instructor grades a class, and ten times faster
     than one by one (the WAIT_OUT ones by a second, with NEIGHBOURS: graded.neighbours).
-    Any other path is graded alone. Under pytest-xdist the batch is graded once for the
-    whole run: the first process to need it grades it, holding a lock, and the others
-    read what it wrote (class_LANGUAGE.json in shared_folder)."""
+    Any other path is graded alone. Once per test run (batch_results), under pytest-xdist
+    too, where pytest_collection_finish has started it already."""
     cache = {}
 
     def run(path):
         if not cache:
             cache[None] = "the class batch failed (see the first test that used it)"   # fail once, not per test
-            shared = shared_folder(tmp_path_factory) / f"class_{language}.json"
-            with open(shared.with_suffix(".lock"), "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                if not shared.exists():
-                    shared.write_text(json.dumps(batch()))
-                kept = json.loads(shared.read_text())
+            kept = batch_results(language, paths, shared_folder(tmp_path_factory))
             cache.update(kept["results"])
             run.neighbours.update(kept["neighbours"])
             del cache[None]
@@ -170,22 +195,6 @@ def batch_grader(tmp_path_factory, language, paths):
         if name not in cache:
             cache[name] = grade(path, tmp_path_factory.mktemp("g"), language=language)[0]
         return cache[name]
-
-    def batch():
-        main, slow = (tmp_path_factory.mktemp(f"{kind}_{language}") for kind in ("class", "wait_out"))
-        for p in paths:
-            if p.stem != "read_reference":   # needs its path filled in (test_hostile)
-                shutil.copy(p, (slow if p.stem in WAIT_OUT else main) / f"{batch_name(p)}.py")
-        results = grade_all(main, tmp_path_factory.mktemp("out"), language=language)[0]
-        neighbours = {}
-        if any(slow.iterdir()):
-            for p in NEIGHBOURS:
-                shutil.copy(p, slow / f"neighbour__{batch_name(p)}.py")
-            more, _ = grade_all(slow, tmp_path_factory.mktemp("out"), language=language,
-                                env=short_calls(tmp_path_factory.mktemp("settings")))
-            neighbours = {k: v for k, v in more.items() if k.startswith("neighbour__")}
-            results.update({k: v for k, v in more.items() if not k.startswith("neighbour__")})
-        return {"results": results, "neighbours": neighbours}
 
     run.neighbours = {}   # {neighbour__<batch name>: results dict}, once the batch has run
     return run
@@ -205,3 +214,29 @@ ZH_SUBMISSIONS = sorted((SUBMISSIONS / "buggy").glob("*.py")) + [SUBMISSIONS / "
 def graded_zh(tmp_path_factory):
     """The same, in Chinese, for ZH_SUBMISSIONS (any other path is graded alone)."""
     return batch_grader(tmp_path_factory, "zh", ZH_SUBMISSIONS)
+
+
+def pytest_collection_finish(session):
+    """Under pytest-xdist (`make test`), the class batches that the collected tests read are
+    graded from the start, beside the tests, in a thread of the first process of the run to
+    get here: they are much of the suite's work, and a process that needs one before it is
+    done waits for it (batch_results)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    uses = {name for item in session.items for name in getattr(item, "fixturenames", ())}
+    wanted = [(language, paths) for language, paths, fixture in (("en", ALL_SUBMISSIONS, "graded"),
+                                                                 ("zh", ZH_SUBMISSIONS, "graded_zh")) if fixture in uses]
+    folder = shared_folder(session.config._tmp_path_factory)
+    starter = open(folder / "batches.lock", "w")   # held by the process that grades them, until it ends
+    try:
+        fcntl.flock(starter, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:   # another process of the run has started them
+        starter.close()
+        return
+
+    def grade_them():
+        for language, paths in wanted:
+            with contextlib.suppress(Exception):   # a failure shows in the first test that reads the batch
+                batch_results(language, paths, folder)
+
+    threading.Thread(target=grade_them, name="class batches", daemon=True).start()

@@ -35,9 +35,9 @@ worker-user:
 		useradd --system --no-create-home --user-group --shell /usr/sbin/nologin $(WORKER_USER)$$i; done; fi
 
 demo: $(VENV)/.installed worker-user
-	$(PY) -m autograder grade assignments/task1/reference/mlp.py --out demo-results/reference.json
-	$(PY) -m autograder grade assignments/task1/starter/mlp.py --out demo-results/starter.json
-	$(PY) assignments/task1/starter/selfcheck.py --mlp assignments/task1/reference/mlp.py --lang en
+	$(PY) -m autograder grade reference/task1/mlp.py --out demo-results/reference.json
+	$(PY) -m autograder grade starter/task1/mlp.py --out demo-results/starter.json
+	$(PY) starter/task1/selfcheck.py --mlp reference/task1/mlp.py --lang en
 
 # The suite runs on TEST_JOBS processes (pytest-xdist), then the tests marked `alone`
 # (pytest.ini), which look at what the whole machine shares, by themselves.

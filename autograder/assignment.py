@@ -1,15 +1,20 @@
 """Which assignment is graded, and where its parts are.
 
-An assignment is a folder under assignments/ (one for each task of the course); the engine
-(grading/, sandbox/, classroom/, tools/, common/) reads it and knows nothing else of it:
+An assignment NAME lives in three folders at the top of the checkout, step first and
+assignment second (as nbgrader's source/ and release/ do); the engine (grading/, sandbox/,
+classroom/, tools/, common/) reads them and knows nothing else of it:
 
-    contract.py        FILE (the file students submit), FUNCTIONS, TAGS, INPUTS, RETURNS;
+    assignments/NAME/  what grades it:
+        contract.py    FILE (the file students submit), FUNCTIONS, TAGS, INPUTS, RETURNS;
                        imports nothing (the handout ships it beside the self-check)
-    texts.py           MESSAGES: its own texts, zh and en (hints, cases, the self-check's)
-    reference/         the hidden solution, FILE, and mistakes.py (the classic mistakes)
-    tests/             the grading tests (pytest), their points (@weight) and conftest.py
-    starter/           what students get: the starter FILE, handouts, self-check, fixtures
-    submissions/       test submissions with the verdict each must get (the project's tests)
+        texts.py       MESSAGES: its own texts, zh and en (hints, cases, the self-check's)
+        tests/         the grading tests (pytest), their points (@weight) and conftest.py
+        submissions/   test submissions with the verdict each must get (the project's tests)
+    reference/NAME/    the hidden solution, FILE, and mistakes.py (the classic mistakes):
+                       reference/ is closed to the worker accounts, for every assignment
+    starter/NAME/      exactly what students get: the starter FILE, handouts, self-check, fixtures
+
+These paths are defined here and nowhere else (FOLDER, REFERENCE, STARTER).
 
 One process grades one assignment: use() chooses it (the CLI's --assignment), else the
 environment's AUTOGRADER_ASSIGNMENT, else the only one present (a built zip holds one),
@@ -26,7 +31,9 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
-FOLDER = ROOT / "assignments"
+FOLDER = ROOT / "assignments"    # what grades each assignment
+REFERENCE = ROOT / "reference"   # the hidden solutions: never readable by a worker, never in a handout
+STARTER = ROOT / "starter"       # what students get of each assignment
 
 # Its modules the handout ships beside the self-check (tools/build.py), where they import
 # one another and the engine's common/ flat; every other part stays with the grader.
@@ -65,12 +72,17 @@ class Assignment:
         return getattr(self.contract, "TITLE", {}).get(lang, self.name)
 
     @property
+    def hidden(self) -> Path:
+        """Its folder under reference/: the solution and its classic mistakes."""
+        return REFERENCE / self.name
+
+    @property
     def reference(self) -> Path:
-        return self.folder / "reference" / self.file
+        return self.hidden / self.file
 
     @property
     def mistakes(self) -> Path:
-        return self.folder / "reference" / "mistakes.py"
+        return self.hidden / "mistakes.py"
 
     @property
     def tests(self) -> Path:
@@ -78,7 +90,13 @@ class Assignment:
 
     @property
     def starter(self) -> Path:
-        return self.folder / "starter"
+        """Its folder under starter/: what a student gets."""
+        return STARTER / self.name
+
+    @property
+    def starter_file(self) -> Path:
+        """The file a student completes, as handed out (every function a stub)."""
+        return self.starter / self.file
 
     @property
     def submissions(self) -> Path:
@@ -91,11 +109,17 @@ class Assignment:
         return importlib.import_module(f"{FOLDER.name}.{self.name}.{name}")
 
     def grading_files(self) -> list[Path]:
-        """Every file of it that decides a grade: all but what students get (starter/),
-        the project's own test submissions and the instructor's tools (NOT_GRADING)."""
-        skip = {"starter", "submissions", "__pycache__", *NOT_GRADING}
-        return sorted(p for p in self.folder.rglob("*")
-                      if p.is_file() and not skip & set(p.relative_to(self.folder).parts))
+        """Every file of it that decides a grade: its folder under assignments/ but the
+        project's own test submissions and the instructor's tools (NOT_GRADING), and its
+        folder under reference/. Not what students get (starter/)."""
+        skip = {"submissions", "__pycache__", *NOT_GRADING}
+        return sorted(p for folder in (self.folder, self.hidden) for p in folder.rglob("*")
+                      if p.is_file() and not skip & set(p.relative_to(folder).parts))
+
+
+def relative(path: Path) -> str:
+    """path's name in the checkout (reference/NAME/FILE): the same wherever it lies."""
+    return path.relative_to(ROOT).as_posix()
 
 
 def default() -> str:

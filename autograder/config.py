@@ -12,7 +12,7 @@ try:
 except ImportError:   # Python 3.10 (Ubuntu 22.04, Gradescope's default image): the backport
     import tomli as tomllib
 
-from .assignment import current
+from .assignment import current, relative
 from .sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +38,7 @@ def grading_files(reference: Path | None = None) -> list[tuple[str, Path]]:
     """[(name, path)] of every file that decides a grade besides the submission: the
     GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets timeouts), the
     settings in use and the assignment's (its tests, reference, mistakes, contract).
-    reference: another solution graded against (a mutant's): its folder replaces reference/."""
+    reference: another solution graded against (a mutant's): its folder replaces reference/NAME/."""
     found = []
     for part in GRADING_PARTS:
         path = HERE / part
@@ -46,11 +46,10 @@ def grading_files(reference: Path | None = None) -> list[tuple[str, Path]]:
             else [(f"autograder/{part}", path)]
     found.append(("autograder/config.toml", CONFIG))   # an overlay's effect: settings_text()
     task = current()
-    mine = task.reference.parent
-    found += [(f"assignments/{task.name}/{p.relative_to(task.folder)}", p) for p in task.grading_files()
-              if reference is None or mine not in p.parents]
+    found += [(relative(p), p) for p in task.grading_files()
+              if reference is None or task.hidden not in p.parents]
     if reference is not None:
-        found += [(f"assignments/{task.name}/reference/{p.relative_to(reference.parent)}", p)
+        found += [(f"{relative(task.hidden)}/{p.relative_to(reference.parent).as_posix()}", p)
                   for p in sorted(Path(reference).parent.rglob("*"))]
     return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
 

@@ -37,5 +37,5 @@ for ((i = 0; i < ACCOUNTS; i++)); do
   id "$USER_BASE$i" >/dev/null 2>&1 ||
     useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$USER_BASE$i"
 done
-# The hidden reference is readable by root only.
-chmod 700 "$SOURCE"/assignments/*/reference
+# The hidden references (reference/, every assignment's) are readable by root only.
+chmod 700 "$SOURCE"/reference

@@ -98,7 +98,7 @@ def memory(cmd):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--submission", default=str(ROOT / "assignments/task1/reference" / "mlp.py"))
+    parser.add_argument("--submission", default=str(reference()))
     args = parser.parse_args()
     out = os.path.join(tempfile.mkdtemp(), "results.json")
     grade = [sys.executable, "-m", "autograder", "grade", args.submission, "--out", out]

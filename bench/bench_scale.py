@@ -64,7 +64,7 @@ NODES = (1, 2, 4, 8, 16, 32)
 def pools(with_slow=False):
     """{kind: [paths]}: the test submissions each kind is drawn from, sorted."""
     hostile = sorted((SUBMISSIONS / "hostile").glob("*.py"))
-    return {"correct": [ROOT / "assignments/task1/reference" / "mlp.py"]
+    return {"correct": [reference()]
             + sorted((SUBMISSIONS / "correct").glob("*.py")),
             "buggy": sorted((SUBMISSIONS / "buggy").glob("*.py")),
             "hostile": [p for p in hostile if with_slow or p.stem not in SLOW_HOSTILE]}
@@ -96,8 +96,8 @@ def generate(folder, size, mix, with_slow=False, seed=SEED):
     for i, kind in enumerate(order):
         path = source[kind][used[kind] % len(source[kind])]
         used[kind] += 1
-        stem = "reference" if path == ROOT / "assignments/task1/reference" / "mlp.py" else path.stem
-        text = path.read_text().replace("__REFERENCE_PATH__", str(ROOT / "assignments/task1/reference" / "mlp.py"))
+        stem = "reference" if path == reference() else path.stem
+        text = path.read_text().replace("__REFERENCE_PATH__", str(reference()))
         name = f"s{i:05d}_{kind}_{stem}"
         (folder / f"{name}.py").write_text(f"# submission {i} of a generated class: {kind}/{stem}\n" + text)
         made.append((name, kind, stem))

@@ -16,7 +16,7 @@
 #    sandbox/accounts.py _pool_names) can use the GPU under the worker's rlimits (sandbox/handle.py Worker._rlimits)
 #    and environment (sandbox/accounts.py scrubbed_env): a small matmul on cuda, compared with the CPU.
 #    Landlock (worker/confine.py) is not applied here; step 4 runs the real worker;
-# 4. grades assignments/task1/reference/mlp.py, two buggy submissions and every device submission
+# 4. grades reference/task1/mlp.py, two buggy submissions and every device submission
 #    (tests/submissions/device/*.py) with `python -m autograder grade ... --seed 1`, in
 #    English, timing each;
 # 5. bench/gpu_report.py: a table per grade (test, score/max, and where it ran: the device
@@ -199,12 +199,12 @@ echo
 echo "== 4. grading (the device tests on the GPU)"
 out="${1:-$(mktemp -d /tmp/gpu-check.XXXXXX)}"
 mkdir -p "$out"
-subs=(assignments/task1/reference/mlp.py tests/submissions/buggy/grad_no_divide_by_m.py
+subs=(reference/task1/mlp.py tests/submissions/buggy/grad_no_divide_by_m.py
       tests/submissions/buggy/forward_casts_to_float.py tests/submissions/device/*.py)
 times=()
 for sub in "${subs[@]}"; do
     name="$(basename "$sub" .py)"
-    if [[ "$sub" == assignments/task1/reference/mlp.py ]]; then name=reference; fi
+    if [[ "$sub" == reference/task1/mlp.py ]]; then name=reference; fi
     start="$(date +%s%N)"
     status=0
     AUTOGRADER_LANGUAGE=en "$PY" -m autograder grade "$sub" --out "$out/$name.json" --seed 1 \

@@ -43,7 +43,7 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = CHECKOUT / "tests" / "submissions"
-DEFAULT_SUBMISSIONS = [CHECKOUT / "assignments/task1/reference" / "mlp.py",
+DEFAULT_SUBMISSIONS = [reference(),
                        SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
                        SUBMISSIONS / "hostile" / "memory_creep.py",
                        SUBMISSIONS / "hostile" / "infinite_loop.py"]

@@ -24,6 +24,20 @@ ROOT = Path(__file__).resolve().parent.parent
 # names another assignment; tests/submissions/ is Task 1's collection of test submissions
 # and the sandbox's hostile ones. Other assignments keep theirs in their own folder.
 TASK1 = assignment.use("task1")
+REFERENCE = assignment.REFERENCE   # every hidden solution, closed to the worker accounts
+
+
+def reference(name="task1"):
+    """The hidden solution of an assignment (reference/NAME/FILE): the one place the tests
+    and benches name it, through the engine (autograder/assignment.py)."""
+    return assignment.load(name).reference
+
+
+def starter(name="task1"):
+    """The file a student completes, as handed out (starter/NAME/FILE)."""
+    return assignment.load(name).starter_file
+
+
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 SCHEMA = json.loads((ROOT / "autograder" / "grading" / "results.schema.json").read_text())
 IS_ROOT = os.geteuid() == 0
@@ -120,7 +134,7 @@ def batch_name(path):
     return f"{Path(path).parent.name}__{Path(path).stem}"
 
 
-ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [ROOT / "assignments/task1/reference" / "mlp.py", ROOT / "assignments/task1/starter" / "mlp.py"]
+ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [reference(), starter()]
 # The hostile submissions whose grade waits out the limit of one call (config.toml's
 # call_seconds, 10 s), several times each: a busy loop, endless output, a pipe left unread.
 # The class batch grades them in a batch of their own, beside correct neighbours, with the
@@ -129,7 +143,7 @@ ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [ROOT / "assignments/task1
 # 3 s leaves room for a machine 4 times slower, loaded.
 WAIT_OUT = ("infinite_loop", "print_flood", "slow_request_reader")
 CALL_SECONDS = 3
-NEIGHBOURS = [ROOT / "assignments/task1/reference" / "mlp.py", SUBMISSIONS / "correct" / "correct_mm_transpose.py",
+NEIGHBOURS = [reference(), SUBMISSIONS / "correct" / "correct_mm_transpose.py",
               SUBMISSIONS / "correct" / "correct_einsum_where.py"]
 
 

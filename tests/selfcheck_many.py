@@ -25,10 +25,13 @@ from pathlib import Path
 # thread pool starts).
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 ROOT = Path(__file__).resolve().parent.parent
-SELFCHECK = ROOT / "assignments/task1/starter" / "selfcheck.py"
 SEARCH_PATH = sys.path[1:]   # without this file's folder: a run's is the self-check's own
+from autograder.assignment import load  # noqa: E402
+
+TASK1 = load("task1")
+SELFCHECK = TASK1.starter / "selfcheck.py"
 # as selfcheck.py does in the repository: Task 1's folder, then the engine's common/
-sys.path[:0] = [str(SELFCHECK.parent.parent), str(ROOT / "autograder" / "common")]
+sys.path[:0] = [str(TASK1.folder), str(ROOT / "autograder" / "common")]
 
 import checks  # noqa: E402,F401  (what selfcheck.py imports before it installs its guard)
 import contract  # noqa: E402,F401

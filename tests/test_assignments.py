@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ROOT, SCHEMA, SEED, grade, lost, needs_root
+from conftest import ROOT, SCHEMA, SEED, grade, lost, needs_root, reference
 
 from autograder import assignment
 
@@ -126,6 +126,6 @@ def test_grading_one_assignment_closes_every_reference(tmp_path):
     others = [assignment.load(name).reference.parent for name in OTHERS]
     for folder in others:
         folder.chmod(0o755)
-    grade(ROOT / "assignments/task1/reference" / "mlp.py", tmp_path)
+    grade(reference(), tmp_path)
     assert all(folder.stat().st_mode & 0o777 == 0o700 for folder in others), \
         {str(f): oct(f.stat().st_mode & 0o777) for f in others}

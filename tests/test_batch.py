@@ -24,6 +24,7 @@ from conftest import (
     lost,
     needs_root,
     outputs,
+    reference,
     short_calls,
 )
 
@@ -42,7 +43,7 @@ def essence(data):
     return data["tests"], data["extra_data"]["seed"], data["output"]
 
 
-@pytest.mark.parametrize("path", [ROOT / "assignments/task1/reference" / "mlp.py", SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
+@pytest.mark.parametrize("path", [reference(), SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
                                   SUBMISSIONS / "buggy" / "loss_clamp_1e12.py",
                                   SUBMISSIONS / "hostile" / "crash_segfault.py"], ids=lambda p: p.stem)
 def test_batch_grade_equals_the_grade_alone(graded, tmp_path, path):
@@ -59,7 +60,7 @@ def test_a_folder_without_exactly_one_mlp_is_told_so_in_its_language(tmp_path):
     src = tmp_path / "src"
     (src / "two" / "old").mkdir(parents=True)
     for rel in ("mlp.py", "old/mlp.py"):
-        shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", src / "two" / rel)
+        shutil.copy(reference(), src / "two" / rel)
     (src / "none").mkdir()
     (src / "none" / "README.md").write_text("no code here\n")
     results, _ = grade_all(src, tmp_path / "out", language="zh")
@@ -74,7 +75,7 @@ def test_hostile_neighbours_change_nothing(graded):
     """Every hostile submission was graded in the same batch as correct ones (two at a
     time): the correct ones keep full marks. (The WAIT_OUT ones, in their own batch,
     have neighbours of their own there.)"""
-    for path in CORRECT + [ROOT / "assignments/task1/reference" / "mlp.py"]:
+    for path in CORRECT + [reference()]:
         data = graded(path)
         assert data["score"] == 100, f"{path.stem}\n{lost(data)}"
     assert len(graded.neighbours) == len(NEIGHBOURS)
@@ -87,7 +88,7 @@ def test_sessions_at_once_never_disturb_each_other(tmp_path):
     """Five `grade` sessions started together: three correct, one that leaves a process
     behind, one with an infinite loop (with the suite's shorter call limit: it waits out
     every call to forward). Each gets its own worker account."""
-    subs = [ROOT / "assignments/task1/reference" / "mlp.py", CORRECT[0], CORRECT[1],
+    subs = [reference(), CORRECT[0], CORRECT[1],
             SUBMISSIONS / "hostile" / "leave_process.py", SUBMISSIONS / "hostile" / "infinite_loop.py"]
     procs = []
     for i, path in enumerate(subs):
@@ -156,7 +157,7 @@ def test_a_worker_reads_only_its_own_submission(tmp_path):
         os.chmod(f"{folder}/alice.py", 0o644)
         out = tmp_path / "out"
         snoop = SNOOP.replace("__NEIGHBOUR__", f"{folder}/alice.py").replace("__RESULTS__", str(out / "results" / "alice.json"))
-        snoop += (ROOT / "assignments/task1/reference" / "mlp.py").read_text().split('"""', 2)[2]
+        snoop += (reference()).read_text().split('"""', 2)[2]
         with open(f"{folder}/snoop.py", "w") as f:
             f.write(snoop)
         results, _ = grade_all(folder, out)
@@ -171,7 +172,7 @@ def test_a_worker_reads_only_its_own_submission(tmp_path):
 def test_results_folder_is_closed_to_workers(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", src / "ref.py")
+    shutil.copy(reference(), src / "ref.py")
     grade_all(src, tmp_path / "out")
     assert stat.S_IMODE((tmp_path / "out" / "results").stat().st_mode) == 0o700
 

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SUBMISSIONS, lost, outputs
+from conftest import ROOT, SUBMISSIONS, lost, outputs, reference, starter
 
 from autograder.classroom import export
 from autograder.classroom.batch import submission_seed
@@ -24,17 +24,17 @@ BIG = 50 << 20   # a 50 MB mlp.py
 
 # folder -> (submitters, files {relative path: source file or bytes}); None: folder missing
 CLASS = {
-    "submission_1": ([("Alice Zhang", "1001")], {"mlp.py": ROOT / "assignments/task1/reference" / "mlp.py"}),
+    "submission_1": ([("Alice Zhang", "1001")], {"mlp.py": reference()}),
     "submission_2": ([("王小明", "1002"), ("Bob Li", "1003")],   # a group, its file one folder down
                      {"code/mlp.py": SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py"}),
     "submission_3": ([("Carol", "1004")], {"mlp.py": SUBMISSIONS / "buggy" / "loss_sum_not_mean.py"}),
     "submission_4": ([("Dan", "1005")], {"mlp.py": SUBMISSIONS / "hostile" / "crash_segfault.py"}),
     "submission_5": ([("Eve", "1006")], {"README.md": b"no code here\n"}),
-    "submission_6": ([("Finn", "1007")], {"mlp.py": ROOT / "assignments/task1/reference" / "mlp.py",
-                                           "old/mlp.py": ROOT / "assignments/task1/starter" / "mlp.py"}),
+    "submission_6": ([("Finn", "1007")], {"mlp.py": reference(),
+                                           "old/mlp.py": starter()}),
     "submission_7": ([("Grace", "1008")], None),
     "submission_9": ([("Hui", "1010")], {"mlp.py": b"#" * BIG}),
-    "submission_10": ([("Ivan", "1011")], {"mlp.py": b"# caf\xe9 (latin-1)\n" + (ROOT / "assignments/task1/reference" / "mlp.py").read_bytes()}),
+    "submission_10": ([("Ivan", "1011")], {"mlp.py": b"# caf\xe9 (latin-1)\n" + (reference()).read_bytes()}),
 }
 NOT_IN_METADATA = "submission 8 (copy) 学生"   # odd, non-ASCII, and unknown to the metadata
 EXPECTED = {   # submission -> (score, status)
@@ -59,7 +59,7 @@ def build_export(root):
     top = root / "assignment_42_export"   # Gradescope puts everything in one top folder
     top.mkdir(parents=True)
     (top / "submission_metadata.yml").write_text(metadata(), encoding="utf-8")
-    for folder, (_, files) in list(CLASS.items()) + [(NOT_IN_METADATA, (None, {"mlp.py": ROOT / "assignments/task1/reference" / "mlp.py"}))]:
+    for folder, (_, files) in list(CLASS.items()) + [(NOT_IN_METADATA, (None, {"mlp.py": reference()}))]:
         if files is None:
             continue
         for rel, content in files.items():
@@ -230,7 +230,7 @@ def test_rerun_regrades_only_what_changed(exported, tmp_path):
     again = grade_class(source, out)   # the seed is kept in DIR
     assert "0 to grade, 8 unchanged" in again.stderr, again.stderr
     fixed = source / "assignment_42_export" / "submission_3" / "mlp.py"
-    fixed.write_bytes((ROOT / "assignments/task1/reference" / "mlp.py").read_bytes())
+    fixed.write_bytes((reference()).read_bytes())
     before = {r["submission"]: r["score"] for r in rows(out)}["submission_3"]
     third = grade_class(source, out)
     assert "1 to grade, 7 unchanged" in third.stderr, third.stderr
@@ -264,7 +264,7 @@ def test_ctrl_c_keeps_what_was_graded(tmp_path):
     source = tmp_path / "class"
     source.mkdir()
     for i in range(24):
-        shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", source / f"s{i:02d}.py")
+        shutil.copy(reference(), source / f"s{i:02d}.py")
     out = tmp_path / "out"
     start = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "   # as in a terminal
              "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")

@@ -9,7 +9,7 @@ import zipfile
 
 import jsonschema
 import pytest
-from conftest import ROOT, SCHEMA, SUBMISSIONS, selfcheck_runs
+from conftest import ROOT, SCHEMA, SUBMISSIONS, reference, selfcheck_runs, starter
 
 PY = sys.executable
 
@@ -30,11 +30,11 @@ def dist(tmp_path_factory):
 def test_autograder_zip_has_gradescope_layout(dist):
     names = zipfile.ZipFile(dist / "autograder.zip").namelist()
     assert "setup.sh" in names and "run_autograder" in names
-    assert "assignments/task1/reference/mlp.py" in names and "assignments/task1/reference/mistakes.py" in names
+    assert "reference/task1/mlp.py" in names and "reference/task1/mistakes.py" in names
     assert "assignments/task1/tests/test_3_backward.py" in names and "assignments/__init__.py" in names
     # Only the assignment built, without what students get or the project's test submissions.
     assert {n.split("/")[1] for n in names if n.startswith("assignments/") and n.count("/") > 1} == {"task1"}
-    assert not any(n.startswith(("assignments/task1/starter/", "assignments/task1/submissions/")) for n in names)
+    assert not any(n.startswith(("starter/", "assignments/task1/submissions/", "reference/task2/")) for n in names)
     assert not any(n.endswith("loss_curve.png") for n in names)
     assert not any("__pycache__" in n for n in names)
     info = zipfile.ZipFile(dist / "autograder.zip").getinfo("run_autograder")
@@ -105,7 +105,7 @@ def test_handout_never_contains_reference_code(dist):
         assert f"task1/{name}" in names, name
     assert not any("reference" in n or "mutants" in n or n.endswith("/fixtures.py") for n in names)
     reference_lines = {line.strip() for f in ("mlp.py", "mistakes.py")
-                       for line in (ROOT / "assignments/task1/reference" / f).read_text().splitlines()
+                       for line in (reference().parent / f).read_text().splitlines()
                        if len(line.strip()) > 35 and not line.strip().startswith(("#", '"""', "def "))}
     for name in names:
         data = z.read(name)
@@ -120,7 +120,7 @@ def test_handout_selfcheck_runs_from_the_unzipped_folder(dist, tmp_path):
     folder = tmp_path / "task1"
     starter = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
     assert starter.returncode == 1 and "NotImplementedError" in starter.stdout
-    shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", folder / "mlp.py")
+    shutil.copy(reference(), folder / "mlp.py")
     solved = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
     assert solved.returncode == 0, solved.stdout
     assert "7/7 checks passed" in solved.stdout
@@ -143,7 +143,7 @@ runpy.run_path("selfcheck.py", run_name="__main__")
 def test_handout_selfcheck_needs_only_torch(dist, tmp_path):
     zipfile.ZipFile(dist / "handout.zip").extractall(tmp_path)
     folder = tmp_path / "task1"
-    shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", folder / "mlp.py")
+    shutil.copy(reference(), folder / "mlp.py")
     proc = run(PY, "-c", TORCH_ONLY, cwd=folder)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "7/7 checks passed" in proc.stdout and "pip install matplotlib" in proc.stdout
@@ -152,7 +152,7 @@ def test_handout_selfcheck_needs_only_torch(dist, tmp_path):
 
 def test_handouts_say_what_to_install():
     for lang in ("en", "zh"):
-        text = (ROOT / "assignments/task1/starter" / f"HANDOUT.{lang}.md").read_text()
+        text = (starter().parent / f"HANDOUT.{lang}.md").read_text()
         assert "pip install torch" in text, lang
 
 
@@ -220,7 +220,7 @@ def test_run_autograder_follows_gradescope_paths(tmp_path):
     root = tmp_path / "autograder"
     (root / "submission" / "nested").mkdir(parents=True)
     (root / "source").symlink_to(ROOT)
-    shutil.copy(ROOT / "assignments/task1/reference" / "mlp.py", root / "submission" / "nested" / "mlp.py")
+    shutil.copy(reference(), root / "submission" / "nested" / "mlp.py")
     proc = run(str(ROOT / "run_autograder"), env={"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": PY})
     assert proc.returncode == 0, proc.stderr
     data = json.loads((root / "results" / "results.json").read_text())

@@ -5,7 +5,7 @@ import re
 
 import pytest
 import torch
-from conftest import ROOT, SUBMISSIONS, lost, outputs
+from conftest import SUBMISSIONS, lost, outputs, reference, starter
 
 from assignments.task1 import task as checks
 from autograder.common import messages
@@ -56,14 +56,14 @@ def test_what_the_virtual_gpu_cannot_run_is_said_and_costs_nothing(graded):
 
 
 def test_device_aware_code_passes_without_a_note(graded):
-    for path in (ROOT / "assignments/task1/reference" / "mlp.py", SUBMISSIONS / "correct" / "correct_device_aware.py"):
+    for path in (reference(), SUBMISSIONS / "correct" / "correct_device_aware.py"):
         data = graded(path)
         gpu = [t for t in data["tests"] if t["number"] in GPU_TESTS]
         assert len(gpu) == 4 and all(t["score"] == t["max_score"] and not t.get("output") for t in gpu), lost(data)
 
 
 def test_the_starter_loses_its_device_tests(graded):
-    data = graded(ROOT / "assignments/task1/starter" / "mlp.py")
+    data = graded(starter())
     gpu = [t for t in data["tests"] if t["number"] in GPU_TESTS]
     assert len(gpu) == 4 and all(t["score"] == 0 for t in gpu)
     assert all("NotImplementedError" in t["output"] for t in gpu), [t["output"] for t in gpu]
@@ -71,7 +71,7 @@ def test_the_starter_loses_its_device_tests(graded):
 
 def test_the_device_tests_take_their_points_from_the_type_tests(graded):
     """1.1 + 1.4, 2.1 + 2.6, 3.1 + 3.8 and 4.1 + 4.3 hold what 1.1, 2.1, 3.1 and 4.1 held."""
-    points = {t["number"]: t["max_score"] for t in graded(ROOT / "assignments/task1/reference" / "mlp.py")["tests"]}
+    points = {t["number"]: t["max_score"] for t in graded(reference())["tests"]}
     assert [points[a] + points[b] for a, b in (("1.1", "1.4"), ("2.1", "2.6"), ("3.1", "3.8"), ("4.1", "4.3"))] \
         == [5, 4, 5, 3]
     assert sum(points.values()) == 100

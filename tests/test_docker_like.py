@@ -19,14 +19,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 import test_hostile as hostile
-from conftest import IS_ROOT, ROOT, SCHEMA, SEED, SUBMISSIONS, batch_name, lost, outputs
+from conftest import IS_ROOT, REFERENCE, ROOT, SCHEMA, SEED, SUBMISSIONS, batch_name, lost, outputs, reference
 from test_containment import MAILBOXES, Server
 from test_hostile import full, ours_left, zero
 
 SYSTEM_PYTHON = "/usr/bin/python3"   # where Debian's python3-seccomp is
 DOCKER_LIKE = Path(__file__).with_name("docker_like.py")
 HOSTILE = SUBMISSIONS / "hostile"
-REFERENCE = ROOT / "assignments/task1/reference" / "mlp.py"
+REFERENCE = reference()
 CORRECT = [SUBMISSIONS / "correct" / f"{name}.py" for name in ("correct_mm_transpose", "correct_einsum_where")]
 # The hostile submissions graded in seconds (infinite_loop, memory_creep and
 # slow_request_reader take a minute each and are left to test_hostile/test_containment).
@@ -158,7 +158,7 @@ def test_the_reference_is_not_read(docker):
     text = outputs(data)
     assert "REFERENCE: denied" in text and "REFERENCE: readable" not in text
     assert data["score"] < 50, lost(data)
-    for locked in (ROOT / "assignments/task1/reference", ROOT / ".git"):
+    for locked in (REFERENCE, ROOT / ".git"):
         if locked.exists():
             assert locked.stat().st_mode & 0o077 == 0, locked
 

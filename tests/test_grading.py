@@ -3,7 +3,19 @@ realistic bugs, graded end to end by `python -m autograder grade`."""
 import shutil
 
 import pytest
-from conftest import ROOT, SEED, SUBMISSIONS, batch_name, by_tag, grade, grade_all, header, lost, outputs
+from conftest import (
+    SEED,
+    SUBMISSIONS,
+    batch_name,
+    by_tag,
+    grade,
+    grade_all,
+    header,
+    lost,
+    outputs,
+    reference,
+    starter,
+)
 
 from autograder.classroom.batch import submission_seed
 from autograder.common.messages import MESSAGES
@@ -13,22 +25,22 @@ INTERNAL = ("not your fault", "不是你的问题")
 
 
 def test_reference_gets_full_marks(graded):
-    data = graded(ROOT / "assignments/task1/reference" / "mlp.py")
+    data = graded(reference())
     assert data["score"] == 100, lost(data)
     assert all(t["status"] == "passed" for t in data["tests"]), lost(data)
-    seed = submission_seed(SEED, batch_name(ROOT / "assignments/task1/reference" / "mlp.py"))   # graded in the class batch
+    seed = submission_seed(SEED, batch_name(reference()))   # graded in the class batch
     assert data["extra_data"]["seed"] == seed and data["output"] == MESSAGES["seed"]["en"].format(seed=seed)
 
 
 def test_every_test_has_one_function_tag(graded):
-    data = graded(ROOT / "assignments/task1/reference" / "mlp.py")
+    data = graded(reference())
     assert len(data["tests"]) >= 15
     for t in data["tests"]:
         assert len(t["tags"]) == 1 and t["tags"][0] in FUNCTION_TAGS | {"submission"}, t["name"]
 
 
 def test_untouched_starter_gets_zero_without_grader_error(graded):
-    data = graded(ROOT / "assignments/task1/starter" / "mlp.py")
+    data = graded(starter())
     assert data["score"] == 0
     text = outputs(data)
     assert "NotImplementedError" in text

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import torch
-from conftest import ROOT, SUBMISSIONS
+from conftest import ROOT, SUBMISSIONS, reference
 
 sys.path.insert(0, str(ROOT / "autograder" / "common"))
 sys.path.insert(0, str(ROOT / "tests"))
@@ -90,7 +90,7 @@ def test_correct_submissions_never_change_their_inputs():
     sys.path.insert(0, str(ROOT))
     from assignments.task1.task import make_case
     gen = torch.Generator().manual_seed(3)
-    for path in sorted((SUBMISSIONS / "correct").glob("*.py")) + [ROOT / "assignments/task1/reference" / "mlp.py"]:
+    for path in sorted((SUBMISSIONS / "correct").glob("*.py")) + [reference()]:
         spec = importlib.util.spec_from_file_location("m", path)
         mlp = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mlp)

@@ -3,7 +3,7 @@ instructor chose; correct submissions get none."""
 import string
 
 import pytest
-from conftest import ROOT, SUBMISSIONS, header, outputs
+from conftest import SUBMISSIONS, header, outputs, reference
 
 from autograder.common import messages
 
@@ -38,7 +38,7 @@ def test_bug_gets_its_hint_in_chinese(graded_zh, path):
     assert "Hint:" not in text
 
 
-@pytest.mark.parametrize("path", CORRECT + [ROOT / "assignments/task1/reference" / "mlp.py"], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", CORRECT + [reference()], ids=lambda p: p.stem)
 def test_correct_submission_gets_no_hint(graded, path):
     assert hint_prefix("en") not in outputs(graded(path))
 
@@ -53,7 +53,7 @@ def test_hints_never_show_expected_values(graded):
 
 
 def test_training_output_shows_the_loss_curve(graded):
-    training = [t for t in graded(ROOT / "assignments/task1/reference" / "mlp.py")["tests"] if t["tags"] == ["training"]][0]
+    training = [t for t in graded(reference())["tests"] if t["tags"] == ["training"]][0]
     curve = training["output"].splitlines()[-1]
     assert len(curve) > 10 and set(curve) <= set("▁▂▃▄▅▆▇█")
     assert curve[0] == "█" and curve[-1] == "▁"   # it starts high and ends low

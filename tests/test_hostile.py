@@ -7,7 +7,7 @@ import re
 import time
 
 import pytest
-from conftest import ROOT, SUBMISSIONS, by_tag, grade, lost, needs_root, outputs
+from conftest import REFERENCE, ROOT, SUBMISSIONS, by_tag, grade, lost, needs_root, outputs, reference
 
 from autograder import config
 
@@ -77,7 +77,7 @@ def test_forged_results_are_overwritten(graded):
     the grader's, with its own tests, and nothing of the forgery."""
     data = graded(HOSTILE / "forge_results.py")
     assert data["score"] < 50, lost(data)
-    reference = graded(ROOT / "assignments/task1/reference" / "mlp.py")
+    reference = graded(reference())
     assert [(t["number"], t["name"], t["max_score"]) for t in data["tests"]] == \
         [(t["number"], t["name"], t["max_score"]) for t in reference["tests"]]
     assert "All tests passed." not in json.dumps(data), data["output"]   # the forged text
@@ -143,12 +143,12 @@ def test_tensor_subclass_is_named(graded):
 def test_reference_cannot_be_read(tmp_path):
     src = (HOSTILE / "read_reference.py").read_text()
     path = tmp_path / "mlp.py"
-    path.write_text(src.replace("__REFERENCE_PATH__", str(ROOT / "assignments/task1/reference" / "mlp.py")))
+    path.write_text(src.replace("__REFERENCE_PATH__", str(reference())))
     data, _ = grade(path, tmp_path)
     text = outputs(data)
     assert "REFERENCE: denied" in text and "REFERENCE: readable" not in text
     assert data["score"] < 50
-    for locked in (ROOT / "assignments/task1/reference", ROOT / ".git"):   # the history holds the reference too
+    for locked in (REFERENCE, ROOT / ".git"):   # the history holds the reference too
         if locked.exists():
             assert locked.stat().st_mode & 0o077 == 0, locked
 

@@ -12,7 +12,7 @@ import tempfile
 
 import jsonschema
 import pytest
-from conftest import ROOT, SCHEMA, needs_root
+from conftest import ROOT, SCHEMA, needs_root, reference
 
 from autograder.sandbox.accounts import closed_to_others
 
@@ -25,7 +25,7 @@ def scratch_folders():
 
 def grade_with(python, cwd, out, language):
     before = scratch_folders()
-    proc = subprocess.run([str(python), "-m", "autograder", "grade", str(ROOT / "assignments/task1/reference" / "mlp.py"),
+    proc = subprocess.run([str(python), "-m", "autograder", "grade", str(reference()),
                            "--out", str(out)], cwd=cwd, capture_output=True, text=True, timeout=300,
                           env={"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": language})
     left = scratch_folders() - before

@@ -5,7 +5,7 @@ import json
 import os
 import zipfile
 
-from conftest import ROOT, grade, grade_all, lost, needs_root, outputs
+from conftest import grade, grade_all, lost, needs_root, outputs, reference
 
 from autograder.common.messages import say
 
@@ -13,7 +13,7 @@ from autograder.common.messages import say
 def test_a_link_to_the_reference_scores_zero(tmp_path):
     sub = tmp_path / "submission"
     sub.mkdir()
-    (sub / "mlp.py").symlink_to(ROOT / "assignments/task1/reference" / "mlp.py")
+    (sub / "mlp.py").symlink_to(reference())
     data, _ = grade(sub, tmp_path)
     assert data["score"] == 0, lost(data)
     first = data["tests"][0]
@@ -24,7 +24,7 @@ def test_a_link_is_told_in_chinese(tmp_path):
     sub = tmp_path / "submission"
     (sub / "code").mkdir(parents=True)
     (tmp_path / "elsewhere").mkdir()
-    (tmp_path / "elsewhere" / "mlp.py").symlink_to(ROOT / "assignments/task1/reference" / "mlp.py")
+    (tmp_path / "elsewhere" / "mlp.py").symlink_to(reference())
     os.rmdir(sub / "code")
     (sub / "code").symlink_to(tmp_path / "elsewhere")   # a link in a folder on the way
     data, _ = grade(sub, tmp_path, language="zh")
@@ -50,10 +50,10 @@ def test_a_link_to_a_root_only_file_shows_none_of_it(tmp_path):
 def test_a_link_in_a_zip_export_scores_zero_beside_a_real_file(tmp_path):
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.write(ROOT / "assignments/task1/reference" / "mlp.py", "alice/mlp.py")
+        z.write(reference(), "alice/mlp.py")
         link = zipfile.ZipInfo("mallory/mlp.py")
         link.external_attr = (0o120777) << 16   # S_IFLNK
-        z.writestr(link, str(ROOT / "assignments/task1/reference" / "mlp.py"))
+        z.writestr(link, str(reference()))
     results, _ = grade_all(archive, tmp_path / "out")
     assert results["alice"]["score"] == 100, lost(results["alice"])
     assert results["mallory"]["score"] == 0, lost(results["mallory"])

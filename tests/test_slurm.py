@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SUBMISSIONS
+from conftest import ROOT, SUBMISSIONS, reference, starter
 
 SEED = 41
-CLASS = [ROOT / "assignments/task1/reference" / "mlp.py", SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
+CLASS = [reference(), SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
          SUBMISSIONS / "buggy" / "loss_sum_not_mean.py", SUBMISSIONS / "hostile" / "crash_segfault.py",
-         SUBMISSIONS / "buggy" / "forward_missing_b1.py", ROOT / "assignments/task1/starter" / "mlp.py"]
+         SUBMISSIONS / "buggy" / "forward_missing_b1.py", starter()]
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "AUTOGRADER_LANGUAGE": "en"}
 SLURM_CONF = """ClusterName=grading
 SlurmctldHost=localhost

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SUBMISSIONS
+from conftest import ROOT, SUBMISSIONS, reference
 
 from autograder import config as settings
 from autograder.assignment import current
@@ -23,7 +23,7 @@ from autograder.grading import grade as grade_module
 from autograder.grading import results as results_module
 
 ENV = {"PATH": "/usr/bin:/bin", "AUTOGRADER_LANGUAGE": "en"}
-MIX = [ROOT / "assignments/task1/reference" / "mlp.py", SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
+MIX = [reference(), SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
        SUBMISSIONS / "buggy" / "loss_sum_not_mean.py", SUBMISSIONS / "hostile" / "crash_segfault.py"]
 # The class: the mix twice. A run stopped once 3 are graded (2 jobs, each finishing the one
 # it grades) leaves several ungraded.

@@ -1,5 +1,5 @@
 """Self-check fixtures: inputs and the reference's outputs on fixed seeds, shipped in the
-handout as starter/fixtures/selfcheck.pt (of assignments/task1/): a dict of plain tensors, numbers and strings
+handout as starter/task1/fixtures/selfcheck.pt: a dict of plain tensors, numbers and strings
 saved with torch.save, which the self-check reads back with torch.load(weights_only=True)
 (no code, and nothing to install beyond torch).
 
@@ -9,12 +9,14 @@ from pathlib import Path
 
 import torch
 
+from autograder.assignment import load
 from autograder.config import load_reference
 
 from . import task as checks
 
-FIXTURES = Path(__file__).resolve().parent / "starter" / "fixtures" / "selfcheck.pt"
-REFERENCE = Path(__file__).resolve().parent / "reference" / "mlp.py"
+TASK = load(Path(__file__).resolve().parent.name)
+FIXTURES = TASK.starter / "fixtures" / "selfcheck.pt"
+REFERENCE = TASK.reference
 WEIGHTS = (1.0, 3.0, 0.5)
 LR = 0.1
 

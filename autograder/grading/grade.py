@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from .. import config as settings
-from ..assignment import FOLDER, ROOT, current
+from ..assignment import REFERENCE, ROOT, current
 from ..common import messages
 from ..sandbox import nofollow
 from ..sandbox.accounts import lock_down, take_account
@@ -123,10 +123,9 @@ def begin(reference: Path | None, *protect: Path | str) -> settings.Settings:
     conf = settings.load()
     messages.set_language(conf["language"])
     reference = reference or current().reference
-    # Every assignment's reference, not only the one graded: a checkout may hold the
-    # solutions of tasks still to come.
-    others = [folder / "reference" for folder in sorted(FOLDER.iterdir()) if (folder / "reference").is_dir()]
-    lock_down(reference.parent, *others, ROOT / ".git", *protect)
+    # reference/ whole, not only the graded assignment's folder: a checkout may hold the
+    # solutions of tasks still to come. A mutant's folder (the audit's) is closed too.
+    lock_down(reference.parent, REFERENCE, ROOT / ".git", *protect)
     return conf
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..assignment import current
+from ..assignment import REFERENCE, current
 from ..common import devices
 from ..common.messages import fence, say
 from . import container, nofollow
@@ -59,6 +59,15 @@ class Reply:
 
 
 _WARNED = set()
+
+
+def open_to_workers(paths: list[str]) -> list[str]:
+    """The Landlock read rules of a worker: paths, less any in reference/ or above it (a
+    rule opens everything beneath it, so one above reference/ would open every solution)."""
+    def near(path: Path) -> bool:
+        return REFERENCE.is_relative_to(path) or path.is_relative_to(REFERENCE)
+
+    return [p for p in paths if not near(Path(p).resolve())]
 
 
 def _warn_once(text):
@@ -177,7 +186,8 @@ class Worker:
                 "env": env, "scratch": self.scratch, "target": target, "needs": needs,
                 "contract": {"functions": list(current().functions), "inputs": current().contract.INPUTS},
                 "isolate": limits.isolate, "disk_bytes": limits.disk_bytes, "disk_files": limits.disk_files,
-                "confine": {"read": [*readable_by_workers(), *needs], "write": [self.scratch, *device_files()]}}
+                "confine": {"read": open_to_workers([*readable_by_workers(), *needs]),
+                            "write": [self.scratch, *device_files()]}}
         try:
             self.pid = client.spawn(spec, [request_r, reply_w, output_w], self._wait(limits.start_seconds)[0])
         except InstallationError as exc:

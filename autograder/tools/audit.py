@@ -30,7 +30,7 @@ from typing import Any
 os.environ.setdefault("OMP_NUM_THREADS", "1")   # before torch: the batch engine forks its jobs from here
 import torch  # noqa: E402
 
-from ..assignment import current
+from ..assignment import ROOT, current
 from ..common import checks, devices
 
 OPS = [ast.Add, ast.Sub, ast.Mult, ast.Div]
@@ -260,8 +260,7 @@ def sample(mutants: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
 
 # -- grading and the report ----------------------------------------------------------
 def _reference_name():
-    task = current()
-    return f"assignments/{task.name}/reference/{task.file}"
+    return str(current().reference.relative_to(ROOT))
 
 
 def _tag_full(data, tag):

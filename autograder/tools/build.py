@@ -1,10 +1,11 @@
 """Build the two files an instructor deploys, for one assignment (autograder/assignment.py).
 
 - autograder.zip: upload to Gradescope. setup.sh and run_autograder at its root, then
-  the engine (autograder/), requirements.txt, and the assignment's folder
-  (assignments/NAME/: its contract, checks, texts, grading tests and hidden reference),
-  the only one in the zip, so the one graded. Not its starter or test submissions.
-- handout.zip: give to students, a folder NAME/: the assignment's starter (the file to
+  the engine (autograder/), requirements.txt, the assignment's folder (assignments/NAME/:
+  its contract, checks, texts and grading tests) and its hidden reference
+  (reference/NAME/), the only ones in the zip, so the one graded. Not its starter
+  (starter/NAME/) or test submissions, nor any other assignment's reference.
+- handout.zip: give to students, a folder NAME/: starter/NAME/ (the file to
   complete, the handouts, the self-check and its fixtures), and beside them everything the
   grader shares with the self-check: the engine's common/ (checks, messages, the autograd
   guard, devices) and the assignment's SHARED modules (its contract, checks and texts).
@@ -43,8 +44,10 @@ def build(out: Path, task: Assignment | None = None) -> tuple[Path, Path]:
             _add(z, p, str(p.relative_to(ROOT)), executable=p.suffix == ".sh")
         _add(z, task.folder.parent / "__init__.py", "assignments/__init__.py")
         for p in _files(task.folder):
-            if p.relative_to(task.folder).parts[0] not in ("starter", "submissions"):
+            if p.relative_to(task.folder).parts[0] != "submissions":
                 _add(z, p, str(p.relative_to(ROOT)))
+        for p in _files(task.hidden):   # reference/NAME/ alone: no other assignment's solution
+            _add(z, p, str(p.relative_to(ROOT)))
     with zipfile.ZipFile(handout_zip, "w") as z:
         top = task.name + "/"
         for p in _files(task.starter):

@@ -3,9 +3,10 @@ rerun of grade-all regrades: any change to what decides a grade (config.GRADING_
 the settings in use, the assignment's tests, checks, texts and hidden reference) changes
 it; the class batch, the tools, the starter and Python's byte-code caches do not.
 
-Each test works on a copy of the package and the assignments in tmp_path, with
-config.HERE, config.CONFIG and assignment.FOLDER pointed at the copy (grading_files reads
-them on every call), so the checkout is never touched."""
+Each test works on a copy of the package, the assignments, the references and the
+starters in tmp_path, with config.HERE, config.CONFIG and assignment's ROOT, FOLDER,
+REFERENCE and STARTER pointed at the copy (grading_files reads them on every call), so
+the checkout is never touched."""
 import shutil
 from pathlib import Path
 
@@ -19,17 +20,25 @@ ROOT = Path(config.__file__).resolve().parent.parent
 
 @pytest.fixture
 def tree(tmp_path, monkeypatch):
-    """A copy of autograder/ and assignments/; returns its root."""
+    """A copy of autograder/, assignments/, reference/ and starter/; returns its root."""
     ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(ROOT / "autograder", tmp_path / "autograder", ignore=ignore)
-    shutil.copytree(ROOT / "assignments", tmp_path / "assignments", ignore=ignore)
-    monkeypatch.setattr(assignment, "FOLDER", tmp_path / "assignments")
-    assignment.load.cache_clear()   # the copy's folder, from here on
+    for folder in ("autograder", "assignments", "reference", "starter"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=ignore)
+    at(monkeypatch, tmp_path)
     monkeypatch.setattr(config, "HERE", tmp_path / "autograder")
     monkeypatch.setattr(config, "CONFIG", tmp_path / "autograder" / "config.toml")
     monkeypatch.delenv("AUTOGRADER_CONFIG", raising=False)
     monkeypatch.delenv("AUTOGRADER_LANGUAGE", raising=False)
     return tmp_path
+
+
+def at(monkeypatch, root):
+    """The engine's folders of the tree at root, from here on."""
+    monkeypatch.setattr(assignment, "ROOT", root)
+    monkeypatch.setattr(assignment, "FOLDER", root / "assignments")
+    monkeypatch.setattr(assignment, "REFERENCE", root / "reference")
+    monkeypatch.setattr(assignment, "STARTER", root / "starter")
+    assignment.load.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -47,11 +56,9 @@ def test_the_copy_has_the_checkouts_fingerprint(tree, monkeypatch):
     copied = fingerprint(tree)
     monkeypatch.setattr(config, "HERE", ROOT / "autograder")
     monkeypatch.setattr(config, "CONFIG", ROOT / "autograder" / "config.toml")
-    monkeypatch.setattr(assignment, "FOLDER", ROOT / "assignments")
-    assignment.load.cache_clear()
+    at(monkeypatch, ROOT)
     assert batch.grader_fingerprint() == copied
-    monkeypatch.setattr(assignment, "FOLDER", tree / "assignments")
-    assignment.load.cache_clear()
+    at(monkeypatch, tree)
     assert fingerprint(tree) == copied, "the same files, asked twice"
 
 
@@ -61,7 +68,7 @@ REGRADES = ["autograder/grading/pytest.ini", "assignments/task1/tests/test_3_bac
             "autograder/grading/grade.py", "autograder/grading/results.schema.json",
             "autograder/sandbox/limits.py", "autograder/sandbox/worker/wire.py", "autograder/common/messages.py",
             "autograder/common/checks.py", "autograder/config.py", "autograder/config.toml",
-            "assignments/task1/reference/mistakes.py", "assignments/task1/reference/mlp.py"]
+            "reference/task1/mistakes.py", "reference/task1/mlp.py"]
 
 
 @pytest.mark.parametrize("path", REGRADES)
@@ -73,7 +80,7 @@ def test_a_change_to_what_decides_a_grade_regrades(tree, path):
 
 
 @pytest.mark.parametrize("path", ["autograder/sandbox/worker/new_helper.py", "autograder/common/data.txt",
-                                  "assignments/task1/reference/notes.md", "assignments/task1/tests/test_6_more.py"])
+                                  "reference/task1/notes.md", "assignments/task1/tests/test_6_more.py"])
 def test_a_new_file_in_those_parts_regrades(tree, path):
     before = fingerprint(tree)
     (tree / path).write_text("new\n")
@@ -105,8 +112,8 @@ def test_another_language_regrades(tree, monkeypatch):
                                   "autograder/tools/build.py", "autograder/tools/new_tool.py",
                                   "autograder/grading/__pycache__/grade.cpython-311.pyc",
                                   "autograder/sandbox/worker/__pycache__/wire.cpython-311.pyc",
-                                  "assignments/task1/reference/__pycache__/mistakes.cpython-311.pyc",
-                                  "assignments/task1/starter/selfcheck.py", "assignments/task1/starter/HANDOUT.en.md",
+                                  "reference/task1/__pycache__/mistakes.cpython-311.pyc", "reference/task2/logreg.py",
+                                  "starter/task1/selfcheck.py", "starter/task1/HANDOUT.en.md", "starter/task1/mlp.py",
                                   "assignments/task1/mutants.py", "assignments/task1/fixtures.py",
                                   "assignments/task1/submissions/new.py"])
 def test_the_batch_the_tools_and_byte_code_regrade_nothing(tree, path):

@@ -22,7 +22,7 @@ def test_every_message_in_every_language_with_the_same_fields():
 ROOT = Path(__file__).resolve().parents[2]   # tests/unit/ -> the checkout
 # Their .py files, and bench/*.sh, read against Task 1's texts and the engine's; every other
 # assignment's folder against its own (test_each_assignment_says_what_its_code_names).
-SCANNED = ("autograder", "assignments/task1", "bench")
+SCANNED = ("autograder", "assignments/task1", "reference/task1", "starter/task1", "bench")
 
 # say("key", ...), say('key'), messages.say("key"), checks.say(...): the key is a literal
 # followed by "," or ")", so say("hint_" + hint) (a key built at run time) is not one.
@@ -195,7 +195,7 @@ def test_each_assignment_says_what_its_code_names():
     assert "hint_wrong_dtype" in engine_hints
     for name in assignment.names():
         texts = getattr(assignment.load(name).part("texts"), "MESSAGES", {})
-        used = {**used_keys(ROOT, [f"assignments/{name}"]), **engine_hints}
+        used = {**used_keys(ROOT, [f"assignments/{name}", f"reference/{name}", f"starter/{name}"]), **engine_hints}
         missing = missing_keys(used, ChainMap(texts, ENGINE))
         assert not missing, f"{name}: " + describe_missing(missing)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 if (HERE / "checks.py").exists():   # the handout: everything sits beside this file
     sys.path.insert(0, str(HERE))
-else:                               # the repository: assignments/task1/starter/, the engine two folders up
-    sys.path[:0] = [str(HERE.parent), str(HERE.parents[2] / "autograder" / "common")]
+else:                               # the repository: starter/task1/; assignments/task1/ and the engine beside
+    sys.path[:0] = [str(HERE.parents[1] / "assignments" / HERE.name), str(HERE.parents[1] / "autograder" / "common")]
 
 import contract  # noqa: E402
 import devices  # noqa: E402

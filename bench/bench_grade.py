@@ -30,6 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))
+from autograder.assignment import load  # noqa: E402  (where the engine keeps each assignment's files)
+
+TASK1 = load("task1")
 from bench_batch import descendants, memory_kb  # noqa: E402
 
 
@@ -98,7 +102,7 @@ def memory(cmd):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--submission", default=str(reference()))
+    parser.add_argument("--submission", default=str(TASK1.reference))
     args = parser.parse_args()
     out = os.path.join(tempfile.mkdtemp(), "results.json")
     grade = [sys.executable, "-m", "autograder", "grade", args.submission, "--out", out]

@@ -50,7 +50,10 @@ from bench_batch import descendants, memory_kb  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from autograder.assignment import load  # noqa: E402  (where the engine keeps each assignment's files)
 from autograder.classroom.batch import shard_of  # noqa: E402  (the partition the parts use; no torch)
+
+TASK1 = load("task1")
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
 SEED = 1   # the class drawn, and the run's --seed: the same class and grades every time
@@ -64,7 +67,7 @@ NODES = (1, 2, 4, 8, 16, 32)
 def pools(with_slow=False):
     """{kind: [paths]}: the test submissions each kind is drawn from, sorted."""
     hostile = sorted((SUBMISSIONS / "hostile").glob("*.py"))
-    return {"correct": [reference()]
+    return {"correct": [TASK1.reference]
             + sorted((SUBMISSIONS / "correct").glob("*.py")),
             "buggy": sorted((SUBMISSIONS / "buggy").glob("*.py")),
             "hostile": [p for p in hostile if with_slow or p.stem not in SLOW_HOSTILE]}
@@ -96,8 +99,8 @@ def generate(folder, size, mix, with_slow=False, seed=SEED):
     for i, kind in enumerate(order):
         path = source[kind][used[kind] % len(source[kind])]
         used[kind] += 1
-        stem = "reference" if path == reference() else path.stem
-        text = path.read_text().replace("__REFERENCE_PATH__", str(reference()))
+        stem = "reference" if path == TASK1.reference else path.stem
+        text = path.read_text().replace("__REFERENCE_PATH__", str(TASK1.reference))
         name = f"s{i:05d}_{kind}_{stem}"
         (folder / f"{name}.py").write_text(f"# submission {i} of a generated class: {kind}/{stem}\n" + text)
         made.append((name, kind, stem))

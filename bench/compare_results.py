@@ -22,6 +22,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from autograder.assignment import load  # noqa: E402  (where the engine keeps each assignment's files)
+
+TASK1 = load("task1")
 IGNORED = {"execution_time", "fingerprint"}
 ADDRESS = re.compile(r"0x[0-9a-f]{6,}")   # an object's address in a repr the student's code made
 
@@ -29,7 +33,7 @@ ADDRESS = re.compile(r"0x[0-9a-f]{6,}")   # an object's address in a repr the st
 def collection(folder):
     """Copy every test submission into folder as <kind>_<stem>.py (names are unique)."""
     paths = sorted((ROOT / "tests" / "submissions").rglob("*.py"))
-    paths += [reference(), starter()]
+    paths += [TASK1.reference, TASK1.starter_file]
     for p in paths:
         shutil.copyfile(p, folder / f"{p.parent.name}_{p.stem}.py")
     return len(paths)

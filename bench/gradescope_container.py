@@ -42,8 +42,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(CHECKOUT))
+from autograder.assignment import load  # noqa: E402  (where the engine keeps each assignment's files)
+
+TASK1 = load("task1")
 SUBMISSIONS = CHECKOUT / "tests" / "submissions"
-DEFAULT_SUBMISSIONS = [reference(),
+DEFAULT_SUBMISSIONS = [TASK1.reference,
                        SUBMISSIONS / "buggy" / "grad_no_divide_by_m.py",
                        SUBMISSIONS / "hostile" / "memory_creep.py",
                        SUBMISSIONS / "hostile" / "infinite_loop.py"]

@@ -21,8 +21,11 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from autograder.common import checks  # noqa: E402
+from assignments.task1 import task as checks  # noqa: E402  (Task 1's training run)
+from autograder import assignment  # noqa: E402  (where the engine keeps each assignment's files)
 from autograder.config import load_reference  # noqa: E402
+
+TASK1 = assignment.load("task1")
 
 
 def load(path):
@@ -61,7 +64,7 @@ def main():
     a, _, b = args.seeds.partition("-")
     seeds = range(int(a), int(b or a) + 1)
     ref = load_reference()
-    subs = [reference()] \
+    subs = [TASK1.reference] \
         + sorted((ROOT / "tests" / "submissions" / "correct").glob("*.py")) \
         + sorted((ROOT / "tests" / "submissions" / "buggy").glob("*.py"))
     subs = [p for p in subs if p.stem != "backward_uses_autograd"]   # refused in the worker, not here

@@ -19,7 +19,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import test_hostile as hostile
-from conftest import IS_ROOT, REFERENCE, ROOT, SCHEMA, SEED, SUBMISSIONS, batch_name, lost, outputs, reference
+from conftest import IS_ROOT, ROOT, SCHEMA, SEED, SUBMISSIONS, batch_name, lost, outputs, reference
 from test_containment import MAILBOXES, Server
 from test_hostile import full, ours_left, zero
 
@@ -158,7 +158,7 @@ def test_the_reference_is_not_read(docker):
     text = outputs(data)
     assert "REFERENCE: denied" in text and "REFERENCE: readable" not in text
     assert data["score"] < 50, lost(data)
-    for locked in (REFERENCE, ROOT / ".git"):
+    for locked in (REFERENCE.parents[1], ROOT / ".git"):   # reference/, every assignment's
         if locked.exists():
             assert locked.stat().st_mode & 0o077 == 0, locked
 

@@ -77,9 +77,9 @@ def test_forged_results_are_overwritten(graded):
     the grader's, with its own tests, and nothing of the forgery."""
     data = graded(HOSTILE / "forge_results.py")
     assert data["score"] < 50, lost(data)
-    reference = graded(reference())
+    ref = graded(reference())
     assert [(t["number"], t["name"], t["max_score"]) for t in data["tests"]] == \
-        [(t["number"], t["name"], t["max_score"]) for t in reference["tests"]]
+        [(t["number"], t["name"], t["max_score"]) for t in ref["tests"]]
     assert "All tests passed." not in json.dumps(data), data["output"]   # the forged text
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU path, checked: on a machine with CUDA, grade a few submissions and show where
-# each test ran. Only the four device tests (1.4, 2.6, 3.8, 4.3) use the GPU; every other
-# test runs on the CPU on any machine. Run from anywhere, as root (as on Gradescope) to
+# each test ran. Only the four device tests (1.4, 2.6, 3.8, 4.3) and the training on a GPU
+# (5.2) use the GPU; every other test runs on the CPU on any machine. Run from anywhere, as root (as on Gradescope) to
 # check the worker account too:
 #
 #     bash bench/gpu_check.sh [OUT_DIR]    # PYTHON=... another interpreter; WHEELS=... (bench/wheels)

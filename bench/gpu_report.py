@@ -8,13 +8,15 @@ milliseconds. Exit status 1 when there is a problem. What each grade must show:
 
 - every grade: it completed (no `extra_data.grader_error`: then `tests` is empty and
   nothing was scored, see autograder/grading/results.py `failed_results`); the four
-  device tests (1.4, 2.6, 3.8, 4.3, which take the `gpu` fixture) ran on "cuda", the real
-  GPU, and not on "virtual", the fake tensors the grader uses without one; no other test
-  records a device (they all run on the CPU);
+  device tests (1.4, 2.6, 3.8, 4.3) and the training on a GPU (5.2), which take the `gpu`
+  fixture, ran on "cuda", the real GPU, and not on "virtual", the fake tensors the grader
+  uses without one; no other test records a device (they all run on the CPU);
+- `reference`: 5.2 says it trained on cuda;
 - `reference`: 100/100, every test passed;
 - a submission of tests/submissions/device/ (NAME.py there): the tests that lose points
   are exactly those of its `fails:` header line, and each failed device test carries the
-  hint of its `hint:` line (hint_<id>, for the function of the test's tag);
+  hint of its `hint:` line (hint_<id>, for the function of the test's tag; 5.2's is the
+  function of the device test that failed beside it);
 - any other NAME, a submission of tests/submissions/buggy/: it loses points somewhere, and
   only in tests whose tags meet the tags its `breaks:` header line names.
 """
@@ -24,7 +26,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEVICE_TESTS = ("1.4", "2.6", "3.8", "4.3")
+TRAINING_ON_GPU = "5.2"
+DEVICE_TESTS = ("1.4", "2.6", "3.8", "4.3", TRAINING_ON_GPU)
 FUNCTION = {"loss": "bce_loss"}   # a test's tag -> the function it grades, where they differ
 
 
@@ -104,6 +107,8 @@ def check(name, data, root=ROOT):
     if name == "reference":
         if data["score"] != 100 or failed:
             problems.append(f"the reference scores {data['score']:g}, not 100 (failed: {sorted(failed)})")
+        if TRAINING_ON_GPU in tests and "Trained on cuda" not in tests[TRAINING_ON_GPU].get("output", ""):
+            problems.append(f"{TRAINING_ON_GPU} does not say it trained on cuda")
     elif header is not None:   # a device submission: exactly its `fails:` tests, with its hint
         fails, hint = header
         if fails is None:
@@ -111,8 +116,11 @@ def check(name, data, root=ROOT):
         elif failed != fails:
             problems.append(f"expected exactly {sorted(fails) or 'no test'} to fail, failed: {sorted(failed)}")
         if hint is not None:
+            # the function whose device test failed: 5.2 (tagged training) names it too
+            tag = next(((tests[n].get("tags") or [""])[0] for n in DEVICE_TESTS
+                        if n in failed and n != TRAINING_ON_GPU), "")
             lacking = [n for n in DEVICE_TESTS if n in failed
-                       and hint_text(hint, (tests[n].get("tags") or [""])[0], lang) not in tests[n].get("output", "")]
+                       and hint_text(hint, tag, lang) not in tests[n].get("output", "")]
             if lacking:
                 problems.append(f"failed device tests without the hint {hint}: {', '.join(lacking)}")
     else:   # a buggy submission loses points only in the tests its header names

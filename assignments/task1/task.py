@@ -454,3 +454,73 @@ def training_verdict(curve: Sequence[float], device: str) -> str:
         raise Mismatch(say("training_failed", first=first, last=last, steps=c["steps"], target=target)
                        + "\n" + summary)
     return summary
+
+
+# -- training on a GPU (grader test 5.2 and the self-check) ----------------------
+# "cuda": the whole run on the grader's GPU, inputs and parameters there. "virtual" (no
+# GPU: Gradescope, most laptops): the run's values on the CPU, and the first step's four
+# calls made once more on fake CUDA tensors (common/devices.py), which hold no values.
+GPUS = ("cuda", "virtual")
+
+
+def _copies(value: Any) -> Any:
+    """value with every tensor copied, in its dicts, lists and tuples."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {k: _copies(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copies(v) for v in value)
+    return value
+
+
+class CheckedOnGPU:
+    """The four functions as train() calls them, each also run on a GPU the first time it
+    is called, with that very call's arguments (copies): check(fn, *args) returns the
+    device report (devices.check), judged here as in the function's own device test. A
+    device mistake raises Mismatch with that test's hint; what the virtual GPU cannot run
+    is kept in notes and costs nothing."""
+
+    def __init__(self, fns: Functions, check: Callable[..., dict[str, Any]]) -> None:
+        self.fns, self.check = fns, check
+        self.notes: list[str] = []
+        self.checked: set[str] = set()
+
+    def _call(self, fn: str, *args: Any) -> Any:
+        if fn not in self.checked:
+            self.checked.add(fn)
+            note = expect_on_gpu(self.check(fn, *_copies(args)), fn)
+            if note:
+                self.notes.append(note)
+        return getattr(self.fns, fn)(*args)
+
+    def forward(self, X: torch.Tensor, params: Tensors) -> Any:
+        return self._call("forward", X, params)
+
+    def bce_loss(self, A2: torch.Tensor, Y: torch.Tensor, pos_weight: float) -> Any:
+        return self._call("bce_loss", A2, Y, pos_weight)
+
+    def backward(self, X: torch.Tensor, Y: torch.Tensor, params: Tensors, cache: Tensors, pos_weight: float) -> Any:
+        return self._call("backward", X, Y, params, cache, pos_weight)
+
+    def sgd_step(self, params: Tensors, grads: Tensors, lr: float) -> Any:
+        return self._call("sgd_step", params, grads, lr)
+
+
+def train_on_gpu(fns: Functions, check: Callable[..., dict[str, Any]], gpu: str,
+                 loss_of: Callable[[Tensors], torch.Tensor | float]) -> tuple[list[float], str]:
+    """The training run of test 5.1 on a GPU: on "cuda" the data and parameters are put
+    there and the whole run is made there; on "virtual" the values are the CPU's. Either
+    way each function's first call is also checked on that GPU (CheckedOnGPU), and the
+    loss is loss_of's (the trusted one, float64 on the CPU). Raises Mismatch for a device
+    mistake or a loss that does not fall; returns (the curve, the summary for the student)."""
+    if gpu not in GPUS:
+        raise ValueError(f"gpu must be one of {GPUS}, not {gpu!r}")
+    X, Y, params = training_data("cuda" if gpu == "cuda" else "cpu")
+    on = CheckedOnGPU(fns, check)
+    curve = train(on, X, Y, params, lambda p: loss_of({k: v.detach().cpu() for k, v in p.items()}))
+    summary = training_verdict(curve, "cuda" if gpu == "cuda" else "cpu")
+    if on.checked != set(RETURNS):   # every function ran on the GPU: train() calls each in step 1
+        raise RuntimeError(f"the training run checked only {sorted(on.checked)} on the GPU")
+    said = [say("training_virtual", fns=", ".join(RETURNS))] if gpu == "virtual" else []
+    return curve, "\n".join([summary, *said, *on.notes])

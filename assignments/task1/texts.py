@@ -70,6 +70,13 @@ MESSAGES = {
         "zh": "在 {device} 上训练 {steps} 步（pos_weight {w:g}，lr {lr:g}）："
               "损失 {first:.4f} -> {last:.4f}\n{curve}",
     },
+    "training_virtual": {
+        "en": "This machine has no GPU, so the values above are the CPU's, and at the first step each of "
+              "{fns} also ran on a virtual GPU (torch's fake CUDA tensors, which have shapes and devices but "
+              "no values), with that step's inputs.",
+        "zh": "这台机器没有 GPU，所以上面的数值来自 CPU；在第一步，{fns} 也各自用这一步的输入在虚拟 GPU 上运行了一次"
+              "（torch 的 fake CUDA 张量：有形状和设备，没有数值）。",
+    },
     "imported": {
         "en": "mlp.py imported; it defines forward, bce_loss, backward and sgd_step.",
         "zh": "mlp.py 导入成功，定义了 forward、bce_loss、backward 和 sgd_step。",

@@ -25,15 +25,15 @@ TESTS = [("0.1", "submission", 0, False), ("1.1", "forward", 3, False), ("1.2", 
          ("3.2", "backward", 8, False), ("3.3", "backward", 7, False), ("3.4", "backward", 4, False),
          ("3.5", "backward", 4, False), ("3.6", "backward", 4, False), ("3.7", "backward", 3, False),
          ("3.8", "backward", 2, True), ("4.1", "sgd_step", 2, False), ("4.2", "sgd_step", 7, False),
-         ("4.3", "sgd_step", 1, True), ("5.1", "training", 15, False)]
+         ("4.3", "sgd_step", 1, True), ("5.1", "training", 10, False), ("5.2", "training", 5, True)]
 TAG = {number: tag for number, tag, _, _ in TESTS}
 DEVICE = sorted((ROOT / "tests" / "submissions" / "device").glob("*.py"))
 
 
 def results(device="cuda", failed=(), outputs=None):
     """A results.json dict: every test passed but those in failed; the device tests ran on
-    device; outputs: {number: text}."""
-    outputs = outputs or {}
+    device; outputs: {number: text}. 5.2, passed, says where it trained, as the grader does."""
+    outputs = {"5.2": f"Trained on {'cuda' if device == 'cuda' else 'cpu'} for 40 steps", **(outputs or {})}
     tests = []
     for number, tag, points, on_gpu in TESTS:
         ok = number not in failed
@@ -48,10 +48,12 @@ def results(device="cuda", failed=(), outputs=None):
 
 
 def hinted(hint, numbers):
-    """The outputs of failed device tests that carry hint_<hint>, as the grader words them."""
-    fn = {"loss": "bce_loss"}
-    return {n: "wrong\n" + MESSAGES["hint"]["en"].format(
-        text=MESSAGES[f"hint_{hint}"]["en"].format(fn=fn.get(TAG[n], TAG[n]))) for n in numbers}
+    """The outputs of failed device tests that carry hint_<hint>, as the grader words them
+    (5.2's for the function of the device test that failed beside it)."""
+    tag = next(TAG[n] for n in numbers if n != "5.2")
+    fn = {"loss": "bce_loss"}.get(tag, tag)
+    return {n: "wrong\n" + MESSAGES["hint"]["en"].format(text=MESSAGES[f"hint_{hint}"]["en"].format(fn=fn))
+            for n in numbers}
 
 
 def run(tmp_path, grades, root=ROOT):
@@ -71,14 +73,16 @@ def test_the_reference_with_its_device_tests_on_cuda_is_no_problem(tmp_path):
     assert "reference: 100/100 in 1.2 s" in lines
     row = {line.split()[0]: line for line in lines if line.startswith("  ")}
     assert "2/2" in row["1.4"] and "cuda" in row["1.4"]
-    assert "15/15" in row["5.1"] and "cpu" in row["5.1"]
+    assert "10/10" in row["5.1"] and "cpu" in row["5.1"]
+    assert "5/5" in row["5.2"] and "cuda" in row["5.2"]
 
 
 def test_the_virtual_gpu_is_a_problem(tmp_path):
     _, problems = run(tmp_path, {"reference": results(device="virtual")})
     assert problems == ["reference: no test ran on cuda: the device tests ran on the virtual GPU, "
                         "so torch could not use the GPU",
-                        "reference: tests ran on virtual, not cuda: 1.4, 2.6, 3.8, 4.3"]
+                        "reference: tests ran on virtual, not cuda: 1.4, 2.6, 3.8, 4.3, 5.2",
+                        "reference: 5.2 does not say it trained on cuda"]
 
 
 def test_one_device_test_elsewhere_is_a_problem(tmp_path):
@@ -149,7 +153,7 @@ def test_a_buggy_submission_may_lose_points_only_where_its_header_says(tmp_path)
     buggy.mkdir(parents=True)
     (buggy / "grad_bug.py").write_text('"""A bug.\n\nbreaks: backward, training\nhint: x\n"""\n')
     root = tmp_path / "root"
-    backward = {"3.2", "3.3", "3.4", "3.5", "3.6", "5.1"}
+    backward = {"3.2", "3.3", "3.4", "3.5", "3.6", "5.1", "5.2"}
     assert run(tmp_path, {"grad_bug": results(failed=backward)}, root)[1] == []
     assert run(tmp_path, {"grad_bug": results(failed=backward | {"1.2"})}, root)[1] == [
         "grad_bug: tests outside ['backward', 'training'] lost points: 1.2"]
@@ -173,11 +177,11 @@ def test_the_real_headers_of_every_device_submission():
     for name, (fails, hint) in headers.items():
         assert fails is not None and fails <= numbers, name
         assert hint is None or (f"hint_{hint}" in MESSAGES and fails & set(gpu_report.DEVICE_TESTS)), name
-    known = {"numpy_inside_forward": ({"1.4"}, "numpy_on_device"),
-             "tensor_without_device": ({"3.8"}, "tensor_without_device"),
-             "sgd_returns_cpu": ({"4.3"}, "output_on_cpu"),
+    known = {"numpy_inside_forward": ({"1.4", "5.2"}, "numpy_on_device"),
+             "tensor_without_device": ({"3.8", "5.2"}, "tensor_without_device"),
+             "sgd_returns_cpu": ({"4.3", "5.2"}, "output_on_cpu"),
              "item_check_in_loss": (set(), None),
-             "cuda_hard_coded": ({"1.1", "1.2", "1.3", "1.4", "5.1"}, None)}
+             "cuda_hard_coded": ({"1.1", "1.2", "1.3", "1.4", "5.1", "5.2"}, None)}
     assert {name: headers.get(name) for name in known} == known
 
 

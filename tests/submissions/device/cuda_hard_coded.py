@@ -2,10 +2,11 @@
 that is where the inputs are, and it passes; but a function that fails on the CPU fails
 everywhere: on this CPU-only grader every forward test fails ("Torch not compiled with
 CUDA enabled"), the device test 1.4 included, since it runs the call on the CPU first, and
-so does training. On a real GPU the CPU runs fail too (cuda mixed with cpu inputs).
+so does training, on the CPU (5.1) and on the GPU (5.2). On a real GPU the CPU runs fail
+too (cuda mixed with cpu inputs).
 
 breaks: forward, training
-fails: 1.1, 1.2, 1.3, 1.4, 5.1
+fails: 1.1, 1.2, 1.3, 1.4, 5.1, 5.2
 hint: none
 """
 import torch

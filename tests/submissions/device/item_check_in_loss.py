@@ -1,6 +1,6 @@
 """bce_loss first checks that no prediction is NaN, with .item(). Correct everywhere, a real
 GPU included; the virtual GPU (fake tensors have no values) cannot run .item(), so test
-2.6 says it could not tell, and no point is lost.
+2.6 and the training on a GPU (5.2) say they could not tell, and no point is lost.
 
 breaks: none
 fails: none

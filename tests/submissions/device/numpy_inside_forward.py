@@ -1,10 +1,10 @@
 """forward does its matrix products in NumPy (X.numpy() @ W1.numpy()) and converts back with
 torch.from_numpy. Correct on the CPU; on a GPU, .numpy() on a cuda tensor raises TypeError
-("can't convert cuda:0 device type tensor to numpy"), so the device test 1.4 fails, with
-the hint, on a real GPU and on the virtual one alike.
+("can't convert cuda:0 device type tensor to numpy"), so the device test 1.4 and the
+training on a GPU (5.2) fail, with the hint, on a real GPU and on the virtual one alike.
 
-breaks: forward
-fails: 1.4
+breaks: forward, training
+fails: 1.4, 5.2
 hint: numpy_on_device
 """
 import torch

@@ -1,9 +1,9 @@
 """sgd_step sends every updated parameter to the CPU (.cpu()) before returning it. A no-op on
 a CPU; on a GPU the parameters come back on another device than the inputs, so the
-device test 4.3 fails.
+device test 4.3 and the training on a GPU (5.2) fail.
 
-breaks: sgd_step
-fails: 4.3
+breaks: sgd_step, training
+fails: 4.3, 5.2
 hint: output_on_cpu
 """
 import torch

@@ -1,9 +1,10 @@
 """backward builds its ReLU mask from torch.ones(Z1.shape, dtype=Z1.dtype): made without
 device=, that tensor is on the CPU whatever the inputs are on. Right on a CPU; on a GPU
-torch.where refuses to mix cuda and cpu tensors, so only the device test 3.8 fails.
+torch.where refuses to mix cuda and cpu tensors, so only the device test 3.8 and the
+training on a GPU (5.2) fail.
 
-breaks: backward
-fails: 3.8
+breaks: backward, training
+fails: 3.8, 5.2
 hint: tensor_without_device
 """
 import torch

@@ -123,10 +123,10 @@ def test_handout_selfcheck_runs_from_the_unzipped_folder(dist, tmp_path):
     shutil.copy(reference(), folder / "mlp.py")
     solved = run(PY, "selfcheck.py", "--lang", "en", cwd=folder)
     assert solved.returncode == 0, solved.stdout
-    assert "7/7 checks passed" in solved.stdout
+    assert "8/8 checks passed" in solved.stdout
     assert (folder / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     chinese = run(PY, "selfcheck.py", cwd=folder)    # Chinese unless --lang en
-    assert "通过 7/7 项检查" in chinese.stdout and "损失曲线已保存到" in chinese.stdout
+    assert "通过 8/8 项检查" in chinese.stdout and "损失曲线已保存到" in chinese.stdout
 
 
 # Runs the self-check as a student who installed torch only: importing anything else the
@@ -146,7 +146,7 @@ def test_handout_selfcheck_needs_only_torch(dist, tmp_path):
     shutil.copy(reference(), folder / "mlp.py")
     proc = run(PY, "-c", TORCH_ONLY, cwd=folder)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "7/7 checks passed" in proc.stdout and "pip install matplotlib" in proc.stdout
+    assert "8/8 checks passed" in proc.stdout and "pip install matplotlib" in proc.stdout
     assert not (folder / "loss_curve.png").exists()
 
 

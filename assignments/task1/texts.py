@@ -245,6 +245,10 @@ MESSAGES = {
         "en": "training: the loss falls (pos_weight = 3)",
         "zh": "训练：损失下降（pos_weight = 3）",
     },
+    "selfcheck_training_gpu": {
+        "en": "training on a GPU (a virtual one if you have none): the loss falls too, devices kept (§6)",
+        "zh": "在 GPU 上训练（没有 GPU 时用虚拟 GPU）：损失同样下降，设备保持一致（§6）",
+    },
     "selfcheck_summary": {
         "en": "{passed}/{total} checks passed.",
         "zh": "通过 {passed}/{total} 项检查。",

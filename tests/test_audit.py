@@ -101,6 +101,11 @@ def test_this_grader_has_no_survivor_and_no_false_fail(tmp_path):
     assert all(row["score"] == 1.0 and row["wrong"] for row in report["functions"].values()), proc.stdout
     assert sum(row["equivalent"] for row in report["functions"].values()) >= 3, proc.stdout
     assert report["graded"] < report["of"] == len(mutants()), proc.stdout
+    # A device mistake loses its function's device test and the training on a GPU (5.2).
+    device = {m["id"] for m in device_mutants()}
+    graded = [m for m in report["mutants"] if m["id"] in device]
+    assert graded and all("5.2" in m["lost"] for m in graded), \
+        [(m["id"], m["after"], m["lost"]) for m in graded if "5.2" not in m["lost"]]
 
 
 @needs_root
@@ -111,7 +116,7 @@ def test_a_weakened_check_lets_mutants_survive(tmp_path, request):
     base.chmod(0o755)
     request.addfinalizer(lambda: shutil.rmtree(base, ignore_errors=True))
     copy = base / "grader"
-    for folder in ("autograder", "assignments"):
+    for folder in ("autograder", "assignments", "reference"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     test = copy / "assignments" / "task1" / "tests" / "test_2_loss.py"
     text = test.read_text()

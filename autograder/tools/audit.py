@@ -307,6 +307,7 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] | None = None
     for m in mutants:
         data = results[m["id"]]
         m["score"] = data["score"]
+        m["lost"] = [t.get("number", t["name"]) for t in data["tests"] if t["score"] < t["max_score"]]
         m["killed"] = not _tag_full(data, current().tags[m["fn"]])
         row = report["functions"].setdefault(m["fn"], {"mutants": 0, "equivalent": 0, "wrong": 0, "killed": 0})
         row["mutants"] += 1

@@ -130,8 +130,12 @@ def grade_all(folder, out, jobs=2, seed=SEED, language="en", timeout=1500, env=N
 
 
 def batch_name(path):
-    """A submission's name in the project's batch: its folder and file (buggy__loss_no_clamp)."""
-    return f"{Path(path).parent.name}__{Path(path).stem}"
+    """A submission's name in the project's batch: its folder and file (buggy__loss_no_clamp);
+    reference__mlp and starter__mlp for Task 1's reference and starter."""
+    path = Path(path)
+    top = path.parent.parent
+    kind = top.name if top in (assignment.REFERENCE, assignment.STARTER) else path.parent.name
+    return f"{kind}__{path.stem}"
 
 
 ALL_SUBMISSIONS = sorted(SUBMISSIONS.rglob("*.py")) + [reference(), starter()]

@@ -17,6 +17,7 @@ import pytest
 from conftest import ROOT, SCHEMA, SEED, grade, lost, needs_root, reference
 
 from autograder import assignment
+from autograder import config as settings
 
 OTHERS = [name for name in assignment.names() if name != "task1"]
 
@@ -121,11 +122,15 @@ def test_its_zip_alone_grades(name, tmp_path, request):
 @needs_root
 @pytest.mark.skipif(not OTHERS, reason="no assignment besides Task 1")
 def test_grading_one_assignment_closes_every_reference(tmp_path):
-    """A checkout holds every assignment's solution: grading Task 1 closes the others' too,
-    so its worker cannot read the answers of a task still to come."""
-    others = [assignment.load(name).reference.parent for name in OTHERS]
-    for folder in others:
+    """A checkout holds every assignment's solution: grading Task 1 closes reference/ whole,
+    so no worker account can read the answers of a task still to come, even without Landlock."""
+    others = [assignment.load(name).reference for name in OTHERS]
+    for folder in [assignment.REFERENCE, *(p.parent for p in others)]:
         folder.chmod(0o755)
     grade(reference(), tmp_path)
-    assert all(folder.stat().st_mode & 0o777 == 0o700 for folder in others), \
-        {str(f): oct(f.stat().st_mode & 0o777) for f in others}
+    assert assignment.REFERENCE.stat().st_mode & 0o777 == 0o700
+    worker = f"{settings.load()['limits'].user}0"
+    for path in others:
+        proc = subprocess.run(["/usr/bin/python3", "-c", f"open({str(path)!r}).read()"], user=worker,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode != 0 and "PermissionError" in proc.stderr, (path, proc.stderr)

@@ -190,8 +190,8 @@ def test_a_death_costs_its_submission_alone(tmp_path, monkeypatch, capfd):
     names = ["a", "doomed", "b", "once", "buggy", "c", "d"]
     (tmp_path / "results").mkdir()
     (tmp_path / "partial").mkdir()
-    tasks = [(n, "unused", 7, str(tmp_path / "results" / f"{n}.json"), str(tmp_path / "partial" / f"{n}.json"),
-              {"fingerprint": "f", "submission": n}) for n in names]
+    tasks = [batch.Task(n, "unused", 7, str(tmp_path / "results" / f"{n}.json"), str(tmp_path / "partial" / f"{n}.json"),
+                        {"fingerprint": "f", "submission": n}) for n in names]
     said = batch._grade_tasks(tasks, 2, settings.load(), current().reference)
     assert sorted(said["retried"]) == ["doomed", "once"] and said["failed"] == ["doomed"], said
     got = {n: json.loads((tmp_path / "results" / f"{n}.json").read_text()) for n in names}
@@ -235,3 +235,27 @@ def test_a_kill_during_a_write_never_leaves_a_partial_file(tmp_path):
             data = target.read_bytes()
             assert len(data) == size and data.count(data[:1]) == size, f"kill {i}: {len(data)} bytes"
     assert target.exists()
+
+
+# Words the supervisor and its jobs once told their messages apart by: a submission's name
+# is the student's, and may be any of them.
+PROTOCOL_WORDS = ("account", "ready", "done", "error", "stop", "result")
+
+
+def test_a_submission_named_like_a_message_is_graded_like_any_other(tmp_path):
+    """A plain folder of student folders, named with the protocol's words, grades to the end:
+    no answer is taken for a message because of the name it carries."""
+    source = tmp_path / "class"
+    for i, name in enumerate(PROTOCOL_WORDS):
+        (source / name).mkdir(parents=True)
+        shutil.copy(MIX[i % 2], source / name / "mlp.py")
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(source), "--out", str(tmp_path / "out"),
+                           "--jobs", "2", "--seed", "3"], cwd=ROOT, capture_output=True, text=True, env=ENV,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    found = grades(tmp_path / "out")
+    assert set(found) == set(PROTOCOL_WORDS), found
+    for i, name in enumerate(PROTOCOL_WORDS):   # the reference, then a bug, in turn
+        score = json.loads((tmp_path / "out" / "results" / f"{name}.json").read_text())["score"]
+        assert (score == 100) == (i % 2 == 0), (name, score)
+        assert found[name]["status"] == "graded", found[name]

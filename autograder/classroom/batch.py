@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -250,7 +251,7 @@ def grade_all(source: Path | str, out_dir: Path | str, jobs: int = 2, seed: int 
                if shard else f"{len(subs)} submissions: ")
               + f"{len(tasks)} to grade, {gradable - len(tasks)} unchanged since the last run "
               f"(run seed {seed0}; --force regrades all)", file=sys.stderr)
-        regraded = [s for s in mine if s.name in {t[0] for t in tasks}]
+        regraded = [s for s in mine if s.name in {t.name for t in tasks}]
         before = load_results(regraded, out_dir)   # for what changed since the last run
         try:
             if tasks:
@@ -285,8 +286,7 @@ def _say_changes(changed):
 
 
 def _tasks(subs, seed0, grader, results_dir, partial, force):
-    """What to grade: (name, path, seed, out, partial out, extra) for each submission
-    whose result is missing or out of date."""
+    """What to grade: a Task for each submission whose result is missing or out of date."""
     tasks = []
     for sub in subs:
         if sub.status not in GRADED_STATUSES:
@@ -299,12 +299,62 @@ def _tasks(subs, seed0, grader, results_dir, partial, force):
             continue
         # Without exactly one file of the assignment's name, grade_one is given the folder: it finds the same
         # problem there (grade.find_submission) and its student reads which one.
-        tasks.append((sub.name, str(sub.path or sub.where), s, str(out), str(partial / f"{sub.name}.json"),
-                      {"fingerprint": fp, "submission": sub.name}))
+        tasks.append(Task(sub.name, str(sub.path or sub.where), s, str(out), str(partial / f"{sub.name}.json"),
+                          {"fingerprint": fp, "submission": sub.name}))
     return tasks
 
 
 # -- the jobs: grading processes under a supervisor -------------------------------
+# What the supervisor and its jobs send each other, one dataclass per kind of message: they
+# are told apart by type, never by a value a submission brought (a student folder may be
+# named "account").
+@dataclass(frozen=True)
+class Task:
+    """Supervisor -> job: grade this submission into partial, then rename it to out."""
+
+    name: str
+    path: str
+    seed: int
+    out: str
+    partial: str
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Supervisor -> job: nothing more to grade; end."""
+
+
+@dataclass(frozen=True)
+class AccountTaken:
+    """Job -> supervisor: the worker account it holds, to clear up after it if it dies."""
+
+    uid: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Graded:
+    """Job -> supervisor: one submission graded (failed: a grader error, nothing scored)."""
+
+    name: str
+    score: float
+    failed: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a job is started with: its zygote and socket index, the settings, and the
+    reference graded against."""
+
+    zygote: Zygote
+    index: int
+    zygotes: list[Zygote]
+    conf: settings.Settings
+    reference: Path
+
+
 def _die_with_parent():
     """A job ends when the command does, even if the command was killed (kill -9)."""
     with contextlib.suppress(OSError, AttributeError):
@@ -313,20 +363,19 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
 
 
-def _grade(task, client, account, broken, conf, reference, tests=None):
+def _grade(task: Task, client, account, broken, spec: JobSpec, tests=None) -> Graded:
     """Grade one submission into its partial file, then rename it into results/. Any
     failure of the grader here is this submission's grader error alone. tests: the job's
     pytest session (grade.SessionLoop), or None for one of its own."""
-    name, path, seed, out, partial, extra = task
     start = time.monotonic()
     # a bug of ours is this grade's grader error alone (withheld): the batch goes on
-    data = grade_safely(path, partial, seed, conf, client, account, reference, broken=broken, extra=extra, name=name,
-                        tests=tests)
-    os.replace(partial, out)
-    return name, data["score"], bool(data["extra_data"].get("grader_error")), time.monotonic() - start
+    data = grade_safely(task.path, task.partial, task.seed, spec.conf, client, account, spec.reference,
+                        broken=broken, extra=task.extra, name=task.name, tests=tests)
+    os.replace(task.partial, task.out)
+    return Graded(task.name, data["score"], bool(data["extra_data"].get("grader_error")), time.monotonic() - start)
 
 
-def _job_main(conn, others, zygote, index, zygotes, conf, reference):
+def _job_main(conn: Connection, others: list[Connection], spec: JobSpec) -> None:
     """A job: take an account, then grade what the supervisor sends, one at a time."""
     # Ctrl-C reaches the whole process group, and a scheduler's SIGTERM may too: the
     # supervisor stops the jobs itself (SIGKILL), so that no job writes a grade cut short.
@@ -335,72 +384,112 @@ def _job_main(conn, others, zygote, index, zygotes, conf, reference):
     _die_with_parent()
     for c in others:   # the supervisor's ends of every pipe, ours included
         c.close()
-    for z in zygotes:
-        if z is not zygote:
+    for z in spec.zygotes:
+        if z is not spec.zygote:
             z.keep_only(-1)
-    zygote.keep_only(index)
-    messages.set_language(conf["language"])
-    client = zygote.client(index)
+    spec.zygote.keep_only(spec.index)
+    messages.set_language(spec.conf["language"])
+    client = spec.zygote.client(spec.index)
     account, broken = None, None
     try:
-        account = take_account(conf["limits"])
+        account = take_account(spec.conf["limits"])
     except InstallationError as exc:
         broken = exc
     if account:   # so that the supervisor can clear up after us if we die
-        conn.send(("account", account.uid, account.name))
+        conn.send(AccountTaken(account.uid, account.name))
 
     def tasks():
         while True:
             try:
-                task = conn.recv()
+                message = conn.recv()
             except EOFError:
                 return
-            if task is None:
+            if not isinstance(message, Task):   # Finish
                 return
-            yield task
+            yield message
 
     # One pytest session for the job's whole life: its set-up and collection cost more
     # than many a grade's tests (each submission is still graded apart: grade.SessionLoop).
-    grade_in_sessions(tasks(), lambda task, tests: conn.send(_grade(task, client, account, broken, conf, reference,
-                                                                    tests)), conf, reference)
+    grade_in_sessions(tasks(), lambda task, tests: conn.send(_grade(task, client, account, broken, spec, tests)),
+                      spec.conf, spec.reference)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
 
 
 class _Job:
+    """One grading process, as the supervisor sees it: its pipe, the task it grades and
+    the worker account it said it holds."""
+
     def __init__(self, proc: BaseProcess, conn: Connection) -> None:
-        self.proc, self.conn, self.task, self.account = proc, conn, None, None
+        self.proc, self.conn = proc, conn
+        self.task: Task | None = None
+        self.account: AccountTaken | None = None
+
+    def receive(self) -> Graded | None:
+        """Its answer if one is waiting, else None (also when the job broke off); an
+        AccountTaken on the way is kept."""
+        try:
+            while self.conn.poll():
+                message = self.conn.recv()
+                if isinstance(message, AccountTaken):
+                    self.account = message
+                elif isinstance(message, Graded):
+                    return message
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+            pass
+        return None
+
+    def send(self, message: Task | Finish) -> None:
+        with contextlib.suppress(OSError):   # a job that died is seen by its sentinel
+            self.conn.send(message)
 
 
-def _clear_account(account):
+def _clear_account(account: AccountTaken | None) -> None:
     """After a job died: kill what its worker left running (student code nobody watches
     any more), unless another session has taken the account since (taking it killed them)."""
     if account is None:
         return
-    uid, name = account
-    fd = os.open(lock_folder() / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(lock_folder() / f"{account.name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        kill_user_processes(uid)
+        kill_user_processes(account.uid)
     except BlockingIOError:
         pass
     finally:
         os.close(fd)
 
 
+def _died(proc):
+    code = proc.exitcode
+    return f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
+
+
 class Supervisor:
-    """Starts the jobs and replaces any that dies. Each job needs a control socket of
-    the zygote, which cannot be given one later: the zygote is started with spare
-    sockets (as many as jobs), and when those are used up another zygote is started."""
+    """Grades tasks on `jobs` grading processes, one task per job at a time, and replaces
+    any job that dies, in the manner of gunicorn's arbiter: assign() gives idle jobs work,
+    reap() takes answers and notices deaths, on_death() decides what a death costs. A job
+    that dies loses exactly the submission it was grading: that one is graded once more on
+    a fresh job and, if that job dies too, recorded as a grader error for it alone.
 
-    def __init__(self, jobs: int, conf: settings.Settings, reference: Path) -> None:
-        self.jobs, self.conf, self.reference = jobs, conf, reference
+    Each job needs a control socket of the zygote, which cannot be given one later: the
+    zygote is started with spare sockets (as many as jobs), and when those are used up
+    another zygote is started."""
+
+    def __init__(self, tasks: Iterable[Task], jobs: int, conf: settings.Settings, reference: Path) -> None:
+        self.queue: deque[Task] = deque(tasks)
+        self.jobs, self.conf, self.reference = max(1, min(jobs, len(self.queue))), conf, reference
         self.ctx = multiprocessing.get_context("fork")
-        self.zygotes, self.free, self.running = [], [], []
-        self._more_sockets(2 * jobs)
+        self.zygotes: list[Zygote] = []
+        self.free: list[tuple[Zygote, int]] = []
+        self.running: list[_Job] = []
+        self.deaths: Counter[str] = Counter()
+        self.idle_deaths = 0
+        self.said: dict[str, list[str]] = {"retried": [], "failed": [], "ungraded": []}
+        self.bar = None
+        self._more_sockets(2 * self.jobs)
 
-    def _more_sockets(self, count):
+    def _more_sockets(self, count: int) -> None:
         zygote = Zygote.start(count)   # imports torch while we do
         self.zygotes.append(zygote)
         self.free.extend((zygote, i) for i in range(count))
@@ -411,26 +500,116 @@ class Supervisor:
         zygote, index = self.free.pop(0)
         ours, theirs = self.ctx.Pipe()
         others = [j.conn for j in self.running] + [ours]
-        proc = self.ctx.Process(target=_job_main, daemon=True,
-                                args=(theirs, others, zygote, index, self.zygotes, self.conf, self.reference))
+        spec = JobSpec(zygote, index, self.zygotes, self.conf, self.reference)
+        proc = self.ctx.Process(target=_job_main, daemon=True, args=(theirs, others, spec))
         proc.start()
         theirs.close()
         zygote.sockets[index].close()   # the job holds its own copy now
         self.running.append(_Job(proc, ours))
 
+    def run(self) -> dict[str, list[str]]:
+        """Grade every task; returns {"retried", "failed", "ungraded": [names]}."""
+        from multiprocessing.connection import wait
+
+        import pytest  # noqa: F401
+        import torch  # noqa: F401
+
+        from ..common import checks  # noqa: F401  (loaded once, before the jobs are forked)
+
+        interrupted = True
+        try:
+            for _ in range(self.jobs):
+                self.start_job()
+            with _progress(len(self.queue)) as self.bar:
+                while self.running:
+                    self.assign()
+                    wait([j.conn for j in self.running] + [j.proc.sentinel for j in self.running])
+                    self.reap()
+            interrupted = False
+        finally:
+            self.stop(kill=interrupted)
+        if self.said["retried"]:
+            print(f"graded again after their job died: {', '.join(self.said['retried'])}; recorded as grader "
+                  f"errors after a second death: {', '.join(self.said['failed']) or 'none'}", file=sys.stderr)
+        return self.said
+
+    def assign(self) -> None:
+        """Give each idle job the next task."""
+        for job in self.running:
+            if job.task is None and self.queue:
+                job.task = self.queue.popleft()
+                job.send(job.task)
+
+    def reap(self) -> None:
+        """Take each job's answer; let a job with nothing left to do go; see to one that died."""
+        for job in list(self.running):
+            answer = job.receive()
+            if answer:
+                job.task = None
+                self.bar.set_postfix_str(f"{answer.name}: {'grader error' if answer.failed else f'{answer.score:g}'}",
+                                         refresh=False)
+                self.bar.update()
+            if job.proc.exitcode is None and (job.task or self.queue):
+                continue
+            self.running.remove(job)
+            if job.proc.exitcode is None:   # nothing left for it to do
+                job.send(Finish())
+                job.proc.join(30)
+                job.conn.close()
+                continue
+            job.conn.close()
+            _clear_account(job.account)
+            self.on_death(job)
+
+    def on_death(self, job: _Job) -> None:
+        """A job died: its task is graded once more on a fresh job, or, after a second
+        death, recorded as a grader error for that submission alone."""
+        from ..grading import results
+
+        task = job.task
+        if task is None:
+            self.idle_deaths += 1
+            print(f"a grading job ended unexpectedly ({_died(job.proc)}) while idle", file=sys.stderr)
+            if self.idle_deaths > self.jobs + 2:   # something is wrong with the machine, not a submission
+                print(f"grading jobs keep ending before they grade anything; {len(self.queue)} "
+                      "submissions are left ungraded", file=sys.stderr)
+                self.said["ungraded"] = [t.name for t in self.queue]
+                self.queue.clear()
+        else:
+            self.deaths[task.name] += 1
+            if self.deaths[task.name] == 1:
+                print(f"the job grading {task.name} died ({_died(job.proc)}); grading it once more "
+                      "on a fresh job", file=sys.stderr, flush=True)
+                self.said["retried"].append(task.name)
+                self.queue.appendleft(task)
+            else:
+                print(f"the job grading {task.name} died again ({_died(job.proc)}): recorded as a grader "
+                      "error for it alone", file=sys.stderr, flush=True)
+                self.said["failed"].append(task.name)
+                extra = {"seed": task.seed, "language": self.conf["language"], **task.extra}
+                results.write_json(task.out, results.failed_results(
+                    [f"the grading process died twice while grading this submission (last: {_died(job.proc)})"],
+                    extra))
+                self.bar.update()
+        if self.queue:
+            self.start_job()
+
     def stop(self, kill: bool = False) -> None:
         """Ask the jobs to finish (or kill them: an interrupted run), then let the
         zygotes go."""
         for job in self.running:
-            with contextlib.suppress(OSError):
-                job.proc.kill() if kill else job.conn.send(None)
+            if kill:
+                with contextlib.suppress(OSError):
+                    job.proc.kill()
+            else:
+                job.send(Finish())
         for job in self.running:
             job.proc.join(None if kill else 30)
             if job.proc.exitcode is None:
                 job.proc.kill()
                 job.proc.join()
             if job.proc.exitcode != 0:   # killed: what its worker was running is left to us
-                _receive(job)
+                job.receive()
                 _clear_account(job.account)
             job.conn.close()
         self.running = []
@@ -438,107 +617,10 @@ class Supervisor:
             zygote.stop()
 
 
-def _died(proc):
-    code = proc.exitcode
-    return f"killed by {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit status {code}"
-
-
-def _receive(job):
-    """The job's answer if one is waiting, else None (also when the job broke off)."""
-    try:
-        while job.conn.poll():
-            message = job.conn.recv()
-            if message[0] != "account":
-                return message
-            job.account = message[1:]
-    except (OSError, EOFError, ValueError, pickle.UnpicklingError):
-        pass
-    return None
-
-
-def _grade_tasks(tasks, jobs, conf, reference):
-    """Grade every task on `jobs` supervised jobs, one task per job at a time, so that a
-    job that dies loses exactly the submission it was grading: that one is graded once
-    more on a fresh job and, if that job dies too, recorded as a grader error for it
-    alone. Returns {"retried": [names], "failed": [names]}."""
-    from multiprocessing.connection import wait
-
-    from ..grading import results
-
-    jobs = max(1, min(jobs, len(tasks)))
-    queue, deaths, idle_deaths = deque(tasks), Counter(), 0
-    said = {"retried": [], "failed": [], "ungraded": []}
-    supervisor = Supervisor(jobs, conf, reference)
-    import pytest  # noqa: F401
-    import torch  # noqa: F401
-
-    from ..common import checks  # noqa: F401  (loaded once, before the jobs are forked)
-
-    interrupted = True
-    try:
-        for _ in range(jobs):
-            supervisor.start_job()
-        with _progress(len(tasks)) as bar:
-            while supervisor.running:
-                for job in supervisor.running:
-                    if job.task is None and queue:
-                        job.task = queue.popleft()
-                        with contextlib.suppress(OSError):   # a job that died is seen below
-                            job.conn.send(job.task)
-                wait([j.conn for j in supervisor.running] + [j.proc.sentinel for j in supervisor.running])
-                for job in list(supervisor.running):
-                    answer = _receive(job)
-                    if answer:
-                        name, score, failed, _ = answer
-                        job.task = None
-                        bar.set_postfix_str(f"{name}: {'grader error' if failed else f'{score:g}'}", refresh=False)
-                        bar.update()
-                    if job.proc.exitcode is None and (job.task or queue):
-                        continue
-                    supervisor.running.remove(job)
-                    if job.proc.exitcode is None:   # nothing left for it to do
-                        with contextlib.suppress(OSError):
-                            job.conn.send(None)
-                        job.proc.join(30)
-                        job.conn.close()
-                        continue
-                    job.conn.close()
-                    _clear_account(job.account)
-                    if job.task is None:
-                        idle_deaths += 1
-                        print(f"a grading job ended unexpectedly ({_died(job.proc)}) while idle", file=sys.stderr)
-                        if idle_deaths > jobs + 2:   # something is wrong with the machine, not a submission
-                            print(f"grading jobs keep ending before they grade anything; {len(queue)} "
-                                  "submissions are left ungraded", file=sys.stderr)
-                            said["ungraded"] = [t[0] for t in queue]
-                            queue.clear()
-                        if queue:
-                            supervisor.start_job()
-                        continue
-                    deaths[job.task[0]] += 1
-                    if deaths[job.task[0]] == 1:
-                        print(f"the job grading {job.task[0]} died ({_died(job.proc)}); grading it once more "
-                              "on a fresh job", file=sys.stderr, flush=True)
-                        said["retried"].append(job.task[0])
-                        queue.appendleft(job.task)
-                    else:
-                        name, _, seed, out, _, extra = job.task
-                        print(f"the job grading {name} died again ({_died(job.proc)}): recorded as a grader "
-                              "error for it alone", file=sys.stderr, flush=True)
-                        said["failed"].append(name)
-                        results.write_json(out, results.failed_results(
-                            [f"the grading process died twice while grading this submission "
-                             f"(last: {_died(job.proc)})"], {"seed": seed, "language": conf["language"], **extra}))
-                        bar.update()
-                    if queue:
-                        supervisor.start_job()
-        interrupted = False
-    finally:
-        supervisor.stop(kill=interrupted)
-    if said["retried"]:
-        print(f"graded again after their job died: {', '.join(said['retried'])}; recorded as grader errors "
-              f"after a second death: {', '.join(said['failed']) or 'none'}", file=sys.stderr)
-    return said
+def _grade_tasks(tasks: Iterable[Task], jobs: int, conf: settings.Settings, reference: Path) -> dict[str, list[str]]:
+    """Grade every task on `jobs` supervised jobs (Supervisor). Returns {"retried": [names],
+    "failed": [names], "ungraded": [names]}."""
+    return Supervisor(tasks, jobs, conf, reference).run()
 
 
 # -- merging the parts ----------------------------------------------------------

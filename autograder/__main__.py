@@ -62,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    task = assignment.use(args.assignment) if args.assignment else assignment.current()
+    try:
+        task = assignment.use(args.assignment) if args.assignment else assignment.current()
+    except assignment.UnknownAssignment as exc:
+        parser.error(str(exc))
     os.environ["AUTOGRADER_ASSIGNMENT"] = task.name   # for the processes this one starts
 
     if args.command == "grade":

@@ -18,17 +18,20 @@ These paths are defined here and nowhere else (FOLDER, REFERENCE, STARTER).
 
 One process grades one assignment: use() chooses it (the CLI's --assignment), else the
 environment's AUTOGRADER_ASSIGNMENT, else the only one present (a built zip holds one),
-else config.toml's `assignment`. CONTRIBUTING.md says how to add one.
+else the settings' `assignment` (config.py). CONTRIBUTING.md says how to add one.
 """
 from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+
+from . import config
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "assignments"    # what grades each assignment
@@ -102,6 +105,14 @@ class Assignment:
     def submissions(self) -> Path:
         return self.folder / "submissions"
 
+    def use_texts(self) -> None:
+        """Make its texts (texts.py) the ones students read, in front of the engine's, and
+        its file's name the one the engine's sentences say: once, when a grade begins."""
+        from .common import messages
+
+        messages.use_texts(getattr(self.part("texts"), "MESSAGES", {}))
+        messages.FIELDS.update(file=self.file, assignment=self.name)
+
     def part(self, name: str) -> ModuleType | None:
         """Its module name (texts, task), imported, or None where it has none."""
         if not (self.folder / f"{name}.py").exists():
@@ -122,13 +133,8 @@ def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def default() -> str:
-    """config.toml's `assignment` (read here, not through config.py, which needs this module)."""
-    try:
-        import tomllib  # novermin (Python 3.11 and later)
-    except ImportError:   # Python 3.10: the backport
-        import tomli as tomllib
-    return tomllib.loads((ROOT / "autograder" / "config.toml").read_text(encoding="utf-8"))["assignment"]
+class UnknownAssignment(ValueError):
+    """An assignment's name that no folder under assignments/ has."""
 
 
 def names() -> list[str]:
@@ -140,36 +146,71 @@ _chosen: str | None = None
 
 
 def use(name: str | None) -> Assignment:
-    """Grade name from now on in this process (None: the default choice)."""
+    """Grade name from now on in this process (None: the default choice). Raises
+    UnknownAssignment for a name that is not there."""
     global _chosen
     if name is not None and name not in names():
-        raise SystemExit(f"no assignment {name!r} in {FOLDER} (there are: {', '.join(names()) or 'none'})")
+        raise UnknownAssignment(f"no assignment {name!r} in {FOLDER} (there are: {', '.join(names()) or 'none'})")
     _chosen = name
     return current()
 
 
 @functools.cache
 def _only_or_default() -> str:
-    """The only assignment present, else config.toml's (looked up once: the folder is read
-    on every grade's hot path otherwise)."""
+    """The only assignment present, else the settings' `assignment` (config.toml and any
+    AUTOGRADER_CONFIG overlay; looked up once: the folder is read on every grade's hot path
+    otherwise)."""
     present = names()
-    return present[0] if len(present) == 1 else default()
+    return present[0] if len(present) == 1 else config.assignment_name()
 
 
 def current() -> Assignment:
-    found = load(_chosen or os.environ.get("AUTOGRADER_ASSIGNMENT") or _only_or_default())
-    from .common import messages
-
-    if messages.FIELDS.get("assignment") != found.name:   # its texts, and its file's name in the engine's
-        messages.use_texts(getattr(found.part("texts"), "MESSAGES", {}))
-        messages.FIELDS.update(file=found.file, assignment=found.name)
-    return found
+    """The assignment this process grades (use(), else AUTOGRADER_ASSIGNMENT, else the only
+    one present, else the settings'). Changes nothing: Assignment.use_texts makes its texts
+    the ones students read, once, when a grade begins (grading/grade.py begin)."""
+    return load(_chosen or os.environ.get("AUTOGRADER_ASSIGNMENT") or _only_or_default())
 
 
 @functools.cache
 def load(name: str) -> Assignment:
-    """The assignment of that folder (current() makes its texts the ones students read)."""
+    """The assignment of that folder."""
     if str(ROOT) not in sys.path:   # assignments/ is a package beside autograder/
         sys.path.insert(0, str(ROOT))
     contract = importlib.import_module(f"{FOLDER.name}.{name}.contract")
     return Assignment(name, FOLDER / name, contract)
+
+
+def grading_files(reference: Path | None = None) -> list[tuple[str, Path]]:
+    """[(name, path)] of every file that decides a grade besides the submission: the
+    engine's config.GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets
+    timeouts), the settings in use and the current assignment's (its tests, contract,
+    checks, texts, reference and mistakes). Names, not paths: the same files anywhere give
+    the same names. reference: another solution graded against (a mutant's): its folder
+    replaces reference/NAME/."""
+    found = []
+    for part in config.GRADING_PARTS:
+        path = config.HERE / part
+        found += [(f"autograder/{p.relative_to(config.HERE)}", p) for p in sorted(path.rglob("*"))] \
+            if path.is_dir() else [(f"autograder/{part}", path)]
+    found.append(("autograder/config.toml", config.CONFIG))   # an overlay's effect: config.settings_text()
+    task = current()
+    found += [(relative(p), p) for p in task.grading_files() if reference is None or task.hidden not in p.parents]
+    if reference is not None:
+        found += [(f"{relative(task.hidden)}/{p.relative_to(reference.parent).as_posix()}", p)
+                  for p in sorted(Path(reference).parent.rglob("*"))]
+    return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
+
+
+def load_reference(path: Path | str | None = None) -> ModuleType:
+    """Import a hidden reference file (the solution, mistakes.py) by path, by default the
+    current assignment's solution; trusted side only. Once per process and file: a batch
+    job grades submission after submission with it."""
+    return _load_file(Path(path or current().reference).resolve())
+
+
+@functools.cache
+def _load_file(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("reference_" + path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,10 +1,9 @@
-"""Reads config.toml (language, default visibility, sandbox limits) and lists the files
-that decide a grade (the assignment's among them: autograder/assignment.py)."""
-import functools
-import importlib.util
+"""Reads the settings, config.toml overlaid with AUTOGRADER_CONFIG's file: the assignment,
+language, default visibility, sandbox limits. The one place they are read; it imports
+nothing of the package but the limits' record (assignment.py lists the files that decide a
+grade, these settings among them)."""
 import os
 from pathlib import Path
-from types import ModuleType
 from typing import Any, TypedDict
 
 try:
@@ -12,7 +11,6 @@ try:
 except ImportError:   # Python 3.10 (Ubuntu 22.04, Gradescope's default image): the backport
     import tomli as tomllib
 
-from .assignment import current, relative
 from .sandbox.limits import Limits
 
 HERE = Path(__file__).resolve().parent
@@ -32,26 +30,6 @@ class Settings(TypedDict):
     test_seconds: float       # one grading test (pytest-timeout's timeout)
     default_visibility: str   # of a test in results.json (Gradescope's visibility names)
     limits: Limits
-
-
-def grading_files(reference: Path | None = None) -> list[tuple[str, Path]]:
-    """[(name, path)] of every file that decides a grade besides the submission: the
-    GRADING_PARTS (every file in them, whatever its kind: pytest.ini sets timeouts), the
-    settings in use and the assignment's (its tests, reference, mistakes, contract).
-    reference: another solution graded against (a mutant's): its folder replaces reference/NAME/."""
-    found = []
-    for part in GRADING_PARTS:
-        path = HERE / part
-        found += [(f"autograder/{p.relative_to(HERE)}", p) for p in sorted(path.rglob("*"))] if path.is_dir() \
-            else [(f"autograder/{part}", path)]
-    found.append(("autograder/config.toml", CONFIG))   # an overlay's effect: settings_text()
-    task = current()
-    found += [(relative(p), p) for p in task.grading_files()
-              if reference is None or task.hidden not in p.parents]
-    if reference is not None:
-        found += [(f"{relative(task.hidden)}/{p.relative_to(reference.parent).as_posix()}", p)
-                  for p in sorted(Path(reference).parent.rglob("*"))]
-    return [(name, p) for name, p in found if p.is_file() and "__pycache__" not in p.parts]
 
 
 def _read(path: Path | str) -> dict[str, Any]:
@@ -76,6 +54,12 @@ def settings_text() -> str:
     return json.dumps(_merged(), sort_keys=True)
 
 
+def assignment_name() -> str:
+    """The settings' `assignment`: the one graded where a checkout holds several and no
+    command or environment names one (assignment.current)."""
+    return _merged()["assignment"]
+
+
 def load(path: Path | str | None = None) -> Settings:
     """The settings of config.toml, each key as written there (the one place they are
     set), overlaid with those of path or of the file AUTOGRADER_CONFIG names: a few keys,
@@ -94,18 +78,3 @@ def load(path: Path | str | None = None) -> Settings:
                 "test_seconds": lim["test_seconds"]}
     except KeyError as exc:
         raise KeyError(f"{CONFIG} lacks the setting {exc.args[0]!r}") from None
-
-
-def load_reference(path: Path | str | None = None) -> ModuleType:
-    """Import a hidden reference file (the solution, mistakes.py) by path, by default the
-    assignment's solution; trusted side only. Once per process and file: a batch job
-    grades submission after submission with it."""
-    return _load(Path(path or current().reference).resolve())
-
-
-@functools.cache
-def _load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("reference_" + path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -28,38 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def descendants(root):
-    parents = {}
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(p for p, parent in parents.items() if parent == pid)
-    return found
-
-
-def memory_kb(pids):
-    rss = pss = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
-        except OSError:
-            pass
-    return rss, pss
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import descendants, memory_kb  # noqa: E402
 
 
 def cpu_ticks():
@@ -71,7 +41,7 @@ def cpu_ticks():
 
 
 def main():
-    from bench_scale import generate  # bench_scale imports this module's helpers
+    from bench_scale import generate
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=200)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from autograder.assignment import load  # noqa: E402  (where the engine keeps each assignment's files)
 
 TASK1 = load("task1")
-from bench_batch import descendants, memory_kb  # noqa: E402
+from processes import descendants, memory_kb  # noqa: E402
 
 
 def timed(cmd):

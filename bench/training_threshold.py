@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from assignments.task1 import task as checks  # noqa: E402  (Task 1's training run)
 from autograder import assignment  # noqa: E402  (where the engine keeps each assignment's files)
-from autograder.config import load_reference  # noqa: E402
+from autograder.assignment import load_reference  # noqa: E402
 
 TASK1 = assignment.load("task1")
 

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # names another assignment; tests/submissions/ is Task 1's collection of test submissions
 # and the sandbox's hostile ones. Other assignments keep theirs in their own folder.
 TASK1 = assignment.use("task1")
+TASK1.use_texts()   # what a grade does when it begins: the messages these tests read are Task 1's
 REFERENCE = assignment.REFERENCE   # every hidden solution, closed to the worker accounts
 
 

@@ -8,8 +8,8 @@ import torch
 from conftest import SUBMISSIONS
 
 from assignments.task1 import task as checks
+from autograder.assignment import load_reference
 from autograder.common import messages
-from autograder.config import load_reference
 
 REF = load_reference()
 

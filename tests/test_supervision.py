@@ -167,9 +167,8 @@ def fake_grade_one(marks):
     """A stand-in for grade.grade_one, run in the jobs (forked from this process): it
     kills its own job for "doomed" (every time) and "once" (the first time), and fails
     with a bug for "buggy"."""
-    def grade_one(path, out, seed, conf, client, account, reference, broken=None, extra=None, started=None,
-                  tests=None):
-        name = extra["submission"]
+    def grade_one(request, session=None):
+        name, seed, out, extra = request.extra["submission"], request.seed, request.out, request.extra
         first = not (marks / name).exists()
         (marks / name).touch()
         if name == "doomed" or (name == "once" and first):

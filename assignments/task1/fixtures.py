@@ -9,8 +9,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.assignment import load
-from autograder.config import load_reference
+from autograder.assignment import load, load_reference
 
 from . import task as checks
 

@@ -36,13 +36,15 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import config as settings
+from ..assignment import grading_files
 from ..common import messages
-from ..grading.grade import begin, grade_in_sessions, grade_safely
+from ..grading.grade import GradeRequest, begin, grade_safely
+from ..grading.session_loop import grade_in_sessions
 from ..sandbox import nofollow
 from ..sandbox.accounts import kill_user_processes, lock_folder, take_account
 from ..sandbox.errors import InstallationError
@@ -67,9 +69,9 @@ def submission_seed(run_seed: int, name: str) -> int:
 
 def grader_fingerprint(reference: Path | None = None) -> str:
     """A digest of everything that decides a grade besides the submission: the grader's
-    code and settings, and the assignment's tests and hidden reference (config.grading_files)."""
+    code and settings, and the assignment's tests and hidden reference (assignment.grading_files)."""
     h = hashlib.sha256()
-    for name, path in settings.grading_files(reference):
+    for name, path in grading_files(reference):
         h.update(name.encode() + b"\0" + path.read_bytes())
     h.update(settings.settings_text().encode())
     h.update(os.environ.get("AUTOGRADER_LANGUAGE", "").encode())
@@ -363,14 +365,15 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
 
 
-def _grade(task: Task, client, account, broken, spec: JobSpec, tests=None) -> Graded:
+def _grade(task: Task, request: GradeRequest, session=None) -> Graded:
     """Grade one submission into its partial file, then rename it into results/. Any
-    failure of the grader here is this submission's grader error alone. tests: the job's
-    pytest session (grade.SessionLoop), or None for one of its own."""
+    failure of the grader here is this submission's grader error alone. request: the
+    job's, with its client, account and settings; session: the job's pytest session
+    (session_loop.SessionLoop), or None for one of its own."""
     start = time.monotonic()
     # a bug of ours is this grade's grader error alone (withheld): the batch goes on
-    data = grade_safely(task.path, task.partial, task.seed, spec.conf, client, account, spec.reference,
-                        broken=broken, extra=task.extra, name=task.name, tests=tests)
+    data = grade_safely(replace(request, submission=task.path, out=os.path.abspath(task.partial), seed=task.seed,
+                                extra=task.extra, name=task.name), session)
     os.replace(task.partial, task.out)
     return Graded(task.name, data["score"], bool(data["extra_data"].get("grader_error")), time.monotonic() - start)
 
@@ -408,9 +411,11 @@ def _job_main(conn: Connection, others: list[Connection], spec: JobSpec) -> None
                 return
             yield message
 
+    # What every grade of this job shares; each task fills in its submission.
+    request = GradeRequest("", "", spec.conf, spec.reference, 0, client, account, broken)
     # One pytest session for the job's whole life: its set-up and collection cost more
-    # than many a grade's tests (each submission is still graded apart: grade.SessionLoop).
-    grade_in_sessions(tasks(), lambda task, tests: conn.send(_grade(task, client, account, broken, spec, tests)),
+    # than many a grade's tests (each submission is still graded apart: session_loop.SessionLoop).
+    grade_in_sessions(tasks(), lambda task, session: conn.send(_grade(task, request, session)),
                       spec.conf, spec.reference)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..assignment import current
 from ..common import messages
 from ..common.messages import say
-from ..grading.grade import number_key
+from ..grading.results import number_key
 from .export import GRADED_STATUSES
 
 if TYPE_CHECKING:

@@ -213,6 +213,10 @@ ENGINE = {
               "and score 0: {tests}",
         "zh": "评分总时间已用完（整次评分共 {seconds} 秒）：以下测试没有运行，记 0 分：{tests}",
     },
+    "grader_out_of_time": {
+        "en": "the grader did not finish within limits.total_seconds ({seconds:g} s)",
+        "zh": "评分程序未能在 limits.total_seconds（{seconds:g} 秒）内完成",
+    },
     "seed": {
         "en": "Random seed for this run: {seed}",
         "zh": "本次评分的随机种子：{seed}",

@@ -6,7 +6,7 @@ tests/conftest.py adds its fixtures, and may give `student` methods named after 
 functions (a Student subclass).
 
 A grading session is started by autograder/grading/grade.py, which passes a GradingSession
-plugin holding the already-started worker, the seed and the reference's path.
+(defined here) holding the already-started worker, the seed and the reference's path.
 """
 from __future__ import annotations
 
@@ -16,16 +16,36 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import torch
 
+from autograder.assignment import load_reference
 from autograder.common.checks import Mismatch, error_hint, modified_mismatch, with_hint
 from autograder.common.messages import say
-from autograder.config import load_reference
-from autograder.grading.grade import GradingSession
 from autograder.sandbox.errors import StudentCodeError
 
 if TYPE_CHECKING:
+    from pathlib import Path
     from types import ModuleType
 
     from autograder.sandbox.handle import Runner
+
+
+class GradingSession:
+    """What the grading tests need from this run (see autograder/grading/fixtures.py):
+    the runner holding the student's worker, the seed and the reference's path."""
+
+    def __init__(self, runner: Runner, seed: int, reference: Path, language: str,
+                 extra: dict[str, Any] | None = None, budget: tuple[float, float] | None = None) -> None:
+        """budget: (deadline as time.monotonic(), total seconds) of the grade's time budget."""
+        self.runner, self.seed, self.reference, self.language = runner, seed, reference, language
+        self.extra = extra or {}
+        self.budget = budget
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        from autograder.grading import results
+
+        results.add_output(config, say("seed", seed=self.seed))
+        results.add_extra(config, seed=self.seed, language=self.language, **self.extra)
+        if self.budget:
+            results.set_budget(config, *self.budget)
 
 
 def _session(config):

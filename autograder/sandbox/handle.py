@@ -144,31 +144,59 @@ class Phase(enum.Enum):
     IMPORT_FAILED = "import failed"  # the student's file raised on import: every call fails so
 
 
+@dataclass(frozen=True)
+class WorkerSpec:
+    """How a worker is started: the student's file (None: there is none), the limits, the
+    zygote's client and the account it runs as, whether a GPU may be used (then no
+    address-space limit: CUDA reserves huge ranges) and the time.monotonic() by which every
+    wait ends (the grade's time budget)."""
+
+    submission: Path | str | None
+    limits: Limits
+    client: ZygoteClient | None
+    account: Account | None
+    gpu_possible: bool = False
+    deadline: float | None = None
+
+
 class Worker:
     """One sandboxed worker, forked by the zygote, with the student's file imported."""
 
-    def __init__(self, submission: Path | str, limits: Limits, client: ZygoteClient, account: Account | None,
-                 gpu_possible: bool = False, deadline: float | None = None) -> None:
-        """deadline: time.monotonic() by which every wait ends (the grade's time budget)."""
-        self.limits, self.client, self.account, self.deadline = limits, client, account, deadline
+    def __init__(self, spec: WorkerSpec) -> None:
+        """Spawn it: the student's file copied into a scratch folder of its own, then the
+        worker forked by the zygote (_spawn)."""
+        self.spec = spec
+        self.limits, self.client, self.account, self.deadline = spec.limits, spec.client, spec.account, spec.deadline
         self.pid = None
-        self.scratch = tempfile.mkdtemp(prefix="grade-worker-")
-        target = os.path.join(self.scratch, current().file)
+        self.scratch, target = self._scratch()
+        self._spawn(target)
+        self._reader = wire.Reader(self.limits.reply_bytes)
+        self.phase = Phase.STARTING
+        self._import_output = ""   # what the import printed, until ready() hands it over
+        self._import_reply = None  # the worker's hello: did the student's file import, what it lacks
+        self.exit_code = None
+        self.missing = []
+        self.protections = {}
+
+    def _scratch(self) -> tuple[str, str]:
+        """A scratch folder of the worker's own, holding the student's file: (folder, file)."""
+        scratch = tempfile.mkdtemp(prefix="grade-worker-")
+        target = os.path.join(scratch, current().file)
         try:   # an OSError here is the grader's (grade.grade_safely withholds the grade): leave nothing behind
             with open(target, "wb") as f:   # never through a link (find_submission returned a path without one)
-                f.write(nofollow.read_bytes(submission))
+                f.write(nofollow.read_bytes(self.spec.submission))
             if self.account:
-                for p in (self.scratch, target):
+                for p in (scratch, target):
                     os.chown(p, self.account.uid, self.account.gid)
-            os.chmod(self.scratch, 0o700)
+            os.chmod(scratch, 0o700)
         except BaseException:
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
             raise
+        return scratch, target
 
-        request_r, self._request_w = os.pipe()
-        self._reply_r, reply_w = os.pipe()
-        self._output_r, output_w = os.pipe()
-        env = scrubbed_env(HOME=self.scratch, TMPDIR=self.scratch)
+    def _spawn_request(self, target: str) -> dict[str, Any]:
+        """What the zygote is asked to start (plain data: it crosses a socket)."""
+        account, limits = self.account, self.limits
         needs = [sys.executable, str(WORKER_MAIN.parent), str(COMMON), torch_folder()]
         # In a container, the kernel kills for memory long before the address-space limit:
         # give the worker only what is left (the zygote adds what it already maps), and make
@@ -181,15 +209,23 @@ class Worker:
                 _warn_once(f"the machine's memory limit ({self.memory.limit >> 20} MB) leaves almost nothing "
                            "for student code: raise the container's memory")
             room = max(0, left) + ADDRESS_SLACK
-        spec = {"uid": account.uid if account else None, "gid": account.gid if account else None,
-                "rlimits": self._rlimits(gpu_possible), "memory_room": room, "oom_score_adj": 1000,
-                "env": env, "scratch": self.scratch, "target": target, "needs": needs,
+        return {"uid": account.uid if account else None, "gid": account.gid if account else None,
+                "rlimits": self._rlimits(self.spec.gpu_possible), "memory_room": room, "oom_score_adj": 1000,
+                "env": scrubbed_env(HOME=self.scratch, TMPDIR=self.scratch), "scratch": self.scratch,
+                "target": target, "needs": needs,
                 "contract": {"functions": list(current().functions), "inputs": current().contract.INPUTS},
                 "isolate": limits.isolate, "disk_bytes": limits.disk_bytes, "disk_files": limits.disk_files,
                 "confine": {"read": open_to_workers([*readable_by_workers(), *needs]),
                             "write": [self.scratch, *device_files()]}}
+
+    def _spawn(self, target: str) -> None:
+        """Fork the worker from the zygote, with three pipes: requests, replies, output."""
+        request_r, self._request_w = os.pipe()
+        self._reply_r, reply_w = os.pipe()
+        self._output_r, output_w = os.pipe()
         try:
-            self.pid = client.spawn(spec, [request_r, reply_w, output_w], self._wait(limits.start_seconds)[0])
+            self.pid = self.client.spawn(self._spawn_request(target), [request_r, reply_w, output_w],
+                                         self._wait(self.limits.start_seconds)[0])
         except InstallationError as exc:
             for fd in (self._request_w, self._reply_r, self._output_r):
                 os.close(fd)
@@ -200,13 +236,6 @@ class Worker:
                 os.close(fd)
         os.set_blocking(self._output_r, False)
         os.set_blocking(self._request_w, False)   # written with a deadline (wire.write_all)
-        self._reader = wire.Reader(limits.reply_bytes)
-        self.phase = Phase.STARTING
-        self._import_output = ""   # what the import printed, until ready() hands it over
-        self._import_reply = None  # the worker's hello: did the student's file import, what it lacks
-        self.exit_code = None
-        self.missing = []
-        self.protections = {}
 
     @property
     def alive(self) -> bool:
@@ -477,14 +506,10 @@ class Runner:
     """One grading session's access to student code: a live worker, replaced after a
     failure, so a crash or a timeout costs only the test that caused it."""
 
-    def __init__(self, submission: Path | str | None, limits: Limits, client: ZygoteClient, account: Account | None,
-                 gpu_possible: bool = False, worker: Worker | None = None, failure: StudentCodeError | None = None,
-                 deadline: float | None = None) -> None:
-        """failure: a StudentCodeError every call raises (for example: no such file found).
-        deadline: time.monotonic() when the grade's time budget runs out."""
-        self.submission, self.limits, self.gpu_possible = submission, limits, gpu_possible
-        self.deadline = deadline
-        self.client, self.account = client, account
+    def __init__(self, spec: WorkerSpec, worker: Worker | None = None, failure: StudentCodeError | None = None) -> None:
+        """spec: how its workers are started; worker: one already started from it;
+        failure: a StudentCodeError every call raises (for example: no such file found)."""
+        self.spec, self.limits = spec, spec.limits
         self.worker = worker
         self.output = []       # what the student printed since the last take_output()
         # the error every call raises from now on: no such file, a submitted file that does not
@@ -496,8 +521,7 @@ class Runner:
             raise self._failure
         if self.worker is None or not self.worker.alive:
             try:
-                self.worker = Worker(self.submission, self.limits, self.client, self.account, self.gpu_possible,
-                                     self.deadline)
+                self.worker = Worker(self.spec)
             except InstallationError as exc:
                 self._failure = exc
                 raise

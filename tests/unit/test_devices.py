@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from assignments.task1 import task as checks
+from autograder.assignment import load_reference
 from autograder.common import devices, messages
-from autograder.config import load_reference
 
 REF = load_reference()
 
@@ -128,7 +128,7 @@ import torch
 from assignments.task1 import task as checks
 from autograder.common import devices
 from autograder.common.guard import Guard
-from autograder.config import load_reference
+from autograder.assignment import load_reference
 ref = load_reference()
 guard = Guard(torch).install()
 X, Y, params = checks.make_case(torch.Generator().manual_seed(0), 5, 3, 4)

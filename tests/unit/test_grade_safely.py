@@ -40,7 +40,7 @@ def test_an_oserror_preparing_the_workers_folder_is_the_graders(tmp_path, conf, 
 
     monkeypatch.setattr(handle.tempfile, "mkdtemp", no_room)
     out = tmp_path / "out" / "results.json"
-    data = grade.grade_safely(submission, out, 3, conf, None, None, extra={"submission": "alice"}, name="alice")
+    data = grade.grade_safely(grade.GradeRequest.make(submission, out, conf, 3, extra={"submission": "alice"}, name="alice"))
     _withheld(out, capsys, "No space left on device")
     assert "the grader failed while grading alice" in data["extra_data"]["grader_error"]
     assert "Traceback" in data["extra_data"]["grader_error"]
@@ -60,7 +60,7 @@ def test_an_oserror_writing_mlp_py_leaves_no_folder_behind(tmp_path, conf, submi
     monkeypatch.setattr(handle.tempfile, "mkdtemp", mkdtemp)
     monkeypatch.setattr(handle.nofollow, "read_bytes", unreadable)
     out = tmp_path / "results.json"
-    grade.grade_safely(submission, out, 3, conf, None, None, extra={"submission": "alice"}, name="alice")
+    grade.grade_safely(grade.GradeRequest.make(submission, out, conf, 3, extra={"submission": "alice"}, name="alice"))
     _withheld(out, capsys, "Input/output error")
     assert made and not os.path.exists(made[0])
 
@@ -80,7 +80,7 @@ def test_out_of_time_while_the_worker_starts_is_the_graders(tmp_path, conf, subm
 
     monkeypatch.setattr(grade, "Worker", LateWorker)
     out = tmp_path / "results.json"
-    grade.grade_safely(submission, out, 3, conf, None, None, extra={"submission": "alice"}, name="alice")
+    grade.grade_safely(grade.GradeRequest.make(submission, out, conf, 3, extra={"submission": "alice"}, name="alice"))
     data = _withheld(out, capsys, "before the grade's time budget ran out")
     assert "nothing of the student's had run" in data["extra_data"]["grader_error"]
     assert closed

@@ -201,3 +201,66 @@ def test_every_part_of_the_package_is_said_to_decide_a_grade_or_not():
     unplaced = parts - set(config.GRADING_PARTS) - never - settings
     assert not unplaced, f"place these in config.GRADING_PARTS or among the parts that never decide a grade: {unplaced}"
     assert set(config.GRADING_PARTS) <= parts, "GRADING_PARTS names a part that does not exist"
+
+
+def module_graph(package_root=PACKAGE):
+    """{module: {modules of the package it imports}} over autograder/, every import counted
+    (those inside functions too); `from a import b` counts b only where b is a module."""
+    modules = {module_name(p, package_root): p for p in python_files(".", package_root=package_root)}
+    graph = {}
+    for name, path in modules.items():
+        graph[name] = {m for m, _ in imports(path, package_root) if m in modules and m != name
+                       and not (path.stem == "__init__" and m.startswith(name + "."))}
+        graph[name] -= {m for m in graph[name] if name.startswith(m + ".") and modules[m].stem == "__init__"}
+    return graph
+
+
+def circles(graph):
+    """Every import circle of graph, each once, as a list of modules (the first again at the end)."""
+    found, state = [], {}
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                found.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
+def test_no_import_circle_in_the_package():
+    found = circles(module_graph())
+    assert not found, "import circles:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
+def test_no_import_circle_among_the_benches():
+    bench = PACKAGE.parent / "bench"
+    names = {p.stem for p in bench.glob("*.py")}
+    graph = {p.stem: {m.split(".")[0] for m, _ in _imports(p.read_text(encoding="utf-8"), "bench")} & names - {p.stem}
+             for p in bench.glob("*.py")}
+    found = circles(graph)
+    assert not found, "import circles:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
+def test_the_circle_finder_finds_one():
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_function_of_the_package_takes_more_than_7_parameters():
+    """A function that needs more takes a record (grade.GradeRequest, handle.WorkerSpec)."""
+    many = []
+    for path in python_files("."):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = node.args
+                names = [x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg] if x]
+                if len([n for n in names if n not in ("self", "cls")]) > 7:
+                    many.append(f"{where(path, node.lineno)} {node.name}: {len(names)}")
+    assert not many, many

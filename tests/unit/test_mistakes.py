@@ -7,12 +7,11 @@ import torch
 
 from assignments.task1 import task as checks
 from assignments.task1.task import GRADS, Mismatch
-from autograder import config
-from autograder.assignment import current
+from autograder.assignment import current, load_reference
 from autograder.common import messages
 
-ref = config.load_reference()
-mistakes = config.load_reference(current().reference.parent / "mistakes.py")
+ref = load_reference()
+mistakes = load_reference(current().reference.parent / "mistakes.py")
 
 
 @pytest.fixture(autouse=True)

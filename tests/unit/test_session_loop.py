@@ -1,4 +1,4 @@
-"""One pytest session grading many submissions (grade.SessionLoop, a batch job's) writes
+"""One pytest session grading many submissions (session_loop.SessionLoop, a batch job's) writes
 what a session per submission writes. In-process, for folders without mlp.py: every
 test fails with the same message, and no worker starts."""
 import json
@@ -8,7 +8,7 @@ import pytest
 
 from autograder import config as settings
 from autograder.assignment import current
-from autograder.grading import grade, results
+from autograder.grading import grade, results, session_loop
 
 
 def test_a_new_grade_keeps_the_items_and_the_collection_errors_only():
@@ -41,17 +41,18 @@ def test_one_session_grades_as_a_session_each(tmp_path):
         folders.append((name, tmp_path / name))
     alone = {}
     for i, (name, folder) in enumerate(folders):
-        alone[name] = grade.grade_safely(folder, tmp_path / "alone" / f"{name}.json", 10 + i, conf, None, None,
-                                         extra={"submission": name}, name=name)
+        alone[name] = grade.grade_safely(grade.GradeRequest.make(folder, tmp_path / "alone" / f"{name}.json", conf,
+                                                                 10 + i, extra={"submission": name}, name=name))
     together = {}
 
     def each(task, tests):
         i, (name, folder) = task
-        together[name] = grade.grade_safely(folder, tmp_path / "together" / f"{name}.json", 10 + i, conf, None,
-                                            None, extra={"submission": name}, name=name, tests=tests)
+        request = grade.GradeRequest.make(folder, tmp_path / "together" / f"{name}.json", conf, 10 + i,
+                                          extra={"submission": name}, name=name)
+        together[name] = grade.grade_safely(request, tests)
         assert tests is not None   # graded in the one session
 
-    grade.grade_in_sessions(enumerate(folders), each, conf, current().reference)
+    session_loop.grade_in_sessions(enumerate(folders), each, conf, current().reference)
     for name, _ in folders:
         written = json.loads((tmp_path / "together" / f"{name}.json").read_text())
         assert _essence(written) == _essence(together[name]) == _essence(alone[name])
@@ -68,15 +69,15 @@ def test_a_grade_out_of_time_leaves_the_session_clean_for_the_next(tmp_path):
     (tmp_path / "late").mkdir()
     (tmp_path / "next").mkdir()
     spent = time.monotonic() - conf["limits"].total_seconds
-    alone = grade.grade_safely(tmp_path / "next", tmp_path / "alone.json", 5, conf, None, None)
+    alone = grade.grade_safely(grade.GradeRequest.make(tmp_path / "next", tmp_path / "alone.json", conf, 5))
     got = {}
 
     def each(task, tests):
         name, started = task
-        got[name] = grade.grade_safely(tmp_path / name, tmp_path / f"{name}.json", 5, conf, None, None,
-                                       started=started, tests=tests)
+        request = grade.GradeRequest.make(tmp_path / name, tmp_path / f"{name}.json", conf, 5, started=started)
+        got[name] = grade.grade_safely(request, tests)
 
-    grade.grade_in_sessions([("late", spent), ("next", None)], each, conf, current().reference)
+    session_loop.grade_in_sessions([("late", spent), ("next", None)], each, conf, current().reference)
     assert all(t["score"] == 0 for t in got["late"]["tests"]) and got["late"]["tests"]
     assert "extra_data" in got["late"]["tests"][1] and got["late"]["tests"][1]["extra_data"]["events"] == ["out_of_time"]
     assert _essence(got["next"]) == _essence(alone)

@@ -412,7 +412,7 @@ def _job_main(conn: Connection, others: list[Connection], spec: JobSpec) -> None
             yield message
 
     # What every grade of this job shares; each task fills in its submission.
-    request = GradeRequest("", "", spec.conf, spec.reference, 0, client, account, broken)
+    request = GradeRequest.make("", "", spec.conf, 0, spec.reference, client=client, account=account, broken=broken)
     # One pytest session for the job's whole life: its set-up and collection cost more
     # than many a grade's tests (each submission is still graded apart: session_loop.SessionLoop).
     grade_in_sessions(tasks(), lambda task, session: conn.send(_grade(task, request, session)),

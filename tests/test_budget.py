@@ -3,6 +3,7 @@ included). When it runs out, the tests not yet run score 0 and say so, results.j
 written, and the grade exits 0; past it, a watchdog writes results.json whatever happens."""
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -61,9 +62,10 @@ def test_the_watchdog_answers_when_the_grader_itself_hangs(tmp_path):
     out = tmp_path / "results.json"
     code = ("import time\nfrom autograder import config\nfrom autograder.grading import grade\n"
             "conf = config.load()\nprint(time.monotonic(), flush=True)\n"
-            f"grade._watchdog({str(out)!r}, time.monotonic() + 1, 7, conf)\n"
+            f"grade._watchdog(grade.GradeRequest.make('unused', {str(out)!r}, conf, 7), time.monotonic() + 1)\n"
             "time.sleep(60)\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=55)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=55,
+                          env={**os.environ, "AUTOGRADER_LANGUAGE": "en"})
     # from the watchdog's start (the clock is the machine's, the same in both processes),
     # not the interpreter's: a slow start-up is not what is measured
     assert time.monotonic() - float(proc.stdout.split()[0]) < 10, proc.stdout + proc.stderr

@@ -121,11 +121,21 @@ class Slurm:
         return f"the Slurm node did not become idle within 60 s: {info.stdout.strip()} {info.stderr.strip()} {log}"
 
     def _remember(self, pidfile):
+        """The daemon's pid, once its pid file holds one: a daemon creates the file first
+        and writes it after, so an empty file is waited on too."""
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not pidfile.exists():
+        while time.monotonic() < deadline and not self._pid_in(pidfile):
             time.sleep(0.1)
-        if pidfile.exists():
-            self.pids.append(int(pidfile.read_text().split()[0]))
+        pid = self._pid_in(pidfile)
+        if pid:
+            self.pids.append(pid)
+
+    @staticmethod
+    def _pid_in(pidfile):
+        try:
+            return int(pidfile.read_text().split()[0])
+        except (OSError, IndexError, ValueError):
+            return None
 
     def stop(self):
         for pid in reversed(self.pids):

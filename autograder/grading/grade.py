@@ -192,7 +192,7 @@ def _watchdog(request: GradeRequest, when: float) -> threading.Timer:
         if not os.path.exists(request.out):   # grade_one removes any old one before it starts
             seconds = request.conf["limits"].total_seconds
             results.write_json(request.out, results.failed_results(
-                [messages.say("grader_out_of_time", seconds=seconds)],
+                [messages.say("grader_out_of_time", request.conf["language"], seconds=seconds)],
                 {"seed": request.seed, "language": request.conf["language"]}))
         print("autograder error: the grader did not finish within its time budget", file=sys.stderr, flush=True)
         os._exit(2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import torch
@@ -458,8 +459,9 @@ def training_verdict(curve: Sequence[float], device: str) -> str:
 
 # -- training on a GPU (grader test 5.2 and the self-check) ----------------------
 # "cuda": the whole run on the grader's GPU, inputs and parameters there. "virtual" (no
-# GPU: Gradescope, most laptops): the run's values on the CPU, and the first step's four
-# calls made once more on fake CUDA tensors (common/devices.py), which hold no values.
+# GPU: Gradescope, most laptops): the run's values are the CPU run's (test 5.1's), and the
+# first call of each function in it is made once more on fake CUDA tensors
+# (common/devices.py), which hold no values: enough for each function to run there once.
 GPUS = ("cuda", "virtual")
 
 
@@ -474,24 +476,17 @@ def _copies(value: Any) -> Any:
     return value
 
 
-class CheckedOnGPU:
-    """The four functions as train() calls them, each also run on a GPU the first time it
-    is called, with that very call's arguments (copies): check(fn, *args) returns the
-    device report (devices.check), judged here as in the function's own device test. A
-    device mistake raises Mismatch with that test's hint; what the virtual GPU cannot run
-    is kept in notes and costs nothing."""
+class _Calls:
+    """The four functions as train() calls them, with before(fn, args) called ahead of
+    each one's first call (with copies of its arguments)."""
 
-    def __init__(self, fns: Functions, check: Callable[..., dict[str, Any]]) -> None:
-        self.fns, self.check = fns, check
-        self.notes: list[str] = []
-        self.checked: set[str] = set()
+    def __init__(self, fns: Functions, before: Callable[[str, tuple], None]) -> None:
+        self.fns, self.before, self.seen = fns, before, set()
 
     def _call(self, fn: str, *args: Any) -> Any:
-        if fn not in self.checked:
-            self.checked.add(fn)
-            note = expect_on_gpu(self.check(fn, *_copies(args)), fn)
-            if note:
-                self.notes.append(note)
+        if fn not in self.seen:
+            self.seen.add(fn)
+            self.before(fn, _copies(args))
         return getattr(self.fns, fn)(*args)
 
     def forward(self, X: torch.Tensor, params: Tensors) -> Any:
@@ -507,20 +502,59 @@ class CheckedOnGPU:
         return self._call("sgd_step", params, grads, lr)
 
 
+@dataclass
+class TrainingRun:
+    """A training run's outcome: its loss curve, or the error that stopped it (a Mismatch,
+    the student's code failing), and the arguments of each function's first call."""
+
+    curve: list[float] | None
+    error: Exception | None
+    first_calls: dict[str, tuple]
+
+    def verdict(self, device: str) -> str:
+        """training_verdict of the curve; the run's error raised again if it stopped."""
+        if self.error is not None:
+            raise self.error
+        return training_verdict(self.curve, device)
+
+
+def run_training(fns: Functions, loss_of: Callable[[Tensors], torch.Tensor | float],
+                 device: str = "cpu") -> TrainingRun:
+    """The grader's training run (train) on device, kept as a TrainingRun."""
+    X, Y, params = training_data(device)
+    first: dict[str, tuple] = {}
+    try:
+        curve = train(_Calls(fns, first.__setitem__), X, Y, params, loss_of)
+    except Exception as exc:   # told by the test that reads the run
+        return TrainingRun(None, exc, first)
+    return TrainingRun(curve, None, first)
+
+
+
+
 def train_on_gpu(fns: Functions, check: Callable[..., dict[str, Any]], gpu: str,
-                 loss_of: Callable[[Tensors], torch.Tensor | float]) -> tuple[list[float], str]:
-    """The training run of test 5.1 on a GPU: on "cuda" the data and parameters are put
-    there and the whole run is made there; on "virtual" the values are the CPU's. Either
-    way each function's first call is also checked on that GPU (CheckedOnGPU), and the
-    loss is loss_of's (the trusted one, float64 on the CPU). Raises Mismatch for a device
-    mistake or a loss that does not fall; returns (the curve, the summary for the student)."""
+                 loss_of: Callable[[Tensors], torch.Tensor | float], cpu_run: TrainingRun | None = None) -> str:
+    """Test 5.2: the training run with the data and parameters on a GPU. On "cuda" the
+    whole run is made there, each function's first call checked there first; on "virtual"
+    the values are cpu_run's (made here when None), each function's first call in it made
+    once more on the virtual GPU. The loss is loss_of's (the trusted one: it is given the
+    parameters on the CPU). Raises Mismatch for a device mistake or a loss that does not
+    fall; returns the summary for the student."""
     if gpu not in GPUS:
         raise ValueError(f"gpu must be one of {GPUS}, not {gpu!r}")
-    X, Y, params = training_data("cuda" if gpu == "cuda" else "cpu")
-    on = CheckedOnGPU(fns, check)
-    curve = train(on, X, Y, params, lambda p: loss_of({k: v.detach().cpu() for k, v in p.items()}))
-    summary = training_verdict(curve, "cuda" if gpu == "cuda" else "cpu")
-    if on.checked != set(RETURNS):   # every function ran on the GPU: train() calls each in step 1
-        raise RuntimeError(f"the training run checked only {sorted(on.checked)} on the GPU")
-    said = [say("training_virtual", fns=", ".join(RETURNS))] if gpu == "virtual" else []
-    return curve, "\n".join([summary, *said, *on.notes])
+    on_cpu = lambda p: loss_of({k: v.detach().cpu() for k, v in p.items()})  # noqa: E731
+    notes: list[str] = []
+    if gpu == "cuda":   # a device mistake is judged as in the function's own device test (train says which step)
+        def before(fn: str, args: tuple) -> None:
+            notes.append(expect_on_gpu(check(fn, *args), fn))
+
+        summary = run_training(_Calls(fns, before), on_cpu, "cuda").verdict("cuda")
+    else:
+        run = cpu_run or run_training(fns, on_cpu)
+        for fn, args in run.first_calls.items():   # each made at the run's first step
+            try:
+                notes.append(expect_on_gpu(check(fn, *args), fn))
+            except Mismatch as exc:
+                raise Mismatch(say("training_step", step=1, problem=exc), exc.hints) from None
+        summary = run.verdict("cpu") + "\n" + say("training_virtual", fns=", ".join(RETURNS))
+    return "\n".join([summary, *(note for note in notes if note)])

@@ -215,7 +215,7 @@ def check_training_on_gpu(mlp, cases, meta):
     X, Y, _ = checks.training_data()
     loss_of = lambda p: fns.bce_loss(fns.forward(X.double(), {k: v.double() for k, v in p.items()})[0],  # noqa: E731
                                      Y.double(), checks.TRAINING["pos_weight"])
-    return checks.train_on_gpu(fns, lambda fn, *args: gpu_report(mlp, fn, args), gpu, loss_of)[1]
+    return checks.train_on_gpu(fns, lambda fn, *args: gpu_report(mlp, fn, args), gpu, loss_of)
 
 
 def save_curve(curve, path):

@@ -38,12 +38,14 @@ MIXED = re.compile(r"Expected all tensors to be on the same device|is not on the
 NUMPY = re.compile(r"can't convert \S+ device type tensor to numpy")
 # What fake tensors refuse that a GPU would do: data-dependent calls (.item(), float(t),
 # bool(t), .tolist(), a mask's nonzero), operators without a fake kernel, a NumPy view of
-# a fake CPU tensor, and asking this CPU-only torch for its CUDA runtime ("cuda" without an
-# index, .cuda()). The exception types come from these modules of torch's.
+# a fake CPU tensor, asking this CPU-only torch for its CUDA runtime ("cuda" without an
+# index, .cuda()), and a tensor kept from outside the call (module state, perhaps set by an
+# earlier check's fake call) met by the call's fake ones. The exception types come from these modules of torch's.
 FAKE_MODULES = ("torch._subclasses.", "torch.fx.experimental.")
 FAKE_REFUSALS = re.compile(r"not supported for tensor subclasses|not linked with support for cuda"
                            r"|Torch not compiled with CUDA enabled|Cannot access data pointer"
-                           r"|cannot be called on meta tensors|Cannot copy out of meta tensor", re.I)
+                           r"|cannot be called on meta tensors|Cannot copy out of meta tensor"
+                           r"|convert all Tensors to FakeTensors first|Mixing fake modes", re.I)
 
 
 def kind_of(error_type: str, error: str) -> str:

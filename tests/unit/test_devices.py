@@ -1,6 +1,7 @@
 """The device check (common/devices.py) on the virtual GPU, in this process: what it
 reports for each of the device mistakes, what it cannot tell, and the verdict a student
 reads (checks.expect_on_gpu). No worker: the worker calls the same check()."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -189,3 +190,23 @@ def test_sys_exit_is_an_error_like_any_other():
 
 def test_the_warm_up_runs():
     devices.warm_up()   # what the zygote runs before it forks: it must not raise
+
+
+def test_state_kept_from_an_earlier_fake_call_cannot_be_told():
+    """Code that keeps a tensor between calls (a bug told in its own tests) meets, in a
+    later check, a fake tensor of an earlier check's: a real GPU has no fake tensors, so
+    the virtual one cannot tell, and says so without the addresses of objects (they vary)."""
+    kept = {}
+
+    def remembers(X):
+        if "X" in kept:
+            return X * kept["X"]
+        kept["X"] = X * 2
+        return kept["X"]
+
+    X = case()[0]
+    assert devices.verdict(report(remembers, X))[0] == "ok"   # keeps a fake tensor
+    r = report(remembers, X)
+    assert devices.verdict(r)[0] == "cannot_tell", r
+    note = checks.expect_on_gpu(r, "forward")
+    assert "0x…" in note and not re.search(r"0x[0-9a-f]{6,}", note), note

@@ -106,12 +106,14 @@ class Assignment:
         return self.folder / "submissions"
 
     def use_texts(self) -> None:
-        """Make its texts (texts.py) the ones students read, in front of the engine's, and
-        its file's name the one the engine's sentences say: once, when a grade begins."""
+        """Make its texts (texts.py: MESSAGES) the ones students read, in front of the
+        engine's, with the default fields of its hints (texts.py: FIELDS) and its file's
+        name, which the engine's sentences say: once, when a grade begins."""
         from .common import messages
 
-        messages.use_texts(getattr(self.part("texts"), "MESSAGES", {}))
-        messages.FIELDS.update(file=self.file, assignment=self.name)
+        texts = self.part("texts")
+        messages.use_texts(getattr(texts, "MESSAGES", {}))
+        messages.FIELDS.update(getattr(texts, "FIELDS", {}), file=self.file, assignment=self.name)
 
     def part(self, name: str) -> ModuleType | None:
         """Its module name (texts, task), imported, or None where it has none."""

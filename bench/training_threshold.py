@@ -1,13 +1,13 @@
 """Where the training test's threshold comes from: the final/initial loss ratio that each
 test submission reaches on the grader's fixed training data, run through the grader's own
-loop (checks.train) with the loss recomputed by the reference.
+loop (task.train) with the loss recomputed by the reference.
 
     .venv/bin/python bench/training_threshold.py            # the shipped data seed
     .venv/bin/python bench/training_threshold.py --seeds 0-19  # compare data seeds
 
 Submissions are imported in this process (only correct/ and buggy/, never hostile/).
 Those whose header says `breaks: ... training` must end above the threshold; every other
-one must end below it. checks.TRAINING documents the margins this prints.
+one must end below it. task.TRAINING documents the margins this prints.
 """
 import argparse
 import contextlib
@@ -21,7 +21,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from assignments.task1 import task as checks  # noqa: E402  (Task 1's training run)
+from assignments.task1 import task  # noqa: E402  (Task 1's training run)
 from autograder import assignment  # noqa: E402  (where the engine keeps each assignment's files)
 from autograder.assignment import load_reference  # noqa: E402
 
@@ -41,16 +41,16 @@ def breaks_training(path):
 
 
 def ratio(mlp, ref, seed):
-    X, Y, params = checks.make_training_data(torch.Generator().manual_seed(seed))
+    X, Y, params = task.make_training_data(torch.Generator().manual_seed(seed))
     X64, Y64 = X.double(), Y.double()
-    w = checks.TRAINING["pos_weight"]
+    w = task.TRAINING["pos_weight"]
 
     def loss_of(p):
         return ref.bce_loss(ref.forward(X64, {k: v.double() for k, v in p.items()})[0], Y64, w)
 
     try:
         with contextlib.redirect_stdout(io.StringIO()):   # debug prints of some submissions
-            curve = checks.train(mlp, X, Y, params, loss_of)
+            curve = task.train(mlp, X, Y, params, loss_of)
     except Exception:   # a step failed: it does not learn
         return float("inf")
     last = curve[-1]
@@ -59,7 +59,7 @@ def ratio(mlp, ref, seed):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", default=str(checks.TRAINING["data_seed"]), help="N or A-B")
+    parser.add_argument("--seeds", default=str(task.TRAINING["data_seed"]), help="N or A-B")
     args = parser.parse_args()
     a, _, b = args.seeds.partition("-")
     seeds = range(int(a), int(b or a) + 1)
@@ -73,7 +73,7 @@ def main():
         mlp = load(path)
         group = stops if breaks_training(path) else learns
         group[path.stem] = [ratio(mlp, ref, s) for s in seeds]
-    print(f"required ratio (last / first) <= {checks.TRAINING['required_drop']}")
+    print(f"required ratio (last / first) <= {task.TRAINING['required_drop']}")
     for title, group in (("must learn", learns), ("must not learn", stops)):
         print(f"\n{title}:")
         for name, rs in sorted(group.items(), key=lambda kv: max(kv[1])):

@@ -8,7 +8,7 @@ import pytest
 import torch
 from conftest import SUBMISSIONS, lost, outputs, reference, starter
 
-from assignments.task1 import task as checks
+from assignments.task1 import task
 from autograder.common import messages
 
 DEVICE = sorted((SUBMISSIONS / "device").glob("*.py"))
@@ -26,12 +26,12 @@ def fails(path):
 
 
 def test_error_hint_matches_only_numpy_on_another_device():
-    assert checks.error_hint(CUDA_ERROR) == "numpy_on_device"
-    assert checks.error_hint('File "mlp.py", line 3, in forward\n' + CUDA_ERROR) == "numpy_on_device"
+    assert task.error_hint(CUDA_ERROR) == "numpy_on_device"
+    assert task.error_hint('File "mlp.py", line 3, in forward\n' + CUDA_ERROR) == "numpy_on_device"
     for other in ("", "RuntimeError: Tensor.item() cannot be called on meta tensors",
                   "TypeError: can't convert np.ndarray of type numpy.object_.",
                   "RuntimeError: Can't call numpy() on Tensor that requires grad."):
-        assert checks.error_hint(other) is None, other
+        assert task.error_hint(other) is None, other
 
 
 @pytest.mark.parametrize("path", DEVICE, ids=lambda p: p.stem)

@@ -18,54 +18,21 @@ import torch
 
 try:   # in the repository: assignments/task1/, beside the engine's package
     from autograder.common import checks, messages
-    from autograder.common.checks import (  # noqa: F401  (read by the tests from here)
-        DTYPES,
-        Hinted,
-        Mismatch,
-        Tensors,
-        code_span,
-        describe,
-        error_hint,
-        expect_close,
-        expect_dict,
-        hinted,
-        lost_size_one,
-        modified_mismatch,
-        shape_text,
-        sparkline,
-        tolerance,
-        unravel,
-        with_hint,
-    )
 
     from .contract import CACHE, GRADS, PARAMS, RETURNS
 except ImportError:  # in the handout, every module beside selfcheck.py
     import checks
     import messages
-    from checks import (  # noqa: F401
-        DTYPES,
-        Hinted,
-        Mismatch,
-        Tensors,
-        code_span,
-        describe,
-        error_hint,
-        expect_close,
-        expect_dict,
-        hinted,
-        lost_size_one,
-        modified_mismatch,
-        shape_text,
-        sparkline,
-        tolerance,
-        unravel,
-        with_hint,
-    )
     from contract import CACHE, GRADS, PARAMS, RETURNS
 
+# The engine's checks the tests and the self-check read from here, beside Task 1's own.
+DTYPES, Hinted, Mismatch, Tensors = checks.DTYPES, checks.Hinted, checks.Mismatch, checks.Tensors
+code_span, describe, error_hint = checks.code_span, checks.describe, checks.error_hint
+expect_close, expect_dict, hinted = checks.expect_close, checks.expect_dict, checks.hinted
+lost_size_one, modified_mismatch, shape_text = checks.lost_size_one, checks.modified_mismatch, checks.shape_text
+sparkline, tolerance, unravel, with_hint = checks.sparkline, checks.tolerance, checks.unravel, checks.with_hint
+
 say = messages.say
-# The fields Task 1's hints use ({m}: the batch size, {w}: pos_weight) where a check has none.
-checks.HINT_FIELDS.update(m="m", w=1.0)
 # (batch, input, hidden): batch 1 included, then one input feature, one hidden unit and both,
 # where a squeeze() drops a dimension that the parameters keep (dW1 (6,) for (6, 1)).
 SIZES = [(7, 5, 3), (1, 4, 6), (16, 3, 8), (33, 10, 4), (6, 1, 4), (5, 6, 1), (8, 1, 1)]

@@ -3,6 +3,8 @@ for its classic mistakes (hint_<id>) and the self-check's steps. The engine's
 (autograder/common/messages.py) are the sandbox's, the submission's and the report's;
 autograder/assignment.py adds these to them. Shipped in the handout."""
 
+# The fields its hints use ({m}: the batch size, {w}: pos_weight) where the check that gives one has no value for them.
+FIELDS = {"m": "m", "w": 1.0}
 MESSAGES = {
     "not_pair": {
         "en": "forward must return a pair (A2, cache); it returned {what}",

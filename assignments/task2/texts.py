@@ -2,6 +2,8 @@
 classic mistakes (hint_<id>), those the engine's checks give, and its first test's. The
 engine's (autograder/common/messages.py) are added to these by autograder/assignment.py."""
 
+# The fields its hints use ({m}: the batch size) where the check that gives one has no value for them.
+FIELDS = {"m": "m"}
 MESSAGES = {
     "imported": {
         "en": "logreg.py imported; it defines predict, log_loss and loss_grad.",

@@ -86,7 +86,7 @@ def unravel(flat: int, shape: Sequence[int]) -> list[int]:
 
 # -- hints --------------------------------------------------------------------
 # Fields a hint's text may use where the check that names it has no value for them; an
-# assignment's task.py adds its own.
+# assignment's own are its texts.py FIELDS, in messages.FIELDS once its texts are in use.
 HINT_FIELDS: dict[str, object] = {"name": "", "fn": ""}
 
 

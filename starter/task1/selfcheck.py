@@ -4,7 +4,7 @@
     python selfcheck.py --lang en  # messages in English
 
 It needs only torch (pip install torch); with matplotlib installed it also saves
-loss_curve.png. It runs the grader's own checks (checks.py) on fixed inputs and compares
+loss_curve.png. It runs the grader's own checks (task.py, with checks.py) on fixed inputs and compares
 your results with answers stored in fixtures/selfcheck.pt. Every check the grader makes
 without its hidden reference is made here too; the grader also uses fresh random inputs,
 so passing here is necessary, not sufficient.
@@ -25,7 +25,7 @@ else:                               # the repository: starter/task1/; assignment
 import contract  # noqa: E402
 import devices  # noqa: E402
 import messages  # noqa: E402
-import task as checks  # noqa: E402  (Task 1's checks, with the engine's: task.py)
+import task  # noqa: E402  (Task 1's checks, with the engine's: task.py)
 import texts  # noqa: E402
 import torch  # noqa: E402
 from contract import FUNCTIONS  # noqa: E402
@@ -33,7 +33,7 @@ from guard import Guard, Inputs  # noqa: E402
 from task import GRADS, PARAMS, Mismatch  # noqa: E402
 
 messages.MESSAGES.update(texts.MESSAGES)
-messages.FIELDS.update(file=contract.FILE)
+messages.FIELDS.update(texts.FIELDS, file=contract.FILE)
 
 # Refuses autograd, forward AD and complex numbers in the student's code, as the grader's
 # worker does: installed before mlp.py is imported (main), so that names it binds at import
@@ -50,7 +50,7 @@ def load_fixtures():
     for i in range(meta["cases"]):
         get = lambda prefix, keys: {k: t[f"{i}.{prefix}{k}"] for k in keys}  # noqa: E731
         cases.append({"X": t[f"{i}.X"], "Y": t[f"{i}.Y"], "params": get("", PARAMS),
-                      "cache": get("cache.", checks.CACHE),
+                      "cache": get("cache.", task.CACHE),
                       "loss": {w: t[f"{i}.loss.{w}"] for w in meta["weights"]},
                       "grads": {w: get(f"grads.{w}.", GRADS) for w in meta["weights"]},
                       "sgd": get("sgd.", PARAMS)})
@@ -61,7 +61,7 @@ def load_fixtures():
         get = lambda prefix, keys: {k: t[f"saturated_backward.{d}.{prefix}{k}"] for k in keys}  # noqa: E731
         accepted = [get(f"accepted.{i}.", GRADS) for i in range(2)]
         meta["saturated_backward"].append((t[f"saturated_backward.{d}.X"], t[f"saturated_backward.{d}.Y"],
-                                           get("", PARAMS), get("cache.", checks.CACHE), accepted, []))
+                                           get("", PARAMS), get("cache.", task.CACHE), accepted, []))
     return cases, meta
 
 
@@ -89,10 +89,10 @@ class Student:
             if not GUARD.used:
                 raise
         if GUARD.used:
-            raise checks.autograd_mismatch(fn, GUARD.used)
+            raise task.autograd_mismatch(fn, GUARD.used)
         changed = inputs.changed()
         if changed:
-            raise checks.modified_mismatch(fn, changed)
+            raise task.modified_mismatch(fn, changed)
         return value
 
     def forward(self, *args, **kwargs):
@@ -110,56 +110,56 @@ class Student:
 
 def size(case):
     m, n = case["X"].shape
-    return checks.case_text(m, n, case["params"]["W1"].shape[1])
+    return task.case_text(m, n, case["params"]["W1"].shape[1])
 
 
 def default_size(case):
     m, n = case["X"].shape
-    return checks.default_case(m, n, case["params"]["W1"].shape[1])
+    return task.default_case(m, n, case["params"]["W1"].shape[1])
 
 
 def check_forward(mlp, cases, meta):
     for c in cases:
         for dtype_of in (lambda v: v, as32):   # float64, then float32 as in the grader
             X, params, want = dtype_of(c["X"]), dtype_of(c["params"]), dtype_of(c["cache"])
-            A2, cache = checks.check_forward_result(mlp.forward(X, params), X, params)
-            for k in checks.CACHE:
-                checks.expect_close(f'cache["{k}"]', cache[k], want[k], size(c))
-            checks.expect_close("A2", A2, want["A2"], size(c))
+            A2, cache = task.check_forward_result(mlp.forward(X, params), X, params)
+            for k in task.CACHE:
+                task.expect_close(f'cache["{k}"]', cache[k], want[k], size(c))
+            task.expect_close("A2", A2, want["A2"], size(c))
 
 
 def check_loss(mlp, cases, meta):
     for c in cases:
         m = c["X"].shape[0]
         for w in meta["weights"]:
-            got = checks.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"], w), c["X"])
-            with checks.hinted(got, c["loss"][w], [("loss_summed", c["loss"][w] * m)], m=m):
-                checks.expect_close("loss", got, c["loss"][w], size(c))
-        got = checks.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"]), c["X"])   # the default
-        with checks.default_left_out("bce_loss"):
-            checks.expect_close("loss", got, c["loss"][1.0], default_size(c))
+            got = task.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"], w), c["X"])
+            with task.hinted(got, c["loss"][w], [("loss_summed", c["loss"][w] * m)], m=m):
+                task.expect_close("loss", got, c["loss"][w], size(c))
+        got = task.check_loss_result(mlp.bce_loss(c["cache"]["A2"], c["Y"]), c["X"])   # the default
+        with task.default_left_out("bce_loss"):
+            task.expect_close("loss", got, c["loss"][1.0], default_size(c))
         A2 = as32(c["cache"]["A2"])
-        checks.check_loss_result(mlp.bce_loss(A2, as32(c["Y"]), 1.0), A2)
-    checks.check_saturated_loss(mlp.bce_loss, meta["saturated"])
+        task.check_loss_result(mlp.bce_loss(A2, as32(c["Y"]), 1.0), A2)
+    task.check_saturated_loss(mlp.bce_loss, meta["saturated"])
 
 
 def check_backward(mlp, cases, meta):
     for c in cases:
         for w in meta["weights"]:
-            got = checks.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"], w), c["params"])
+            got = task.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"], w), c["params"])
             want, m = c["grads"][w], c["X"].shape[0]
             scaled = [("grad_missing_mean", {k: v * m for k, v in want.items()}),
                       ("grad_double_mean", {k: v / m for k, v in want.items()})]
-            with checks.hinted(got, want, scaled, m=m):
+            with task.hinted(got, want, scaled, m=m):
                 for g in GRADS:
-                    checks.expect_close(g, got[g], want[g], size(c))
-        got = checks.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"]), c["params"])
-        with checks.default_left_out("backward"):   # pos_weight left out: its default, 1.0
+                    task.expect_close(g, got[g], want[g], size(c))
+        got = task.check_grads_result(mlp.backward(c["X"], c["Y"], c["params"], c["cache"]), c["params"])
+        with task.default_left_out("backward"):   # pos_weight left out: its default, 1.0
             for g in GRADS:
-                checks.expect_close(g, got[g], c["grads"][1.0][g], default_size(c))
+                task.expect_close(g, got[g], c["grads"][1.0][g], default_size(c))
         p32 = as32(c["params"])
-        checks.check_grads_result(mlp.backward(as32(c["X"]), as32(c["Y"]), p32, as32(c["cache"]), 1.0), p32)
-    checks.check_saturated_backward(lambda *args: mlp.backward(*args), meta["saturated_backward"])
+        task.check_grads_result(mlp.backward(as32(c["X"]), as32(c["Y"]), p32, as32(c["cache"]), 1.0), p32)
+    task.check_saturated_backward(lambda *args: mlp.backward(*args), meta["saturated_backward"])
     c, other = cases[2], cases[3]
     try:   # backward must not depend on this later call; forward's own bugs cost nothing here
         mlp.forward(other["X"], other["params"])
@@ -168,42 +168,42 @@ def check_backward(mlp, cases, meta):
     for _ in range(2):                         # and must give the same answer twice
         got = mlp.backward(c["X"], c["Y"], c["params"], c["cache"], 3.0)
         for g in GRADS:
-            checks.expect_close(g, got[g], c["grads"][3.0][g], size(c))
+            task.expect_close(g, got[g], c["grads"][3.0][g], size(c))
 
 
 def check_gradients(mlp, cases, meta):
     gen = torch.Generator().manual_seed(7)
     for w in (1.0, 3.0):
-        X, Y, params = checks.gradcheck_case(gen)
+        X, Y, params = task.gradcheck_case(gen)
         _, cache = mlp.forward(X, params)
-        got = checks.check_grads_result(mlp.backward(X, Y, params, cache, w), params)
-        numeric = checks.numerical_gradient(lambda p: mlp.bce_loss(mlp.forward(X, p)[0], Y, w),
+        got = task.check_grads_result(mlp.backward(X, Y, params, cache, w), params)
+        numeric = task.numerical_gradient(lambda p: mlp.bce_loss(mlp.forward(X, p)[0], Y, w),
                                             {k: v.clone() for k, v in params.items()})
-        checks.gradient_check(got, numeric)
+        task.gradient_check(got, numeric)
 
 
 def check_sgd(mlp, cases, meta):
     for c in cases:
         grads = {k: v.clone() for k, v in c["grads"][1.0].items()}
         params = {k: v.clone() for k, v in c["params"].items()}
-        got = checks.check_params_result(mlp.sgd_step(params, grads, meta["lr"]), c["params"])
+        got = task.check_params_result(mlp.sgd_step(params, grads, meta["lr"]), c["params"])
         lr, old = meta["lr"], c["params"]
         flipped = {p: old[p] + lr * c["grads"][1.0]["d" + p] for p in PARAMS}
-        with checks.hinted(got, c["sgd"], [("sgd_sign_flipped", flipped), ("sgd_unchanged", old)]):
+        with task.hinted(got, c["sgd"], [("sgd_sign_flipped", flipped), ("sgd_unchanged", old)]):
             for p in PARAMS:
-                checks.expect_close(p, got[p], c["sgd"][p], size(c))
+                task.expect_close(p, got[p], c["sgd"][p], size(c))
         p32 = as32(c["params"])
-        checks.check_params_result(mlp.sgd_step(p32, as32(c["grads"][1.0]), meta["lr"]), p32)
+        task.check_params_result(mlp.sgd_step(p32, as32(c["grads"][1.0]), meta["lr"]), p32)
 
 
 def check_training(mlp, cases, meta):
-    X, Y, params = checks.training_data()   # the very task the grader trains on
+    X, Y, params = task.training_data()   # the very task the grader trains on
     # In training, changed inputs cost nothing: that rule is checked in each function's own step.
     fns = Student(mlp.mlp, inputs_must_stay=False)
     loss_of = lambda p: fns.bce_loss(fns.forward(X.double(), {k: v.double() for k, v in p.items()})[0],  # noqa: E731
-                                     Y.double(), checks.TRAINING["pos_weight"])
-    curve = checks.train(fns, X, Y, params, loss_of)
-    return checks.training_verdict(curve, "cpu"), curve
+                                     Y.double(), task.TRAINING["pos_weight"])
+    curve = task.train(fns, X, Y, params, loss_of)
+    return task.training_verdict(curve, "cpu"), curve
 
 
 def check_training_on_gpu(mlp, cases, meta):
@@ -212,10 +212,10 @@ def check_training_on_gpu(mlp, cases, meta):
     GPU (fake CUDA tensors), as the grader's test 5.2 does."""
     fns = Student(mlp.mlp, inputs_must_stay=False)
     gpu = "cuda" if torch.cuda.is_available() else "virtual"
-    X, Y, _ = checks.training_data()
+    X, Y, _ = task.training_data()
     loss_of = lambda p: fns.bce_loss(fns.forward(X.double(), {k: v.double() for k, v in p.items()})[0],  # noqa: E731
-                                     Y.double(), checks.TRAINING["pos_weight"])
-    return checks.train_on_gpu(fns, lambda fn, *args: gpu_report(mlp, fn, args), gpu, loss_of)
+                                     Y.double(), task.TRAINING["pos_weight"])
+    return task.train_on_gpu(fns, lambda fn, *args: gpu_report(mlp, fn, args), gpu, loss_of)
 
 
 def save_curve(curve, path):
@@ -227,7 +227,7 @@ def save_curve(curve, path):
     except ImportError:   # optional: the curve is printed anyway
         return None
     fig, ax = plt.subplots(figsize=(5, 3))
-    ax.plot([i * checks.RECORD_EVERY for i in range(len(curve))], curve, marker=".")
+    ax.plot([i * task.RECORD_EVERY for i in range(len(curve))], curve, marker=".")
     ax.set_xlabel("step")
     ax.set_ylabel("loss (pos_weight = 3)")
     fig.tight_layout()
@@ -243,7 +243,7 @@ def check_gpu(mlp, cases, meta):
     X, Y, params, cache = c["X"], c["Y"], c["params"], c["cache"]
     calls = {"forward": (X, params), "bce_loss": (cache["A2"], Y, 3.0),
              "backward": (X, Y, params, cache, 3.0), "sgd_step": (params, c["grads"][1.0], 0.1)}
-    notes = [checks.expect_on_gpu(gpu_report(mlp, fn, args), fn) for fn, args in calls.items()]
+    notes = [task.expect_on_gpu(gpu_report(mlp, fn, args), fn) for fn, args in calls.items()]
     return "\n".join(note for note in notes if note)
 
 
@@ -259,7 +259,7 @@ def gpu_report(mlp, fn, args):
     report = devices.check(getattr(mlp.mlp, fn), args, {}, real_gpu=torch.cuda.is_available(),
                            call=GUARD.call, describe=describe)
     if GUARD.used:
-        raise checks.autograd_mismatch(fn, GUARD.used)
+        raise task.autograd_mismatch(fn, GUARD.used)
     return report
 
 

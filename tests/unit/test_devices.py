@@ -1,6 +1,6 @@
 """The device check (common/devices.py) on the virtual GPU, in this process: what it
 reports for each of the device mistakes, what it cannot tell, and the verdict a student
-reads (checks.expect_on_gpu). No worker: the worker calls the same check()."""
+reads (task.expect_on_gpu). No worker: the worker calls the same check()."""
 import re
 import subprocess
 import sys
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from assignments.task1 import task as checks
+from assignments.task1 import task
 from autograder.assignment import load_reference
 from autograder.common import devices, messages
 
@@ -18,7 +18,7 @@ REF = load_reference()
 
 
 def case():
-    X, Y, params = checks.make_case(torch.Generator().manual_seed(0), 5, 3, 4)
+    X, Y, params = task.make_case(torch.Generator().manual_seed(0), 5, 3, 4)
     A2, cache = REF.forward(X, params)
     return X, Y, params, A2, cache
 
@@ -39,7 +39,7 @@ def test_the_reference_runs_on_the_virtual_gpu():
         r = report(getattr(REF, name), *args)
         assert r["error"] is None, r
         assert devices.off_gpu(r["devices"]) == [], r
-        assert checks.expect_on_gpu(r, name) == ""
+        assert task.expect_on_gpu(r, name) == ""
 
 
 def test_the_callers_tensors_are_left_on_the_cpu():
@@ -77,7 +77,7 @@ def test_what_the_virtual_gpu_cannot_run_costs_nothing(fn):
     X = case()[0]
     result, hint, detail = outcome(fn, X)
     assert result == "cannot_tell" and hint is None, detail
-    note = checks.expect_on_gpu(report(fn, X), "forward")
+    note = task.expect_on_gpu(report(fn, X), "forward")
     assert "No points are lost" in note or "不扣分" in note
 
 
@@ -98,8 +98,8 @@ def test_an_error_on_the_cpu_too_is_a_plain_bug():
         raise NotImplementedError("write forward")
     r = report(broken, case()[0])
     assert devices.verdict(r)[:2] == ("wrong", None)
-    with pytest.raises(checks.Mismatch) as exc:
-        checks.expect_on_gpu(r, "forward")
+    with pytest.raises(task.Mismatch) as exc:
+        task.expect_on_gpu(r, "forward")
     assert "NotImplementedError: write forward" in str(exc.value)
 
 
@@ -117,8 +117,8 @@ def test_outputs_are_named_as_in_the_contract():
     def forward(X, params):
         A2, cache = REF.forward(X, params)
         return A2.cpu(), {**cache, "A1": cache["A1"].cpu()}
-    with pytest.raises(checks.Mismatch) as exc:
-        checks.expect_on_gpu(report(forward, X, params), "forward")
+    with pytest.raises(task.Mismatch) as exc:
+        task.expect_on_gpu(report(forward, X, params), "forward")
     assert "A2, cache['A1']" in str(exc.value)
     assert exc.value.hints == ["output_on_cpu"]
     assert messages.say("hint_output_on_cpu", fn="forward") in str(exc.value)
@@ -126,13 +126,13 @@ def test_outputs_are_named_as_in_the_contract():
 
 PROBE = """
 import torch
-from assignments.task1 import task as checks
+from assignments.task1 import task
 from autograder.common import devices
 from autograder.common.guard import Guard
 from autograder.assignment import load_reference
 ref = load_reference()
 guard = Guard(torch).install()
-X, Y, params = checks.make_case(torch.Generator().manual_seed(0), 5, 3, 4)
+X, Y, params = task.make_case(torch.Generator().manual_seed(0), 5, 3, 4)
 _, cache = ref.forward(X, params)
 
 def backward(X, Y, params, cache, pos_weight=1.0):
@@ -208,5 +208,5 @@ def test_state_kept_from_an_earlier_fake_call_cannot_be_told():
     assert devices.verdict(report(remembers, X))[0] == "ok"   # keeps a fake tensor
     r = report(remembers, X)
     assert devices.verdict(r)[0] == "cannot_tell", r
-    note = checks.expect_on_gpu(r, "forward")
+    note = task.expect_on_gpu(r, "forward")
     assert "0x…" in note and not re.search(r"0x[0-9a-f]{6,}", note), note

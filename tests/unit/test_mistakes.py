@@ -5,7 +5,7 @@ fails without a hint."""
 import pytest
 import torch
 
-from assignments.task1 import task as checks
+from assignments.task1 import task
 from assignments.task1.task import GRADS, Mismatch
 from autograder.assignment import current, load_reference
 from autograder.common import messages
@@ -37,7 +37,7 @@ def verdict(check):
 
 
 def case(m=7, n=5, h=3, seed=0, dtype=torch.float64):
-    return checks.make_case(torch.Generator().manual_seed(seed), m, n, h, dtype)
+    return task.make_case(torch.Generator().manual_seed(seed), m, n, h, dtype)
 
 
 # -- students' functions, right and wrong ----------------------------------------------
@@ -71,14 +71,14 @@ def backward_per_example(X, Y, params, cache, w=1.0):
 def grade_backward(student, X, Y, params, w=1.0):
     """What test 3.2 / 3.3 do with one case (autograder/grading/tests/test_3_backward.py)."""
     _, cache = ref.forward(X, params)
-    got = checks.check_grads_result(student(X, Y, params, cache, w), params)
+    got = task.check_grads_result(student(X, Y, params, cache, w), params)
     want = ref.backward(X, Y, params, cache, w)
 
     def check():
-        with checks.hinted(got, want, mistakes.backward_mistakes(ref, X, Y, params, cache, w),
+        with task.hinted(got, want, mistakes.backward_mistakes(ref, X, Y, params, cache, w),
                            m=X.shape[0], w=w, fn="backward"):
             for g in GRADS:
-                checks.expect_close(g, got[g], want[g], "case")
+                task.expect_close(g, got[g], want[g], "case")
     return verdict(check)
 
 
@@ -106,7 +106,7 @@ def test_gradients_divided_twice_get_their_hint():
 
 def test_relu_derivative_one_at_zero_gets_its_hint():
     X, Y, params = case()
-    X, params = checks.with_exact_zeros(X, params)
+    X, params = task.with_exact_zeros(X, params)
     failure = grade_backward(lambda *a: backward_by_hand(*a, relu_at_zero=1.0), X, Y, params)
     assert failure.hints == ["relu_grad_at_zero"], str(failure)
     assert hint_text("relu_grad_at_zero") in str(failure)
@@ -139,11 +139,11 @@ def grade_saturated_loss(bce_loss):
     """What test 2.5 does (check_saturated_loss on the saturated cases, both dtypes)."""
     gen = torch.Generator().manual_seed(0)
     cases, lists = [], []
-    for dtype in checks.DTYPES:
-        A2, Y = checks.saturated_case(ref, gen, dtype)
-        cases.append((A2, Y, ref.bce_loss(A2, Y, checks.SATURATED_WEIGHT)))
-        lists.append(mistakes.loss_mistakes(ref, A2, Y, checks.SATURATED_WEIGHT))
-    return verdict(lambda: checks.check_saturated_loss(bce_loss, cases, lists))
+    for dtype in task.DTYPES:
+        A2, Y = task.saturated_case(ref, gen, dtype)
+        cases.append((A2, Y, ref.bce_loss(A2, Y, task.SATURATED_WEIGHT)))
+        lists.append(mistakes.loss_mistakes(ref, A2, Y, task.SATURATED_WEIGHT))
+    return verdict(lambda: task.check_saturated_loss(bce_loss, cases, lists))
 
 
 def test_a_clamped_loss_passes_at_saturated_predictions():
@@ -173,12 +173,12 @@ def test_no_clamp_at_all_is_told_the_loss_is_not_finite():
 def grade_loss(bce_loss, w=3.0):
     X, Y, params = case(m=9)
     A2, _ = ref.forward(X, params)
-    got = checks.check_loss_result(bce_loss(A2, Y, w), A2)
+    got = task.check_loss_result(bce_loss(A2, Y, w), A2)
     want = ref.bce_loss(A2, Y, w)
 
     def check():
-        with checks.hinted(got, want, mistakes.loss_mistakes(ref, A2, Y, w), m=9, w=w, fn="bce_loss"):
-            checks.expect_close("loss", got, want, "case")
+        with task.hinted(got, want, mistakes.loss_mistakes(ref, A2, Y, w), m=9, w=w, fn="bce_loss"):
+            task.expect_close("loss", got, want, "case")
     return verdict(check)
 
 
@@ -193,14 +193,14 @@ def test_a_summed_loss_and_a_swapped_weight_get_their_hints():
 # -- forward and sgd_step --------------------------------------------------------
 def grade_forward(forward):
     X, Y, params = case()
-    got = checks.check_forward_result(forward(X, params), X, params)
+    got = task.check_forward_result(forward(X, params), X, params)
     want = ref.forward(X, params)
 
     def check():
-        with checks.hinted(got, want, mistakes.forward_mistakes(ref, X, params), m=7):
-            checks.expect_close("A2", got[0], want[0], "case")
-            for k in checks.CACHE:
-                checks.expect_close(f'cache["{k}"]', got[1][k], want[1][k], "case")
+        with task.hinted(got, want, mistakes.forward_mistakes(ref, X, params), m=7):
+            task.expect_close("A2", got[0], want[0], "case")
+            for k in task.CACHE:
+                task.expect_close(f'cache["{k}"]', got[1][k], want[1][k], "case")
     return verdict(check)
 
 
@@ -221,16 +221,16 @@ def test_sgd_mistakes():
     grads = ref.backward(X, Y, params, cache)
 
     def grade(step):
-        got = checks.check_params_result(step(params, grads, 0.1), params)
+        got = task.check_params_result(step(params, grads, 0.1), params)
         want = ref.sgd_step(params, grads, 0.1)
 
         def check():
-            with checks.hinted(got, want, mistakes.sgd_mistakes(ref, params, grads, 0.1), m=7):
-                for k in checks.PARAMS:
-                    checks.expect_close(k, got[k], want[k], "case")
+            with task.hinted(got, want, mistakes.sgd_mistakes(ref, params, grads, 0.1), m=7):
+                for k in task.PARAMS:
+                    task.expect_close(k, got[k], want[k], "case")
         return verdict(check)
 
     assert grade(ref.sgd_step) is None
-    flipped = grade(lambda p, g, lr: {k: p[k] + lr * g["d" + k] for k in checks.PARAMS})
+    flipped = grade(lambda p, g, lr: {k: p[k] + lr * g["d" + k] for k in task.PARAMS})
     assert flipped.hints == ["sgd_sign_flipped"] and hint_text("sgd_sign_flipped") in str(flipped)
     assert grade(lambda p, g, lr: dict(p)).hints == ["sgd_unchanged"]

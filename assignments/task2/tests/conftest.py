@@ -11,7 +11,10 @@ from autograder.grading.fixtures import Student
 if TYPE_CHECKING:
     import torch
 
-    from autograder.sandbox.handle import Runner
+# The engine's fixtures (runner, ref, mistakes, gen, gpu, student), also where pytest is run
+# on this folder some other way than `python -m autograder grade`, which passes them with -p.
+pytest_plugins = ["autograder.grading.fixtures"]
+
 
 
 class LogRegStudent(Student):
@@ -26,5 +29,6 @@ class LogRegStudent(Student):
 
 
 @pytest.fixture(scope="session")
-def student(runner: Runner) -> LogRegStudent:
-    return LogRegStudent(runner)
+def student_class() -> type[LogRegStudent]:
+    """The engine's `student` fixture is one of these."""
+    return LogRegStudent

@@ -302,3 +302,37 @@ def test_text_without_a_lone_surrogate_is_left_as_it_is():
 def test_clean_and_safe_text():
     assert wire.safe_text("a\udcffb\ud800") == "a\ufffdb\ufffd"
     assert wire.clean({"\udcff": ["\ud800", 1, None, {"x": "\udfff"}]}) == {"\ufffd": ["\ufffd", 1, None, {"x": "\ufffd"}]}
+
+
+def test_every_tree_encode_makes_passes_the_check():
+    value = {"a": torch.ones(2), "b": [1, 2.5, None, True, "x", (torch.zeros(1), {"c": object()})], "d": numpy.ones(1)}
+    tree, _ = wire.encode(value)
+    wire.check_tree(tree)
+
+
+@pytest.mark.parametrize("forged", [
+    None, [], "x", {}, {"k": 3}, {"k": "tensor"}, {"k": "tensor", "key": 1}, {"k": "num", "v": "1"},
+    {"k": "num", "v": [1]}, {"k": "str", "v": 2}, {"k": "dict", "items": {}}, {"k": "dict", "items": [["a"]]},
+    {"k": "dict", "items": [["a", {"k": "?"}]]}, {"k": "seq", "items": [None]}, {"k": "unknown"}],
+    ids=repr)
+def test_a_forged_tree_is_refused(forged):
+    """What a student's code writes on the channel instead of the worker's reply: refused
+    as their error (handle.py), before anything is decoded."""
+    with pytest.raises(wire.WireError):
+        wire.check_tree(forged)
+
+
+def test_a_tree_nested_too_deep_is_refused():
+    tree = {"k": "none"}
+    for _ in range(wire.DEEPEST_TREE + 2):
+        tree = {"k": "seq", "type": "list", "items": [tree]}
+    with pytest.raises(wire.WireError):
+        wire.check_tree(tree)
+
+
+def test_what_passes_the_check_decodes():
+    """decode never fails on a tree check_tree accepts: a failure there is the grader's."""
+    for tree in ({"k": "other", "type": 5, "detail": ["x"]}, {"k": "dict", "type": 7, "items": [[1, {"k": "none"}]]},
+                 {"k": "seq", "type": None, "items": []}, {"k": "tensor", "key": "missing"}):
+        wire.check_tree(tree)
+        wire.decode(tree, {})

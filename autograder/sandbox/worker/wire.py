@@ -146,9 +146,39 @@ def encode(value: object) -> tuple[dict[str, Any], dict[str, Raw]]:
     return walk(value), tensors
 
 
+# How deep a value's tree may be: encode() cuts deeper values short, far above this.
+DEEPEST_TREE = 64
+_SCALARS = (int, float, bool, type(None))
+
+
+def check_tree(tree: object, depth: int = 0) -> None:
+    """Raise WireError unless tree has the form encode() gives (what decode() reads): the
+    other side may be student code that forged it."""
+    if depth > DEEPEST_TREE:
+        raise WireError("value nested too deep")
+    if not isinstance(tree, dict) or not isinstance(tree.get("k"), str):
+        raise WireError("not a value")
+    kind = tree["k"]
+    if kind == "tensor" and isinstance(tree.get("key"), str) and isinstance(tree.get("device", "cpu"), str):
+        return
+    if kind in ("none", "other") or (kind == "num" and isinstance(tree.get("v"), _SCALARS)) \
+            or (kind == "str" and isinstance(tree.get("v"), str)):
+        return
+    if kind in ("dict", "seq") and isinstance(tree.get("items"), list):
+        for item in tree["items"]:
+            if kind == "dict":
+                if not (isinstance(item, list) and len(item) == 2):
+                    raise WireError("not a dict entry")
+                item = item[1]
+            check_tree(item, depth + 1)
+        return
+    raise WireError(f"not a value of kind {kind[:20]!r}")
+
+
 def decode(tree: dict[str, Any], tensors: Mapping[str, torch.Tensor]) -> Any:
-    """Rebuild a value from encode()'s output. Tensors come back as plain torch.Tensor on
-    the device the sender reported; anything else unusual comes back as Foreign."""
+    """Rebuild a value from encode()'s output (check_tree first, where it may be forged).
+    Tensors come back as plain torch.Tensor on the device the sender reported; anything
+    else unusual comes back as Foreign."""
 
     kind = tree.get("k")
     if kind == "tensor":

@@ -95,10 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 128 + int(exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
         failed = [name for name, data in results.items() if data["extra_data"].get("grader_error")]
         pending = [s.name for s in subs if s.status in GRADED_STATUSES and s.name not in results]
-        written = "its part of results/ (run merge for grades.csv and report.html)" if getattr(args, "shard", None) \
-            else f"{Path(args.out) / 'grades.csv'} and {Path(args.out) / 'report.html'}"
-        print(f"{len(results)} of {len(subs)} submissions graded ({len(failed)} by a failing grader"
-              + (f", {len(pending)} not graded yet" if pending else "") + f"); see {written}")
+        from .common.messages import say
+        written = say("batch_written_part") if getattr(args, "shard", None) \
+            else say("batch_written", csv=Path(args.out) / "grades.csv", html=Path(args.out) / "report.html")
+        print(say("batch_done", graded=len(results), total=len(subs), failed=len(failed), written=written,
+                  pending=say("batch_pending", count=len(pending)) if pending else ""))
         return GRADER_FAILED if failed or (pending and args.command == "grade-all") else 0
     elif args.command == "gradescope":
         from .grading.grade import grade, print_table

@@ -241,18 +241,16 @@ def grade_all(source: Path | str, out_dir: Path | str, jobs: int = 2, seed: int 
             if sub.renamed_from:   # two names that would have made one results/<name>.json
                 print(messages.say("detail_renamed", original=sub.renamed_from, name=sub.name), file=sys.stderr)
         for member in skipped:
-            print(f"skipped zip member {member!r}: it would land outside {unpacked}, or it is a link",
-                  file=sys.stderr)
+            print(messages.say("batch_zip_member_skipped", member=repr(member), folder=unpacked), file=sys.stderr)
         seed0 = run_seed(out_dir, seed)
         if shard:
             write_manifest(out_dir, subs, seed0, shard, complete=False)
         mine = [s for s in subs if shard is None or shard_of(s.name, shard[1]) == shard[0]]
         tasks = _tasks(mine, seed0, grader_fingerprint(reference), results_dir, partial, force)
         gradable = sum(s.status in GRADED_STATUSES for s in mine)
-        print((f"part {shard[0]} of {shard[1]} (0 to {shard[1] - 1}): {len(mine)} of the {len(subs)} submissions; "
-               if shard else f"{len(subs)} submissions: ")
-              + f"{len(tasks)} to grade, {gradable - len(tasks)} unchanged since the last run "
-              f"(run seed {seed0}; --force regrades all)", file=sys.stderr)
+        print((messages.say("batch_part", part=shard[0], parts=shard[1], last=shard[1] - 1, mine=len(mine),
+                            total=len(subs)) if shard else messages.say("batch_all", total=len(subs)))
+              + messages.say("batch_plan", todo=len(tasks), same=gradable - len(tasks), seed=seed0), file=sys.stderr)
         regraded = [s for s in mine if s.name in {t.name for t in tasks}]
         before = load_results(regraded, out_dir)   # for what changed since the last run
         try:
@@ -281,10 +279,11 @@ def grade_all(source: Path | str, out_dir: Path | str, jobs: int = 2, seed: int 
 def _say_changes(changed):
     """Old → new score of each regraded submission whose grade changed, with its tests."""
     if changed:
-        print(f"grades changed since the last run: {len(changed)}", file=sys.stderr)
+        print(messages.say("batch_changed", count=len(changed)), file=sys.stderr)
     for c in changed:
         tests = ", ".join(f"{n}: {old:g} → {new:g}" for n, _, old, new in c["tests"])
-        print(f"  {c['name']}: {c['old']:g} → {c['new']:g}" + (f" (tests {tests})" if tests else ""), file=sys.stderr)
+        print(f"  {c['name']}: {c['old']:g} → {c['new']:g}" + (messages.say("batch_change_tests", tests=tests)
+                                                                if tests else ""), file=sys.stderr)
 
 
 def _tasks(subs, seed0, grader, results_dir, partial, force):
@@ -292,7 +291,7 @@ def _tasks(subs, seed0, grader, results_dir, partial, force):
     tasks = []
     for sub in subs:
         if sub.status not in GRADED_STATUSES:
-            print(f"skipped {sub.name}: {sub.status} ({sub.detail})", file=sys.stderr)
+            print(messages.say("batch_skipped", name=sub.name, status=sub.status, detail=sub.detail), file=sys.stderr)
             continue
         s = submission_seed(seed0, sub.name)
         fp = fingerprint(sub, s, grader)
@@ -534,8 +533,8 @@ class Supervisor:
         finally:
             self.stop(kill=interrupted)
         if self.said["retried"]:
-            print(f"graded again after their job died: {', '.join(self.said['retried'])}; recorded as grader "
-                  f"errors after a second death: {', '.join(self.said['failed']) or 'none'}", file=sys.stderr)
+            print(messages.say("batch_retried", names=", ".join(self.said["retried"]),
+                               failed=", ".join(self.said["failed"]) or messages.say("batch_none")), file=sys.stderr)
         return self.said
 
     def assign(self) -> None:
@@ -574,26 +573,24 @@ class Supervisor:
         task = job.task
         if task is None:
             self.idle_deaths += 1
-            print(f"a grading job ended unexpectedly ({_died(job.proc)}) while idle", file=sys.stderr)
+            print(messages.say("batch_idle_death", how=_died(job.proc)), file=sys.stderr)
             if self.idle_deaths > self.jobs + 2:   # something is wrong with the machine, not a submission
-                print(f"grading jobs keep ending before they grade anything; {len(self.queue)} "
-                      "submissions are left ungraded", file=sys.stderr)
+                print(messages.say("batch_ungraded", count=len(self.queue)), file=sys.stderr)
                 self.said["ungraded"] = [t.name for t in self.queue]
                 self.queue.clear()
         else:
             self.deaths[task.name] += 1
             if self.deaths[task.name] == 1:
-                print(f"the job grading {task.name} died ({_died(job.proc)}); grading it once more "
-                      "on a fresh job", file=sys.stderr, flush=True)
+                print(messages.say("batch_retry", name=task.name, how=_died(job.proc)), file=sys.stderr, flush=True)
                 self.said["retried"].append(task.name)
                 self.queue.appendleft(task)
             else:
-                print(f"the job grading {task.name} died again ({_died(job.proc)}): recorded as a grader "
-                      "error for it alone", file=sys.stderr, flush=True)
+                print(messages.say("batch_died_again", name=task.name, how=_died(job.proc)), file=sys.stderr,
+                      flush=True)
                 self.said["failed"].append(task.name)
                 extra = {"seed": task.seed, "language": self.conf["language"], **task.extra}
                 results.write_json(task.out, results.failed_results(
-                    [f"the grading process died twice while grading this submission (last: {_died(job.proc)})"],
+                    [messages.say("batch_died_twice", how=_died(job.proc))],
                     extra))
                 self.bar.update()
         if self.queue:
@@ -666,8 +663,7 @@ def merge(dirs: Collection[Path | str], out_dir: Path | str) -> tuple[list[Submi
                               "from the same source with the same --seed")
     for (k, _), (_folder, data) in sorted(found.items()):
         if not data.get("complete"):
-            print(f"merge: part {k} of {count} has not finished grading (still running, or interrupted): "
-                  "what it has not graded is listed as not graded yet", file=sys.stderr)
+            print(messages.say("merge_unfinished", part=k, parts=count), file=sys.stderr)
     out_dir = Path(out_dir)
     results_dir = out_dir / "results"
     results_dir.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,7 @@ ENTRY_POINTS = [
     ("torch._C", "_ImperativeEngine", "the autograd engine (torch._C._ImperativeEngine)"),
 ]
 # Switches that are refused only when they turn something on.
-SWITCHES = [("_set_grad_enabled", "torch.enable_grad()"),
+SWITCHES = [("_set_grad_enabled", "autograd (torch.enable_grad())"),
             ("_set_fwd_grad_enabled", "forward-mode AD (torch._C._set_fwd_grad_enabled)")]
 # Tensor functions the function mode refuses whatever they are called through. (Not
 # unpack_dual: printing a tensor calls it, and without make_dual there is nothing to unpack.)

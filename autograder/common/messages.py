@@ -213,6 +213,78 @@ ENGINE = {
               "and score 0: {tests}",
         "zh": "评分总时间已用完（整次评分共 {seconds} 秒）：以下测试没有运行，记 0 分：{tests}",
     },
+    # -- what a grade-all run says on stderr, and the grader errors it records ------------
+    "batch_zip_member_skipped": {
+        "en": "skipped zip member {member}: it would land outside {folder}, or it is a link",
+        "zh": "已跳过 zip 成员 {member}：它会落到 {folder} 之外，或者是一个链接",
+    },
+    "batch_part": {
+        "en": "part {part} of {parts} (0 to {last}): {mine} of the {total} submissions; ",
+        "zh": "第 {part} 部分，共 {parts} 部分（0 到 {last}）：{total} 份提交中的 {mine} 份；",
+    },
+    "batch_all": {"en": "{total} submissions: ", "zh": "共 {total} 份提交："},
+    "batch_plan": {
+        "en": "{todo} to grade, {same} unchanged since the last run (run seed {seed}; --force regrades all)",
+        "zh": "{todo} 份待评分，{same} 份自上次运行以来未变（本次运行的种子 {seed}；--force 全部重新评分）",
+    },
+    "batch_skipped": {"en": "skipped {name}: {status} ({detail})", "zh": "已跳过 {name}：{status}（{detail}）"},
+    "batch_changed": {
+        "en": "grades changed since the last run: {count}",
+        "zh": "自上次运行以来成绩有变化的提交：{count} 份",
+    },
+    "batch_change_tests": {"en": " (tests {tests})", "zh": "（测试 {tests}）"},
+    "batch_retry": {
+        "en": "the job grading {name} died ({how}); grading it once more on a fresh job",
+        "zh": "评分 {name} 的进程意外结束（{how}）；将用一个新进程重新评分",
+    },
+    "batch_died_again": {
+        "en": "the job grading {name} died again ({how}): recorded as a grader error for it alone",
+        "zh": "评分 {name} 的进程再次意外结束（{how}）：仅对这份提交记为评分程序错误",
+    },
+    "batch_died_twice": {
+        "en": "the grading process died twice while grading this submission (last: {how})",
+        "zh": "评分进程在评分这份提交时两次意外结束（最后一次：{how}）",
+    },
+    "batch_idle_death": {
+        "en": "a grading job ended unexpectedly ({how}) while idle",
+        "zh": "一个空闲的评分进程意外结束（{how}）",
+    },
+    "batch_ungraded": {
+        "en": "grading jobs keep ending before they grade anything; {count} submissions are left ungraded",
+        "zh": "评分进程在评分任何提交之前不断结束；{count} 份提交未评分",
+    },
+    "batch_retried": {
+        "en": "graded again after their job died: {names}; recorded as grader errors after a second death: {failed}",
+        "zh": "进程意外结束后重新评分的提交：{names}；第二次结束后记为评分程序错误的提交：{failed}",
+    },
+    "batch_none": {"en": "none", "zh": "无"},
+    "merge_unfinished": {
+        "en": "merge: part {part} of {parts} has not finished grading (still running, or interrupted): what it "
+              "has not graded is listed as not graded yet",
+        "zh": "merge：第 {part} 部分（共 {parts} 部分）尚未评分完毕（仍在运行或被中断）：它未评分的提交列为尚未评分",
+    },
+    "batch_done": {
+        "en": "{graded} of {total} submissions graded ({failed} by a failing grader{pending}); see {written}",
+        "zh": "{total} 份提交中已评分 {graded} 份（其中 {failed} 份因评分程序出错{pending}）；见 {written}",
+    },
+    "batch_pending": {"en": ", {count} not graded yet", "zh": "，{count} 份尚未评分"},
+    "batch_written_part": {
+        "en": "its part of results/ (run merge for grades.csv and report.html)",
+        "zh": "它在 results/ 中的部分（运行 merge 生成 grades.csv 和 report.html）",
+    },
+    "batch_written": {"en": "{csv} and {html}", "zh": "{csv} 和 {html}"},
+    "grader_failed_while": {
+        "en": "the grader failed while grading {name}:\n{error}",
+        "zh": "评分程序在评分 {name} 时出错：\n{error}",
+    },
+    "grader_no_results": {"en": "pytest did not write results.json", "zh": "pytest 没有写出 results.json"},
+    "grader_not_ready": {
+        "en": "the worker was not ready to import the student's file before the grade's time budget ran out "
+              "(limits.total_seconds = {seconds:g} s): nothing of the student's had run yet; the grader's own "
+              "start-up took the time (a loaded or slow machine?)",
+        "zh": "在本次评分的时间预算用完之前（limits.total_seconds = {seconds:g} 秒），工作进程还没准备好导入学生的文件："
+              "学生的代码尚未运行；时间花在了评分程序自身的启动上（机器负载高或速度慢？）",
+    },
     "grader_out_of_time": {
         "en": "the grader did not finish within limits.total_seconds ({seconds:g} s)",
         "zh": "评分程序未能在 limits.total_seconds（{seconds:g} 秒）内完成",

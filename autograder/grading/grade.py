@@ -215,7 +215,8 @@ def grade_safely(request: GradeRequest, session: Any = None) -> dict[str, Any]:
     except Exception:   # a bug of ours: this grade is withheld, never the student's fault
         from . import results
 
-        error = f"the grader failed while grading {request.name or request.submission}:\n{traceback.format_exc()}"
+        error = messages.say("grader_failed_while", request.conf["language"], name=request.name or request.submission,
+                             error=traceback.format_exc())
         print(f"autograder error: {error}", file=sys.stderr, flush=True)
         data = results.failed_results([error], request.extra_data())
         results.write_json(request.out, data)
@@ -251,10 +252,7 @@ def grade_one(request: GradeRequest, session: Any = None) -> dict[str, Any]:
             # Out of the grade's time before the worker was ready: it says so before it
             # imports the student's file (worker/serve.py), so only the grader had run (its own start-up,
             # torch's import). The grader's failure, never the student's.
-            broken = InstallationError(
-                f"the worker was not ready to import the student's file before the grade's time budget ran out "
-                f"(limits.total_seconds = {total:g} s): nothing of the student's had run yet; the grader's own "
-                f"start-up took the time (a loaded or slow machine?)")
+            broken = InstallationError(messages.say("grader_not_ready", request.conf["language"], seconds=total))
     from . import results
 
     if broken:
@@ -308,7 +306,8 @@ def run_tests(request: GradeRequest, prepared: Prepared, session: Any = None) ->
     finally:
         runner.close()
     if not os.path.exists(request.out):  # pytest itself failed: still give Gradescope an answer
-        results.write_json(request.out, results.failed_results(["pytest did not write results.json"],
+        results.write_json(request.out, results.failed_results([messages.say("grader_no_results",
+                                                                             request.conf["language"])],
                                                                {"seed": request.seed, **request.extra}))
     with open(request.out, encoding="utf-8") as f:
         return json.load(f)

@@ -13,7 +13,9 @@ from autograder.sandbox.errors import StudentCodeError
 
 
 @pytest.fixture
-def conf():
+def conf(monkeypatch):
+    """The settings, in English: the grader's errors are written in the settings' language."""
+    monkeypatch.setenv("AUTOGRADER_LANGUAGE", "en")
     return settings.load()
 
 
@@ -92,3 +94,11 @@ def test_the_cli_exits_2_when_the_grade_is_withheld(monkeypatch, tmp_path, capsy
     monkeypatch.setattr(grade, "grade", lambda *a, **k: {"extra_data": {"grader_error": "x"}, "tests": [],
                                                           "score": 0})
     assert cli.main(["grade", str(tmp_path / "mlp.py"), "--out", str(tmp_path / "r.json")]) == cli.GRADER_FAILED
+
+
+def test_a_grader_error_is_in_the_settings_language(tmp_path, submission, monkeypatch, capsys):
+    monkeypatch.setenv("AUTOGRADER_LANGUAGE", "zh")
+    monkeypatch.setattr(handle.tempfile, "mkdtemp", lambda *a, **k: (_ for _ in ()).throw(OSError(28, "disk full")))
+    out = tmp_path / "results.json"
+    data = grade.grade_safely(grade.GradeRequest.make(submission, out, settings.load(), 3, name="alice"))
+    assert data["extra_data"]["grader_error"].startswith("评分程序在评分 alice 时出错"), data["extra_data"]

@@ -305,6 +305,10 @@ def _tasks(subs, seed0, grader, results_dir, partial, force):
     return tasks
 
 
+# How long a job told to finish may take to end before it is killed.
+JOB_END_SECONDS = 30
+
+
 # -- the jobs: grading processes under a supervisor -------------------------------
 # What the supervisor and its jobs send each other, one dataclass per kind of message: they
 # are told apart by type, never by a value a submission brought (a student folder may be
@@ -558,7 +562,7 @@ class Supervisor:
             self.running.remove(job)
             if job.proc.exitcode is None:   # nothing left for it to do
                 job.send(Finish())
-                job.proc.join(30)
+                job.proc.join(JOB_END_SECONDS)
                 job.conn.close()
                 continue
             job.conn.close()
@@ -606,7 +610,7 @@ class Supervisor:
             else:
                 job.send(Finish())
         for job in self.running:
-            job.proc.join(None if kill else 30)
+            job.proc.join(None if kill else JOB_END_SECONDS)
             if job.proc.exitcode is None:
                 job.proc.kill()
                 job.proc.join()

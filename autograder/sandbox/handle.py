@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     from .limits import Limits
     from .pool import ZygoteClient
 
+# The waits of a worker's life, in seconds: how often a wait for a reply wakes to measure the
+# scratch folder where it is not a tmpfs of its own; how long the zygote may take to tell
+# how a worker that closed its reply pipe ended, and to reap one that was killed.
+DISK_POLL_SECONDS = 0.25
+EXIT_HEARD_SECONDS = 2
+REAPED_SECONDS = 5
 WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "serve.py"
 COMMON = Path(__file__).resolve().parent.parent / "common"   # guard and devices, which serve.py imports
 
@@ -374,7 +380,7 @@ class Worker:
                 raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"),
                                        output=text(), worker_lost=True, kind="timeout")
             # wake up now and then to look at the scratch folder's size, where that is needed
-            wait = left if self.protections.get("private tmpfs") else min(left, 0.25)
+            wait = left if self.protections.get("private tmpfs") else min(left, DISK_POLL_SECONDS)
             ready, _, _ = select.select([self._reply_r, self._output_r], [], [], wait)
             if self._output_r in ready:
                 drain()
@@ -382,7 +388,7 @@ class Worker:
                 chunk = os.read(self._reply_r, 1 << 20)
                 if not chunk:
                     drain()
-                    code = self.client.wait_exit(self.pid, 2)
+                    code = self.client.wait_exit(self.pid, EXIT_HEARD_SECONDS)
                     self.exit_code = code
                     self.close()
                     why = _decode_exit(code, self.limits, self._out_of_memory())
@@ -495,7 +501,7 @@ class Worker:
             pass
         if self.exit_code is None:   # not heard yet: wait until the zygote has reaped it
             try:
-                self.exit_code = self.client.wait_exit(self.pid, 5)
+                self.exit_code = self.client.wait_exit(self.pid, REAPED_SECONDS)
             except InstallationError:
                 pass
         self.pid = None

@@ -19,6 +19,9 @@ from .errors import InstallationError
 ZYGOTE_MAIN = Path(__file__).resolve().parent / "worker" / "zygote.py"
 
 
+# How long the zygote may take to fork a worker it was asked for, once it is warm.
+FORK_SECONDS = 10
+
 class Zygote:
     """The trusted side's handle on worker/zygote.py: one control socket per client
     (a grading process). `start` returns at once; the zygote imports torch meanwhile."""
@@ -114,7 +117,7 @@ class ZygoteClient:
                               [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
         except OSError as exc:
             raise InstallationError(self.zygote.failure() or f"the worker pool went away: {exc}") from None
-        reply = self._hear(lambda m: "pid" in m, 10)
+        reply = self._hear(lambda m: "pid" in m, FORK_SECONDS)
         if reply is None:
             raise InstallationError(self.zygote.failure() or "the worker pool did not answer")
         return reply["pid"]

@@ -1,9 +1,11 @@
 """Benchmark: grading one correct submission end to end, against `import torch`.
 
-Prints the median wall time of `python -c "import torch"` and of
-`python -m autograder grade reference/mlp.py` (the two alternate, run after run), their
-ratio (target: at most 1.2), and the peak memory of one grade, measured in a run of its
-own (reading every process's memory map slows the run it watches):
+Prints the median wall time of `python -c "import torch"`, of the same with the virtual
+GPU's warm-up the zygote makes (common/devices.py warm_up), and of `python -m autograder
+grade reference/task1/mlp.py` (the three alternate, run after run), what a grade adds to
+each of the first two (target: at most 0.3 s on the second), and the peak memory of one
+grade, measured in a run of its own (reading every process's memory map slows the run it
+watches):
 
 - PSS, proportional: over the grade's whole process tree (the grader, the zygote, the
   worker's three processes), every page counted once in all, its share divided among
@@ -106,18 +108,23 @@ def main():
     args = parser.parse_args()
     out = os.path.join(tempfile.mkdtemp(), "results.json")
     grade = [sys.executable, "-m", "autograder", "grade", args.submission, "--out", out]
-    torch_times, grade_times = [], []
+    # import torch and the virtual GPU's warm-up as the zygote does it (common/devices.py)
+    warm = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT / 'autograder' / 'common')!r}); "
+            "import torch, devices; devices.warm_up()"]
+    torch_times, warm_times, grade_times = [], [], []
     load = os.getloadavg()
     for _ in range(args.runs):
         torch_times.append(timed([sys.executable, "-c", "import torch"]))
+        warm_times.append(timed(warm))
         grade_times.append(timed(grade))
     pss, rss, cg_peak, cg_sampled, why = memory(grade)
-    t, g = statistics.median(torch_times), statistics.median(grade_times)
+    t, w, g = statistics.median(torch_times), statistics.median(warm_times), statistics.median(grade_times)
     print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; after: "
           + " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cores)")
-    print(f"import torch:          median {t:.2f} s over {args.runs} runs (min {min(torch_times):.2f})")
-    print(f"grade one submission:  median {g:.2f} s (min {min(grade_times):.2f}); "
-          f"{g / t:.2f}x import torch (target <= 1.2x)")
+    print(f"import torch:                   median {t:.2f} s over {args.runs} runs (min {min(torch_times):.2f})")
+    print(f"import torch + virtual GPU warm-up: median {w:.2f} s (min {min(warm_times):.2f})")
+    print(f"grade one submission:           median {g:.2f} s (min {min(grade_times):.2f}); "
+          f"{g - t:+.2f} s on import torch, {g - w:+.2f} s on it with the warm-up (target: at most +0.30 s)")
     print(f"peak memory of one grade: {pss:.0f} MB proportional (PSS, all its processes), "
           f"{rss:.0f} MB resident summed over them (RSS, shared pages once per process)")
     if cg_peak or cg_sampled:

@@ -27,9 +27,31 @@ if ! python3 -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3,
   exit 1
 fi
 python3 -m venv "$ROOT/venv"
+
+# pip install ARGS; when it fails, which requirement it could not find and where it looked
+# (an image built offline, from a folder of wheels, fails on the first one missing there).
+pip_install() {
+  local log status=0
+  log="$(mktemp)"
+  "$ROOT/venv/bin/pip" install --no-cache-dir "$@" 2>"$log" || status=$?
+  cat "$log" >&2   # pip's warnings and errors, as they would have been
+  if [[ $status -ne 0 ]]; then
+    local missing where
+    missing="$(sed -n 's/.*No matching distribution found for \([^ ]*\).*/\1/p' "$log" | head -n 1)"
+    where="the index ${PIP_INDEX_URL:-https://pypi.org/simple}"
+    if [[ " $* " == *" --index-url "* ]]; then where="the index given: $*"; fi
+    if [[ -n "${PIP_NO_INDEX:-}" ]]; then where="no index (PIP_NO_INDEX)"; fi
+    if [[ -n "${PIP_FIND_LINKS:-}" ]]; then where="$where, and the wheels in $PIP_FIND_LINKS"; fi
+    echo "setup.sh: pip could not install ${missing:-what requirements.txt asks for}: not found in $where" \
+         "(pip config: $("$ROOT/venv/bin/pip" config list 2>/dev/null | tr '\n' ' ')); the lines above are pip's" >&2
+  fi
+  rm -f "$log"
+  return "$status"
+}
+
 # The CPU build of torch (the default one from PyPI carries CUDA, several GB).
-"$ROOT/venv/bin/pip" install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu "torch==$TORCH"
-"$ROOT/venv/bin/pip" install --no-cache-dir -r "$SOURCE/requirements.txt"
+pip_install --index-url https://download.pytorch.org/whl/cpu "torch==$TORCH"
+pip_install -r "$SOURCE/requirements.txt"
 
 # Student code runs as these accounts, one per grading session running at once: no login,
 # no home, no supplementary groups.

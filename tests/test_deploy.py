@@ -51,9 +51,10 @@ else exec {sys.executable} "$@"; fi""",
 }
 
 
-def run_setup(dist, tmp_path, edit=lambda text: text, pins=lambda text: text):
+def run_setup(dist, tmp_path, edit=lambda text: text, pins=lambda text: text, fakes_more=None, env=None, ok=True):
     """Run setup.sh of autograder.zip as Gradescope would, with apt-get, useradd and the
-    venv faked; config.toml and requirements.txt edited first. Returns what it did."""
+    venv faked (fakes_more: other fakes); config.toml and requirements.txt edited first.
+    Returns what it did, or the process where ok is False."""
     root = tmp_path / "root"
     zipfile.ZipFile(dist / "autograder.zip").extractall(root / "source")
     for path, change in ((root / "source" / "autograder" / "config.toml", edit),
@@ -61,12 +62,14 @@ def run_setup(dist, tmp_path, edit=lambda text: text, pins=lambda text: text):
         path.write_text(change(path.read_text()))
     fakes = tmp_path / "bin"
     fakes.mkdir()
-    for name, body in FAKES.items():
+    for name, body in {**FAKES, **(fakes_more or {})}.items():
         (fakes / name).write_text(f"#!/bin/bash\n{body}\n")
         (fakes / name).chmod(0o755)
     log = tmp_path / "log"
     proc = run("bash", str(root / "source" / "setup.sh"),
-               env={"PATH": f"{fakes}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LOG": str(log)})
+               env={"PATH": f"{fakes}:/usr/bin:/bin", "AUTOGRADER_ROOT": str(root), "LOG": str(log), **(env or {})})
+    if not ok:
+        return proc
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return log.read_text().splitlines()
 
@@ -87,6 +90,29 @@ def test_setup_reads_the_accounts_and_the_torch_pin_where_they_are_written(dist,
                     pins=lambda t: t.replace(torch, "torch==9.8.7"))
     assert [d for d in did if d.startswith("useradd")] == ["useradd grader0", "useradd grader1", "useradd grader2"]
     assert any(d.startswith("pip install") and d.endswith(" torch==9.8.7") for d in did), did
+
+
+# pip as it fails offline: torch is found (a folder of wheels holds it), the first pin of
+# requirements.txt is not.
+OFFLINE_PIP = """if [ "$1" = config ]; then echo "global.find-links='/wheels'"; exit 0; fi
+case "$*" in *" -r "*) echo "ERROR: Could not find a version that satisfies the requirement pytest==9.2.0" >&2
+  echo "ERROR: No matching distribution found for pytest==9.2.0" >&2; exit 1;; esac"""
+
+
+def test_setup_without_a_network_says_which_requirement_it_lacks_and_where_it_looked(dist, tmp_path):
+    fake_venv = f"""if [ "$1" = -m ] && [ "$2" = venv ]; then
+  mkdir -p "$3/bin" && cat > "$3/bin/pip" <<'PIP'
+#!/bin/bash
+{OFFLINE_PIP}
+PIP
+  chmod +x "$3/bin/pip"
+else exec {sys.executable} "$@"; fi"""
+    proc = run_setup(dist, tmp_path, fakes_more={"python3": fake_venv}, ok=False,
+                     env={"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "/wheels"})
+    assert proc.returncode != 0
+    said = [line for line in proc.stderr.splitlines() if line.startswith("setup.sh:")]
+    assert said == [said[0]] and "could not install pytest==9.2.0" in said[0], proc.stderr
+    assert "no index (PIP_NO_INDEX), and the wheels in /wheels" in said[0] and "find-links='/wheels'" in said[0], said
 
 
 def test_make_reads_the_accounts_from_the_settings(tmp_path):

@@ -191,6 +191,8 @@ def test_a_death_costs_its_submission_alone(tmp_path, monkeypatch, capfd):
     (tmp_path / "partial").mkdir()
     tasks = [batch.Task(n, "unused", 7, str(tmp_path / "results" / f"{n}.json"), str(tmp_path / "partial" / f"{n}.json"),
                         {"fingerprint": "f", "submission": n}) for n in names]
+    monkeypatch.setenv("AUTOGRADER_LANGUAGE", "en")   # what grade-all does first (grade.begin): its language
+    monkeypatch.setattr(results_module.messages, "_language", "en")
     said = batch._grade_tasks(tasks, 2, settings.load(), current().reference)
     assert sorted(said["retried"]) == ["doomed", "once"] and said["failed"] == ["doomed"], said
     got = {n: json.loads((tmp_path / "results" / f"{n}.json").read_text()) for n in names}

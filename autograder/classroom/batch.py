@@ -594,7 +594,7 @@ class Supervisor:
                 self.said["failed"].append(task.name)
                 extra = {"seed": task.seed, "language": self.conf["language"], **task.extra}
                 results.write_json(task.out, results.failed_results(
-                    [messages.say("batch_died_twice", how=_died(job.proc))],
+                    [messages.say("batch_died_twice", self.conf["language"], how=_died(job.proc))],
                     extra))
                 self.bar.update()
         if self.queue:

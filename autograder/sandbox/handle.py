@@ -67,6 +67,14 @@ class Reply:
 _WARNED = set()
 
 
+def _warn_worker_oom(mb: int) -> None:
+    """For the instructor, once: a worker, not the grader, was killed for memory."""
+    _warn_once(f"the kernel killed a worker (student code) for lack of memory ({mb} MB for the whole container); "
+               "the grader was not killed and wrote results.json. Docker reports OOMKilled=true for the "
+               "container whenever any process in it is killed so: that is this worker, and no reason to raise "
+               "the container's memory")
+
+
 def open_to_workers(paths: list[str]) -> list[str]:
     """The Landlock read rules of a worker: paths, less any in reference/ or above it (a
     rule opens everything beneath it, so one above reference/ would open every solution)."""
@@ -103,7 +111,6 @@ def _warn_protections(held):
                    "after each worker); keep class folders closed to other users (chmod 700)")
     if all(held.values()):
         return
-    missing = [name for name, ok in held.items() if not ok]
     open_ = []
     if not held["pid namespace"]:
         open_.append("processes a worker leaves behind are found and killed by account, one by one")
@@ -117,9 +124,22 @@ def _warn_protections(held):
         open_.append("workers can list the machine's processes and read their command lines in /proc")
     if not held["private tmpfs"]:
         open_.append("the scratch folder's size is checked after each call instead of bounded")
-    _warn_once(f"workers run without: {', '.join(missing)} (namespaces need CAP_SYS_ADMIN, which Docker "
-               f"does not grant by default; Landlock ABI 4 and 6 need Linux 6.7 and 6.12); "
-               f"so {'; '.join(open_)}")
+    _warn_once(missing_text(held, open_))
+
+
+def missing_text(held: dict[str, bool], open_: list[str]) -> str:
+    """The line that says what workers run without, why (only the causes of what is really
+    missing) and what that leaves open."""
+    missing = [name for name, ok in held.items() if not ok]
+    why = []
+    if any(not held[name] for name in ("pid namespace", "network namespace", "private tmpfs", "private /proc")):
+        why.append("namespaces need CAP_SYS_ADMIN, which Docker does not grant by default")
+    if held["Landlock (files)"] and not held["Landlock (TCP)"]:
+        why.append("Landlock ABI 4 needs Linux 6.7")
+    if held["Landlock (files)"] and not held["Landlock (abstract sockets, signals)"]:
+        why.append("Landlock ABI 6 needs Linux 6.12")
+    text = f"workers run without: {', '.join(missing)}" + (f" ({'; '.join(why)})" if why else "")
+    return text + (f"; so {'; '.join(open_)}" if open_ else "")
 
 
 def _decode_exit(returncode, limits, oom=None):
@@ -372,6 +392,7 @@ class Worker:
                 oom = self._out_of_memory()   # read before the worker is stopped and its memory freed
                 self.close()
                 if oom:   # starved of memory while the kernel reclaimed pages: not an infinite loop
+                    _warn_worker_oom(oom)
                     raise StudentCodeError(say("worker_died", what=what, why=say("exit_oom", mb=oom)), output=text(),
                                            worker_lost=True, kind="crash")
                 if cut:
@@ -391,7 +412,10 @@ class Worker:
                     code = self.client.wait_exit(self.pid, EXIT_HEARD_SECONDS)
                     self.exit_code = code
                     self.close()
-                    why = _decode_exit(code, self.limits, self._out_of_memory())
+                    oom = self._out_of_memory()
+                    if oom and code is not None and -code == signal.SIGKILL:
+                        _warn_worker_oom(oom)
+                    why = _decode_exit(code, self.limits, oom)
                     raise StudentCodeError(say("worker_died", what=what, why=why), output=text(), worker_lost=True,
                                            kind="crash")
                 self._reader.feed(chunk)

@@ -18,6 +18,13 @@ def _grades(args):
 
 
 @pytest.fixture(autouse=True)
+def _assignment_env_kept(monkeypatch):
+    """The CLI's main() names the assignment in os.environ for the processes it starts: a
+    test that calls it in-process leaves the environment as it found it."""
+    monkeypatch.delenv("AUTOGRADER_ASSIGNMENT", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_grading(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(REFUSED)

@@ -116,3 +116,22 @@ def test_a_call_out_of_time_with_memory_full_is_told_as_memory(in_english):
     assert container.out_of_memory(None, None) is None   # no limit known: a timeout stays a timeout
     said = messages.say("worker_died", what="forward", why=messages.say("exit_oom", mb=768))
     assert "more memory than the grading machine has (768 MB)" in said
+
+
+def test_the_missing_protections_line_names_only_what_is_missing():
+    """In Docker's default confinement (Landlock ABI 7, no namespaces) the line blames the
+    namespaces alone, never a Landlock version that held."""
+    from autograder.sandbox.handle import missing_text
+
+    docker = {"pid namespace": False, "network namespace": False, "private tmpfs": False, "private /proc": False,
+              "Landlock (files)": True, "Landlock (TCP)": True, "Landlock (abstract sockets, signals)": True,
+              "no sockets (seccomp)": True}
+    text = missing_text(docker, ["x"])
+    assert "CAP_SYS_ADMIN" in text and "Landlock ABI" not in text and "Landlock (files)" not in text, text
+    old_kernel = {**docker, "Landlock (TCP)": False, "Landlock (abstract sockets, signals)": False}
+    text = missing_text(old_kernel, ["x"])
+    assert "Landlock ABI 4 needs Linux 6.7" in text and "Landlock ABI 6 needs Linux 6.12" in text, text
+    no_namespaces_needed = {**docker, "pid namespace": True, "network namespace": True, "private tmpfs": True,
+                            "private /proc": True, "Landlock (abstract sockets, signals)": False}
+    text = missing_text(no_namespaces_needed, [])
+    assert "CAP_SYS_ADMIN" not in text and "ABI 6" in text and "ABI 4" not in text, text

@@ -21,7 +21,8 @@ def _grades(args):
 def _assignment_env_kept(monkeypatch):
     """The CLI's main() names the assignment in os.environ for the processes it starts: a
     test that calls it in-process leaves the environment as it found it."""
-    monkeypatch.delenv("AUTOGRADER_ASSIGNMENT", raising=False)
+    monkeypatch.setenv("AUTOGRADER_ASSIGNMENT", "")   # so that the value before is put back, even none
+    monkeypatch.delenv("AUTOGRADER_ASSIGNMENT")
 
 
 @pytest.fixture(autouse=True)

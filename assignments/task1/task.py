@@ -497,8 +497,6 @@ def run_training(fns: Functions, loss_of: Callable[[Tensors], torch.Tensor | flo
     return TrainingRun(curve, None, first)
 
 
-
-
 def train_on_gpu(fns: Functions, check: Callable[..., dict[str, Any]], gpu: str,
                  loss_of: Callable[[Tensors], torch.Tensor | float], cpu_run: TrainingRun | None = None) -> str:
     """Test 5.2: the training run with the data and parameters on a GPU. On "cuda" the

@@ -77,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command in ("grade-all", "merge"):
         from .classroom.batch import Interrupted, grade_all, merge, parse_shard
         from .classroom.export import GRADED_STATUSES, SourceError
+        from .common.messages import say
         try:
             if args.command == "merge":
                 subs, results = merge(args.dirs, args.out)
@@ -88,14 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.command}: {exc}", file=sys.stderr)
             return 1
         except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM (batch.Interrupted)
-            covered = "" if getattr(args, "shard", None) or args.command == "merge" else \
-                ", and grades.csv and report.html cover it"
-            print(f"interrupted ({'SIGTERM' if isinstance(exc, Interrupted) else 'Ctrl-C'}): what was graded is "
-                  f"kept in {args.out}{covered}; run the same command again to grade the rest", file=sys.stderr)
+            covered = "" if getattr(args, "shard", None) or args.command == "merge" else say("batch_covered")
+            print(say("batch_interrupted", how="SIGTERM" if isinstance(exc, Interrupted) else "Ctrl-C", out=args.out,
+                      covered=covered), file=sys.stderr)
             return 128 + int(exc.signum if isinstance(exc, Interrupted) else signal.SIGINT)
         failed = [name for name, data in results.items() if data["extra_data"].get("grader_error")]
         pending = [s.name for s in subs if s.status in GRADED_STATUSES and s.name not in results]
-        from .common.messages import say
         written = say("batch_written_part") if getattr(args, "shard", None) \
             else say("batch_written", csv=Path(args.out) / "grades.csv", html=Path(args.out) / "report.html")
         print(say("batch_done", graded=len(results), total=len(subs), failed=len(failed), written=written,

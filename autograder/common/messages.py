@@ -272,6 +272,12 @@ ENGINE = {
         "en": "its part of results/ (run merge for grades.csv and report.html)",
         "zh": "它在 results/ 中的部分（运行 merge 生成 grades.csv 和 report.html）",
     },
+    "batch_interrupted": {
+        "en": "interrupted ({how}): what was graded is kept in {out}{covered}; run the same command again to "
+              "grade the rest",
+        "zh": "已中断（{how}）：已评分的结果保存在 {out}{covered}；再次运行同一命令即可为其余提交评分",
+    },
+    "batch_covered": {"en": ", and grades.csv and report.html cover it", "zh": "，grades.csv 和 report.html 已包含它们"},
     "batch_written": {"en": "{csv} and {html}", "zh": "{csv} 和 {html}"},
     "grader_failed_while": {
         "en": "the grader failed while grading {name}:\n{error}",

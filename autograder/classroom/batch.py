@@ -368,6 +368,17 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
 
 
+def _one_cpu(index: int) -> None:
+    """Hold this job to one of the CPUs it may use (its workers follow it: handle.py), when
+    there are at least as many CPUs as jobs could want: a job and its worker take turns,
+    never run at once, so one CPU holds both, and their hand-overs stay on it."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[index % len(cpus)]})
+    except (OSError, AttributeError):
+        pass
+
+
 def _grade(task: Task, request: GradeRequest, session=None) -> Graded:
     """Grade one submission into its partial file, then rename it into results/. Any
     failure of the grader here is this submission's grader error alone. request: the
@@ -394,6 +405,7 @@ def _job_main(conn: Connection, others: list[Connection], spec: JobSpec) -> None
         if z is not spec.zygote:
             z.keep_only(-1)
     spec.zygote.keep_only(spec.index)
+    _one_cpu(spec.index)
     messages.set_language(spec.conf["language"])
     client = spec.zygote.client(spec.index)
     account, broken = None, None

@@ -264,3 +264,38 @@ def test_no_function_of_the_package_takes_more_than_7_parameters():
                 if len([n for n in names if n not in ("self", "cls")]) > 7:
                     many.append(f"{where(path, node.lineno)} {node.name}: {len(names)}")
     assert not many, many
+
+
+def test_a_batch_job_and_its_worker_share_one_cpu():
+    """A job holds itself to one CPU (batch._one_cpu) and its worker follows it
+    (handle._same_cpus): their hand-overs stay on one CPU. A grade not held to some CPUs
+    leaves its worker alone."""
+    import json
+    import os
+    import subprocess
+
+    from autograder.classroom import batch
+    from autograder.sandbox import handle
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one CPU: nothing to hold")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the job
+        try:
+            batch._one_cpu(1)
+            sleeper = subprocess.Popen(["sleep", "5"])
+            handle._same_cpus(sleeper.pid)
+            os.write(write, json.dumps([sorted(os.sched_getaffinity(0)), sorted(os.sched_getaffinity(sleeper.pid))]).encode())
+            sleeper.kill()
+        finally:
+            os._exit(0)
+    os.close(write)
+    mine, its = json.loads(os.read(read, 1000))
+    os.waitpid(pid, 0)
+    assert len(mine) == 1 and its == mine
+    free = subprocess.Popen(["sleep", "5"])
+    before = os.sched_getaffinity(free.pid)
+    handle._same_cpus(free.pid)   # this process is held to no CPU
+    assert os.sched_getaffinity(free.pid) == before
+    free.kill()

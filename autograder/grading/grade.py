@@ -139,22 +139,19 @@ class GradeRequest:
 
 @dataclass(frozen=True)
 class Prepared:
-    """What grade_one made ready before the tests run: the file found (or the reason there
-    is none: problem), the worker already started, whether a GPU may be used, and the time
-    budget, (deadline as time.monotonic(), total seconds)."""
+    """What grade_one made ready before the tests run: how its workers start (spec: the
+    file found, or None, with the reason there is none in problem), the worker already
+    started, and the time budget, (deadline as time.monotonic(), total seconds)."""
 
-    source: Path | None
+    spec: WorkerSpec
     problem: tuple[str, dict[str, str]] | None
     worker: Worker | None
-    gpu_possible: bool
     budget: tuple[float, float]
 
-    def runner(self, request: GradeRequest) -> Runner:
+    def runner(self) -> Runner:
         """The grading session's access to the student's code."""
         failure = StudentCodeError(messages.say(self.problem[0], **self.problem[1])) if self.problem else None
-        spec = WorkerSpec(self.source, request.conf["limits"], request.client, request.account, self.gpu_possible,
-                          self.budget[0])
-        return Runner(spec, self.worker, failure)
+        return Runner(self.spec, self.worker, failure)
 
 
 def grade(submission: Path | str, out: Path | str, seed: int | None = None, reference: Path | None = None,
@@ -235,13 +232,13 @@ def grade_one(request: GradeRequest, session: Any = None) -> dict[str, Any]:
     os.makedirs(os.path.dirname(request.out), exist_ok=True)
     if os.path.lexists(request.out):
         os.unlink(request.out)   # never leave a stale (or forged) file behind
+    spec = WorkerSpec(source, request.conf["limits"], request.client, request.account, gpu_possible, deadline)
     worker, broken = None, request.broken
     if not broken:
         try:
             import torch  # noqa: F401  (loads while the zygote loads its own)
             if source and request.client is not None and not request.client.is_warm():
                 _load_pytest()   # while the zygote finishes loading torch
-            spec = WorkerSpec(source, request.conf["limits"], request.client, request.account, gpu_possible, deadline)
             worker = Worker(spec) if source else None
             _load_pytest()   # while the worker starts
             if worker:
@@ -259,7 +256,7 @@ def grade_one(request: GradeRequest, session: Any = None) -> dict[str, Any]:
         data = results.failed_results([str(broken)], request.extra_data())
         results.write_json(request.out, data)
     else:
-        data = run_tests(request, Prepared(source, problem, worker, gpu_possible, (deadline, total)), session)
+        data = run_tests(request, Prepared(spec, problem, worker, (deadline, total)), session)
     if data["extra_data"].get("grader_error"):
         print(f'autograder error: {data["extra_data"]["grader_error"]}', file=sys.stderr)
     return data
@@ -295,7 +292,7 @@ def run_tests(request: GradeRequest, prepared: Prepared, session: Any = None) ->
     from . import results
     from .fixtures import GradingSession
 
-    runner = prepared.runner(request)
+    runner = prepared.runner()
     plugin = GradingSession(runner, request.seed, request.reference, request.conf["language"], request.extra,
                             prepared.budget)
     try:

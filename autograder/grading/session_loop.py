@@ -83,7 +83,7 @@ class SessionLoop:
         """grade.run_tests, in this session."""
         from . import results
 
-        runner = prepared.runner(request)
+        runner = prepared.runner()
         plugin, session = self.plugin, self.session
         plugin.runner, plugin.seed, plugin.reference, plugin.extra, plugin.budget = runner, request.seed, \
             request.reference, request.extra, prepared.budget

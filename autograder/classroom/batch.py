@@ -350,14 +350,15 @@ class Graded:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What a job is started with: its zygote and socket index, the settings, and the
-    reference graded against."""
+    """What a job is started with: its zygote and socket index, the settings, the
+    reference graded against, and the CPU it holds itself to (None: any)."""
 
     zygote: Zygote
     index: int
     zygotes: list[Zygote]
     conf: settings.Settings
     reference: Path
+    cpu: int | None = None
 
 
 def _die_with_parent():
@@ -368,15 +369,21 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)   # PR_SET_PDEATHSIG
 
 
-def _one_cpu(index: int) -> None:
-    """Hold this job to one of the CPUs it may use (its workers follow it: handle.py), when
-    there are at least as many CPUs as jobs could want: a job and its worker take turns,
-    never run at once, so one CPU holds both, and their hand-overs stay on it."""
+def _one_cpu(cpu: int | None) -> None:
+    """Hold this job to one CPU (its workers follow it: handle.py): a job and its worker
+    take turns, never run at once, so one CPU holds both, and their hand-overs stay on it."""
+    if cpu is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        os.sched_setaffinity(0, {cpu})
+
+
+def _cpus() -> list[int]:
+    """The CPUs this process may use."""
     try:
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpus[index % len(cpus)]})
+        return sorted(os.sched_getaffinity(0))
     except (OSError, AttributeError):
-        pass
+        return []
 
 
 def _grade(task: Task, request: GradeRequest, session=None) -> Graded:
@@ -405,7 +412,7 @@ def _job_main(conn: Connection, others: list[Connection], spec: JobSpec) -> None
         if z is not spec.zygote:
             z.keep_only(-1)
     spec.zygote.keep_only(spec.index)
-    _one_cpu(spec.index)
+    _one_cpu(spec.cpu)
     messages.set_language(spec.conf["language"])
     client = spec.zygote.client(spec.index)
     account, broken = None, None
@@ -438,11 +445,11 @@ def _job_main(conn: Connection, others: list[Connection], spec: JobSpec) -> None
 
 
 class _Job:
-    """One grading process, as the supervisor sees it: its pipe, the task it grades and
-    the worker account it said it holds."""
+    """One grading process, as the supervisor sees it: its pipe, the CPU it holds, the task
+    it grades and the worker account it said it holds."""
 
-    def __init__(self, proc: BaseProcess, conn: Connection) -> None:
-        self.proc, self.conn = proc, conn
+    def __init__(self, proc: BaseProcess, conn: Connection, cpu: int | None = None) -> None:
+        self.proc, self.conn, self.cpu = proc, conn, cpu
         self.task: Task | None = None
         self.account: AccountTaken | None = None
 
@@ -520,12 +527,15 @@ class Supervisor:
         zygote, index = self.free.pop(0)
         ours, theirs = self.ctx.Pipe()
         others = [j.conn for j in self.running] + [ours]
-        spec = JobSpec(zygote, index, self.zygotes, self.conf, self.reference)
+        # the CPU the fewest running jobs hold (a job started after a death takes the one freed)
+        held = Counter(j.cpu for j in self.running)
+        cpu = min(_cpus(), key=lambda c: (held[c], c), default=None)
+        spec = JobSpec(zygote, index, self.zygotes, self.conf, self.reference, cpu)
         proc = self.ctx.Process(target=_job_main, daemon=True, args=(theirs, others, spec))
         proc.start()
         theirs.close()
         zygote.sockets[index].close()   # the job holds its own copy now
-        self.running.append(_Job(proc, ours))
+        self.running.append(_Job(proc, ours, cpu))
 
     def run(self) -> dict[str, list[str]]:
         """Grade every task; returns {"retried", "failed", "ungraded": [names]}."""

@@ -283,7 +283,7 @@ def test_a_batch_job_and_its_worker_share_one_cpu():
     pid = os.fork()
     if pid == 0:   # the job
         try:
-            batch._one_cpu(1)
+            batch._one_cpu(sorted(os.sched_getaffinity(0))[1])
             sleeper = subprocess.Popen(["sleep", "5"])
             handle._same_cpus(sleeper.pid)
             os.write(write, json.dumps([sorted(os.sched_getaffinity(0)), sorted(os.sched_getaffinity(sleeper.pid))]).encode())

@@ -50,7 +50,10 @@ def test_equivalence_is_decided_on_the_edges():
 
 def device_mutants():
     """The mutants that change only where a tensor is: .cpu(), torch.full, a NumPy round trip."""
-    return [m for m in mutants() if any(s in m["after"] for s in (".cpu()", "torch.full((1,)", "torch.from_numpy("))]
+    found = [m for m in mutants() if m["kind"] == "device"]
+    assert found == [m for m in mutants() if any(s in m["after"] for s in (".cpu()", "torch.full((1,)",
+                                                                            "torch.from_numpy("))]
+    return found
 
 
 def test_device_mistakes_are_wrong_though_the_cpu_cannot_tell(monkeypatch):
@@ -97,6 +100,7 @@ def test_this_grader_has_no_survivor_and_no_false_fail(tmp_path):
     proc, report = run_audit(ROOT, tmp_path, "--sample", str(SAMPLE), *picked)
     assert proc.returncode == 0, proc.stdout
     assert not report["survivors"] and not report["false_fails"], proc.stdout
+    assert report["without_device_mutants"] == [] and "Warning" not in proc.stdout, proc.stdout
     assert set(report["functions"]) == set(TASK1.tags), proc.stdout
     assert all(row["score"] == 1.0 and row["wrong"] for row in report["functions"].values()), proc.stdout
     assert sum(row["equivalent"] for row in report["functions"].values()) >= 3, proc.stdout

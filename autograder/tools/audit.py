@@ -51,12 +51,14 @@ def _torch(name, *args):
 
 
 def _device_alternatives(node):
-    """Device mistakes, which change nothing on a CPU: a tensor read from an input sent to the
-    CPU (.cpu()), a constant made a tensor without device= (torch.full((1,), c)), and a
-    NumPy round trip (torch.from_numpy(x.numpy()))."""
+    """Device mistakes, which change nothing on a CPU: a tensor read from an input, or the
+    left operand of an operation, sent to the CPU (.cpu()), a constant made a tensor without
+    device= (torch.full((1,), c)), and a NumPy round trip (torch.from_numpy(x.numpy()))."""
     if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and not (
             isinstance(node.value, ast.Attribute) and node.value.attr == "shape"):
         yield lambda n: ast.Call(ast.Attribute(n, "cpu", ast.Load()), [], [])
+    if isinstance(node, ast.BinOp) and isinstance(node.left, ast.Name):   # a local tensor sent to the CPU
+        yield lambda n: ast.BinOp(ast.Call(ast.Attribute(n.left, "cpu", ast.Load()), [], []), n.op, n.right)
     if isinstance(node, ast.BinOp):
         for side in ("left", "right"):
             value = getattr(node, side)
@@ -70,8 +72,16 @@ def _device_alternatives(node):
 
 
 def _alternatives(node):
-    """Ways to change node: functions of a copy of it that return its replacement."""
-    yield from _device_alternatives(node)
+    """Ways to change node: (kind, function of a copy of it that returns its replacement),
+    kind "device" (a device mistake, _device_alternatives) or "value"."""
+    for make in _device_alternatives(node):
+        yield "device", make
+    for make in _value_alternatives(node):
+        yield "value", make
+
+
+def _value_alternatives(node):
+    """Changes of what node computes: operators, comparisons, constants, names, calls."""
     if isinstance(node, ast.BinOp):
         for op in OPS:
             if not isinstance(node.op, op):
@@ -129,8 +139,9 @@ def _replace(root, old, new):
 
 
 def make_mutants(source: str) -> list[dict[str, Any]]:
-    """[{"id", "fn", "line", "before", "after", "source"}] for every first-order mutant of
-    the assignment's functions in source (a module's text)."""
+    """[{"id", "fn", "kind", "line", "before", "after", "source"}] for every first-order
+    mutant of the assignment's functions in source (a module's text); kind "device" or
+    "value" (_alternatives)."""
     tree = ast.parse(source)
     lines = source.splitlines()
     out, seen = [], set()
@@ -138,7 +149,7 @@ def make_mutants(source: str) -> list[dict[str, Any]]:
         if not (isinstance(func, ast.FunctionDef) and func.name in current().tags):
             continue
         for ni, node in enumerate(ast.walk(func)):
-            for make in _alternatives(node):
+            for kind, make in _alternatives(node):
                 mutant = copy.deepcopy(tree)
                 target = list(ast.walk(mutant.body[fi]))[ni]
                 _replace(mutant.body[fi], target, make(target))
@@ -154,7 +165,7 @@ def make_mutants(source: str) -> list[dict[str, Any]]:
                 after = ast.unparse(mutant.body[fi]).splitlines()
                 before = ast.unparse(tree.body[fi]).splitlines()
                 changed = next((a for b, a in zip(before, after) if a != b), after[-1])
-                out.append({"id": f"m{len(out):03d}", "fn": func.name, "line": line,
+                out.append({"id": f"m{len(out):03d}", "fn": func.name, "kind": kind, "line": line,
                             "before": lines[line - 1].split("#")[0].strip(), "after": changed.strip(), "source": text})
     return out
 
@@ -303,7 +314,8 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] | None = None
         for path in folder.iterdir():
             path.chmod(0o644)
         _, results = grade_all(folder, Path(tmp) / "out", jobs=jobs, seed=seed, force=True)
-    report = {"functions": {}, "survivors": [], "false_fails": [], "graded": len(mutants), "of": total}
+    report = {"functions": {}, "survivors": [], "false_fails": [], "graded": len(mutants), "of": total,
+              "without_device_mutants": sorted(set(functions) - {m["fn"] for m in every if m["kind"] == "device"})}
     for m in mutants:
         data = results[m["id"]]
         m["score"] = data["score"]
@@ -336,6 +348,9 @@ def report_text(report: dict[str, Any]) -> str:
     for fn, row in report["functions"].items():
         lines.append(f'{fn:<10} {row["mutants"]:>7} {row["equivalent"]:>10} {row["wrong"]:>6} '
                      f'{row["killed"]:>6} {row["score"]:>6.1%}')
+    if report.get("without_device_mutants"):   # their device tests are not audited at all
+        lines.append("Warning: no device mutant could be made of " + ", ".join(report["without_device_mutants"])
+                     + ": the audit says nothing of their device tests")
     for title, key in (("Survivors: wrong mutants that kept full marks in their function", "survivors"),
                        ("False fails: equivalent mutants that lost points", "false_fails")):
         lines.append(f"{title}: {len(report[key])}")

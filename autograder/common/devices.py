@@ -91,15 +91,16 @@ def _numpy_refused(torch: Any) -> Any:
     return NumpyOnGpu()
 
 
-def _on(value: object, make: Callable[[Any], Any]) -> object:
+def map_tensors(value: object, make: Callable[[Any], Any]) -> object:
+    """value with make(t) for every tensor t in it, in its dicts, lists and tuples."""
     import torch
 
     if isinstance(value, torch.Tensor):
         return make(value)
     if isinstance(value, dict):
-        return {k: _on(v, make) for k, v in value.items()}
+        return {k: map_tensors(v, make) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_on(v, make) for v in value)
+        return type(value)(map_tensors(v, make) for v in value)
     return value
 
 
@@ -186,7 +187,7 @@ def check(fn: Callable[..., object], args: tuple[object, ...], kwargs: dict[str,
                               "cpu_error": None}
     try:
         if real_gpu:
-            value = call(fn, *_on(args, lambda t: t.to(CUDA)), **_on(kwargs, lambda t: t.to(CUDA)))
+            value = call(fn, *map_tensors(args, lambda t: t.to(CUDA)), **map_tensors(kwargs, lambda t: t.to(CUDA)))
             report["devices"] = devices_of(value)
         else:
             from torch._subclasses.fake_tensor import FakeTensorMode
@@ -196,7 +197,7 @@ def check(fn: Callable[..., object], args: tuple[object, ...], kwargs: dict[str,
             # student's output. The error itself is what the report keeps.
             logging.getLogger("torch._subclasses.fake_tensor").setLevel(logging.CRITICAL)
             with FakeTensorMode(), _numpy_refused(torch):
-                value = call(fn, *_on(args, make), **_on(kwargs, make))
+                value = call(fn, *map_tensors(args, make), **map_tensors(kwargs, make))
                 report["devices"] = devices_of(value)
     except BaseException as exc:   # SystemExit included, as in any call (worker/serve.py)
         report["error"] = _error(exc, describe)

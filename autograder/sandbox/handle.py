@@ -508,23 +508,25 @@ class Worker:
             if header.get("ok") is not True:
                 raise wire.WireError("no ok")
             if gpu_check:
-                report = devices.read_report(header.get("report"))
+                try:
+                    report = devices.read_report(header.get("report"))
+                except ValueError:
+                    raise wire.WireError("not a device report") from None
             else:
-                wire.check_tree(header.get("value"))
+                # Any other failure of decode is the grader's own bug, never the student's
+                # (grade.grade_safely withholds the grade).
+                value = wire.decode(header.get("value"), tensors)
                 modified = header.get("modified") or []
                 if not (isinstance(modified, list) and all(isinstance(name, str) for name in modified)):
                     raise wire.WireError("bad modified")
-        except (wire.WireError, ValueError):
+        except wire.WireError:
             self.close()
             raise StudentCodeError(say("unexpected_reply", what=fn), output=output, worker_lost=True) from None
-        # A well-formed reply read back: a failure from here on is the grader's own bug, never
-        # the student's (grade.grade_safely withholds the grade).
         if gpu_check:
             for error in (report["error"], report["cpu_error"]):
                 if error:
                     error.update(type=self.scrub(error["type"])[:200], text=self.scrub(error["text"]))
             return Reply(None, output, autograd, [], report)
-        value = wire.decode(header["value"], tensors)
         modified = [self.scrub(name)[:100] for name in modified]
         return Reply(value, output, autograd, modified)
 

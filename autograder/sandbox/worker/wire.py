@@ -151,41 +151,23 @@ DEEPEST_TREE = 64
 _SCALARS = (int, float, bool, type(None))
 
 
-def check_tree(tree: object, depth: int = 0) -> None:
-    """Raise WireError unless tree has the form encode() gives (what decode() reads): the
-    other side may be student code that forged it."""
+def decode(tree: object, tensors: Mapping[str, torch.Tensor], depth: int = 0) -> Any:
+    """Rebuild a value from encode()'s output. Tensors come back as plain torch.Tensor on
+    the device the sender reported; a value of an unusual type comes back as Foreign. A
+    tree not of the form encode() gives raises WireError: the other side may be student
+    code that forged it."""
     if depth > DEEPEST_TREE:
         raise WireError("value nested too deep")
     if not isinstance(tree, dict) or not isinstance(tree.get("k"), str):
         raise WireError("not a value")
     kind = tree["k"]
-    if kind == "tensor" and isinstance(tree.get("key"), str) and isinstance(tree.get("device", "cpu"), str):
-        return
-    if kind in ("none", "other") or (kind == "num" and isinstance(tree.get("v"), _SCALARS)) \
-            or (kind == "str" and isinstance(tree.get("v"), str)):
-        return
-    if kind in ("dict", "seq") and isinstance(tree.get("items"), list):
-        for item in tree["items"]:
-            if kind == "dict":
-                if not (isinstance(item, list) and len(item) == 2):
-                    raise WireError("not a dict entry")
-                item = item[1]
-            check_tree(item, depth + 1)
-        return
-    raise WireError(f"not a value of kind {kind[:20]!r}")
-
-
-def decode(tree: dict[str, Any], tensors: Mapping[str, torch.Tensor]) -> Any:
-    """Rebuild a value from encode()'s output (check_tree first, where it may be forged).
-    Tensors come back as plain torch.Tensor on the device the sender reported; anything
-    else unusual comes back as Foreign."""
-
-    kind = tree.get("k")
     if kind == "tensor":
-        t = tensors.get(tree["key"])
+        key, device = tree.get("key"), tree.get("device", "cpu")
+        if not isinstance(key, str) or not isinstance(device, str):
+            raise WireError("not a tensor")
+        t = tensors.get(key)
         if t is None:
             return Foreign("missing tensor")
-        device = tree.get("device", "cpu")
         if device != "cpu":
             try:
                 t = t.to(device)
@@ -194,19 +176,23 @@ def decode(tree: dict[str, Any], tensors: Mapping[str, torch.Tensor]) -> Any:
         return t
     if kind == "none":
         return None
-    if kind == "num":
+    if kind == "num" and isinstance(tree.get("v"), _SCALARS):
         return tree["v"]
-    if kind == "str":
-        return str(tree["v"])[:500]
-    if kind == "dict":
-        out = {str(k)[:200]: decode(v, tensors) for k, v in tree["items"]}
+    if kind == "str" and isinstance(tree.get("v"), str):
+        return tree["v"][:500]
+    if kind == "dict" and isinstance(tree.get("items"), list):
+        if not all(isinstance(item, list) and len(item) == 2 for item in tree["items"]):
+            raise WireError("not a dict entry")
+        out = {str(k)[:200]: decode(v, tensors, depth + 1) for k, v in tree["items"]}
         return out if tree.get("type") in ("dict", "collections.OrderedDict") else Foreign(_type_text(tree.get("type")))
-    if kind == "seq":
-        items = [decode(v, tensors) for v in tree["items"]]
+    if kind == "seq" and isinstance(tree.get("items"), list):
+        items = [decode(v, tensors, depth + 1) for v in tree["items"]]
         if tree.get("type") in ("tuple", "list"):
             return tuple(items) if tree["type"] == "tuple" else items
         return Foreign(_type_text(tree.get("type")))
-    return Foreign(_type_text(tree.get("type", "?")), _clip(str(tree.get("detail", ""))))
+    if kind == "other":
+        return Foreign(_type_text(tree.get("type", "?")), _clip(str(tree.get("detail", ""))))
+    raise WireError(f"not a value of kind {kind[:20]!r}")
 
 
 # The dtypes a tensor may have on the wire: anything else is refused on reading.

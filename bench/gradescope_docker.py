@@ -32,10 +32,13 @@ nothing. `--start-dockerd` starts the daemon when none answers, without touching
 network: dockerd --iptables=false --ip-masq=false --bridge=none.
 """
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import platform
+import pwd
 import re
 import shlex
 import shutil
@@ -50,6 +53,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(CHECKOUT))
+from autograder.sandbox.accounts import lock_folder  # noqa: E402  (the lock files of this machine's worker accounts)
+
 DEFAULT_ZIP = CHECKOUT / "dist" / "task1" / "autograder.zip"   # what `make build` writes
 CACHE = Path("/var/cache/autograder-docker")
 GRADESCOPE_BASE = "gradescope/autograder-base:latest"
@@ -272,27 +278,39 @@ def read(path, default=None):
         return default
 
 
-def peak_file(pid):
-    """The kernel's peak-memory file of the cgroup holding pid: memory.max_usage_in_bytes
-    (cgroup v1) or memory.peak (v2, kernel 5.19 and later), or None."""
-    points = {}
+def cgroup_files(pid):
+    """The kernel's own figures for the cgroup that holds pid: {"peak": memory.max_usage_in_bytes
+    (cgroup v1) or memory.peak (v2, kernel 5.19 and later), "cpu": cpuacct.usage (v1, ns) or
+    cpu.stat (v2, usage_usec)}; a file that is not there is left out."""
+    v1, v2 = {}, None
     for line in (read("/proc/self/mounts") or "").splitlines():
         _, point, fstype, options = line.split()[:4]
-        if fstype == "cgroup" and "memory" in options.split(","):
-            points["v1"] = point
-        elif fstype == "cgroup2":
-            points.setdefault("v2", point)
+        for controller in ("memory", "cpuacct"):
+            if fstype == "cgroup" and controller in options.split(","):
+                v1.setdefault(controller, point)
+        v2 = v2 or (point if fstype == "cgroup2" else None)
+    found = {}
     for line in (read(f"/proc/{pid}/cgroup") or "").splitlines():
         _, controllers, path = line.split(":", 2)
-        if "memory" in controllers.split(",") and "v1" in points:
-            candidate = Path(points["v1"], path.lstrip("/"), "memory.max_usage_in_bytes")
-        elif controllers == "" and "v2" in points:
-            candidate = Path(points["v2"], path.lstrip("/"), "memory.peak")
-        else:
-            continue
-        if candidate.exists():
-            return candidate
-    return None
+        path = path.lstrip("/")
+        if "memory" in controllers.split(",") and "memory" in v1:
+            found.setdefault("peak", Path(v1["memory"], path, "memory.max_usage_in_bytes"))
+        if "cpuacct" in controllers.split(",") and "cpuacct" in v1:
+            found.setdefault("cpu", Path(v1["cpuacct"], path, "cpuacct.usage"))
+        if controllers == "" and v2:
+            for key, name in (("peak", "memory.peak"), ("cpu", "cpu.stat")):
+                if not found.get(key, Path("/nonexistent")).exists():
+                    found[key] = Path(v2, path, name)
+    return {key: path for key, path in found.items() if path.exists()}
+
+
+def cpu_seconds(path):
+    """The CPU time a cgroup has used so far, from cgroup_files' "cpu" file."""
+    text = read(path) or ""
+    if path.name == "cpu.stat":
+        m = re.search(r"^usage_usec (\d+)", text, re.M)
+        return int(m.group(1)) / 1e6 if m else None
+    return int(text) / 1e9 if text.strip().isdigit() else None
 
 
 def to_bytes(text):
@@ -307,20 +325,44 @@ def as_text(output):
     return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
 
 
-def worker_uids(zip_path, container):
+def worker_uids(zip_path, image):
     """The uids of the image's worker accounts (config.toml's `user` followed by a number)."""
     config = zipfile.ZipFile(zip_path).read("autograder/config.toml").decode()
     user = re.search(r'^user *= *"([^"]*)"', config, re.M).group(1)
-    passwd = docker("exec", container, "cat", "/etc/passwd").stdout
+    passwd = docker("run", "--rm", "--network", "none", image, "cat", "/etc/passwd").stdout
     return {int(uid) for name, uid in re.findall(r"^([^:]+):[^:]*:(\d+):", passwd, re.M)
             if re.fullmatch(re.escape(user) + r"\d+", name)}
 
 
+@contextlib.contextmanager
+def host_accounts_held(uids):
+    """Hold the locks of this machine's accounts that share a uid with the container's workers.
+
+    Docker gives the container no user namespace: its worker mlpworker0 may be this machine's
+    mlpworker1, same uid. A grader on this machine that takes that account first kills every
+    process of its uid, the container's included (autograder/sandbox/accounts.py), and the
+    student reads that their code was killed from outside. Holding the account's lock, as a
+    grading session does, keeps graders of this machine off it while the container runs."""
+    folder, fds = lock_folder(), []
+    try:
+        for name in sorted(e.pw_name for e in pwd.getpwall() if e.pw_uid in uids):
+            fds.append(os.open(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+            try:
+                fcntl.flock(fds[-1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                say(f"waiting for a grading session of this machine to free {name} (its uid is a worker's "
+                    "in the container)")
+                fcntl.flock(fds[-1], fcntl.LOCK_EX)
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 class Watch(threading.Thread):
     """While a submission is graded: processes outside its container that run as one of its
-    worker accounts' uids (Docker gives no user namespace: a grader on the host kills whatever
-    runs as its own workers' uids, the container's workers included), and, where no cgroup
-    file gives the peak, docker stats' memory samples."""
+    workers' uids (see host_accounts_held: they should be none), and, where no cgroup file
+    gives the peak, docker stats' memory samples."""
 
     def __init__(self, container, uids, sample_memory):
         super().__init__(daemon=True)
@@ -343,7 +385,7 @@ class Watch(threading.Thread):
                 self.peak = max(self.peak, to_bytes(out.split("/")[0]) if out else 0)
 
 
-def run_one(image, submission, args, index):
+def run_one(image, uids, submission, args, index):
     """Grade one submission in a fresh container; returns its row."""
     name = f"gs-docker-{os.getpid()}-{index}"
     row = {"submission": str(submission), "container": name}
@@ -352,14 +394,16 @@ def run_one(image, submission, args, index):
         with open("/proc/sys/vm/drop_caches", "w") as f:
             f.write("3")
     limits = ["--memory", args.memory, "--cpus", str(args.cpus), "--network", args.network]
-    watch = None
-    try:
+    with host_accounts_held(uids), contextlib.ExitStack() as cleanup:
+        cleanup.callback(docker, "rm", "-f", name, check=False)
         docker("run", "-d", "--name", name, "--init", *limits, image, "sleep", "infinity")
         docker("cp", str(submission), f"{name}:/autograder/submission/mlp.py")
-        watch = Watch(name, worker_uids(args.zip, name), sample_memory=False)
-        peak = peak_file(watch.init_pid)
-        watch.sample_memory = peak is None   # no cgroup file to read: sample docker stats instead
+        watch = Watch(name, uids, sample_memory=False)
+        cleanup.callback(watch.stop.set)
+        files = cgroup_files(watch.init_pid)
+        watch.sample_memory = "peak" not in files   # no cgroup file to read: sample docker stats instead
         watch.start()
+        cpu_before = cpu_seconds(files["cpu"]) if "cpu" in files else None
         start = time.monotonic()
         try:
             ran = subprocess.run(["docker", "exec", name, "/autograder/run_autograder"], capture_output=True,
@@ -370,9 +414,11 @@ def run_one(image, submission, args, index):
                        stderr=as_text(exc.stderr)[-3000:])
         row["wall_seconds"] = time.monotonic() - start
         watch.stop.set()
-        kernel_peak = read(peak) if peak else None
+        cpu_after = cpu_seconds(files["cpu"]) if "cpu" in files else None
+        row["cpu_seconds"] = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+        kernel_peak = read(files["peak"]) if "peak" in files else None
         row["peak_bytes"] = int(kernel_peak) if kernel_peak else watch.peak
-        row["peak_source"] = str(peak) if kernel_peak else "docker stats (sampled)"
+        row["peak_source"] = str(files["peak"]) if kernel_peak else "docker stats (sampled)"
         row["uid_clashes"] = [f"{pid} {cmd}" for pid, cmd in sorted(watch.clashes.items())]
         docker("kill", name, check=False)
         with tempfile.TemporaryDirectory() as tmp:
@@ -381,15 +427,11 @@ def run_one(image, submission, args, index):
             row["results"] = got.returncode == 0 and path.exists()
             row["results_json"] = json.loads(path.read_text()) if row["results"] else None
         row["oom_killed"] = json.loads(docker("inspect", "--format", "{{json .State}}", name).stdout).get("OOMKilled")
-    finally:
-        if watch:
-            watch.stop.set()
-        docker("rm", "-f", name, check=False)
     return row
 
 
 def table(rows):
-    cols = ["submission", "exit", "results.json", "score", "wall s", "peak MB", "OOMKilled", "timed out"]
+    cols = ["submission", "exit", "results.json", "score", "wall s", "CPU s", "peak MB", "OOMKilled", "timed out"]
     body = []
     for r in rows:
         data = r.get("results_json") or {}
@@ -397,7 +439,9 @@ def table(rows):
         score = f"{data['score']:g}/{maximum:g}" if data.get("score") is not None else "-"
         path = Path(r["submission"])
         body.append([f"{path.parent.name}/{path.name}", str(r.get("exit")), "yes" if r.get("results") else "MISSING",
-                     score, f"{r['wall_seconds']:.1f}", f"{r['peak_bytes'] / 2**20:.0f}", str(r.get("oom_killed")),
+                     score, f"{r['wall_seconds']:.1f}",
+                     "-" if r.get("cpu_seconds") is None else f"{r['cpu_seconds']:.1f}",
+                     f"{r['peak_bytes'] / 2**20:.0f}", str(r.get("oom_killed")),
                      "yes" if r.get("timed_out") else "no"])
     widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(cols)]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in [cols, *body])
@@ -441,9 +485,10 @@ def main(argv=None):
                             f"timeout {args.timeout:g} s | {os.cpu_count()} cpus, load {load} | "
                             f"kernel {platform.release()} | {now}")
         say(report["header"])
+        uids = worker_uids(args.zip, image)
         for i, sub in enumerate(subs):
             say(f"grading {sub.relative_to(CHECKOUT) if sub.is_relative_to(CHECKOUT) else sub} ...")
-            report["rows"].append(run_one(image, sub, args, i))
+            report["rows"].append(run_one(image, uids, sub, args, i))
     except Refused as exc:
         print(f"gradescope_docker: {exc}", file=sys.stderr)
         return 2
@@ -458,7 +503,7 @@ def main(argv=None):
         name = Path(r["submission"]).name
         lines = r["stderr"].strip().splitlines()[-8:] or ["(nothing)"]
         print(f"  {name}: the grader's stderr, its last lines:")
-        print("\n".join(f"      {line[:200]}" for line in lines))
+        print("\n".join(f"      {line[:400]}" for line in lines))
         if r["uid_clashes"]:
             print(f"  {name}: WARNING: {len(r['uid_clashes'])} process(es) outside the container ran as its worker "
                   "accounts' uids meanwhile (a grader on this machine?); such a grader kills them, so tests "

@@ -10,26 +10,31 @@ First the image, built once and then reused (docker's own store keeps it):
   made with `debootstrap --variant=minbase` and `docker import`, tagged with a hash of that
   recipe. Its root file system is also kept as a tarball in /var/cache/autograder-docker/, so
   that a wiped docker store imports it again instead of running debootstrap.
-- the graded image: in a container of the base (--network host, so that apt and pip reach the
-  package registries; the host's local pip folders mounted read-only, PIP_FIND_LINKS and
-  PIP_EXTRA_INDEX_URL set to them), the zip is unzipped into /autograder/source, its
-  run_autograder copied to /autograder/run_autograder (as Gradescope does), and
+- the graded image: in a container of the base, the zip is unzipped into /autograder/source,
+  its run_autograder copied to /autograder/run_autograder (as Gradescope does), and
   /autograder/source/setup.sh run once; then `docker commit`, tagged with the zip's sha256.
+  That container has --network host, so that apt and pip reach the package registries, and
+  pip reads what the host's pip reads (`pip config list`): its local folders of wheels and
+  indexes, mounted read-only (PIP_FIND_LINKS, PIP_EXTRA_INDEX_URL), and its CA bundle (PIP_CERT).
 
 Then, for each submission (an `mlp.py`), a fresh container with Gradescope's default limits
 (768 MB, half a CPU, no network; Docker's default seccomp profile and capabilities), the file
 copied to /autograder/submission/mlp.py, and /autograder/run_autograder run in it with the
-overall timeout (10 minutes). Printed per submission: the exit status, whether
-results.json was written, the score, the wall time, the container's peak memory (the kernel's
-own figure for its cgroup: memory.max_usage_in_bytes in v1, memory.peak in v2), Docker's
-OOMKilled flag, and the end of the grader's stderr. The containers are removed at the end;
-the images are kept.
+overall timeout (10 minutes). Printed per submission: the exit status, whether results.json
+was written, the score, the wall time, and the kernel's own figures for the container's
+cgroup (v1 or v2): its CPU time, its peak memory (memory.max_usage_in_bytes, memory.peak) and
+how many processes the OOM killer killed in it; then Docker's OOMKilled flag and the end of
+the grader's stderr. The containers are removed at the end; the images are kept.
 
 The container stays up (`sleep` under docker's init) while run_autograder is run in it with
 `docker exec`, so that its cgroup can still be read once grading is over. Linux, as root,
 with docker and debootstrap (`apt-get install docker.io debootstrap`); this script installs
 nothing. `--start-dockerd` starts the daemon when none answers, without touching the host's
 network: dockerd --iptables=false --ip-masq=false --bridge=none.
+
+Caveat: page cache is charged to the cgroup that first read a file. Torch's files, read by an
+earlier container, are not charged to the next one; `--drop-caches` empties the page cache
+before each container, which then fills up to near its limit with cache the kernel reclaims.
 """
 import argparse
 import contextlib
@@ -63,6 +68,7 @@ PULL_SECONDS = 30
 SUITE, PACKAGES = "bookworm", "python3,python3-venv,python3-pip,ca-certificates,unzip"
 HOST_CERT = "/etc/ssl/host-pip-cert.pem"   # where the host's pip CA bundle is mounted for setup.sh
 BASE_REPO, IMAGE_REPO = "autograder-docker-base", "autograder-docker"
+KEEP_IMAGES = 3   # graded images kept, one per autograder.zip, the newest
 DOCKERD = ["dockerd", "--iptables=false", "--ip-masq=false", "--bridge=none"]
 HOW_TO_GET = ("install it with `apt-get install docker.io debootstrap`, start the daemon with "
               "`dockerd --iptables=false --ip-masq=false --bridge=none > /var/log/dockerd.log 2>&1 &` "
@@ -93,7 +99,9 @@ def docker(*args, timeout=None, check=True):
 def image_labels(name):
     """The labels of a local image ({} when it has none), or None when there is no such image."""
     proc = docker("image", "inspect", "--format", "{{json .Config.Labels}}", name, check=False)
-    return json.loads(proc.stdout or "null") or {} if proc.returncode == 0 else None
+    if proc.returncode != 0:
+        return None
+    return json.loads(proc.stdout) or {}
 
 
 def daemon_answers():
@@ -266,6 +274,12 @@ def graded_image(zip_path, rebuild):
     total = time.monotonic() - start
     say(f"built {name} in {total:.0f} s (base {base_seconds:.0f} s, setup.sh {setup_seconds:.0f} s, "
         f"commit {total - base_seconds - setup_seconds:.0f} s); the next run with this zip reuses it")
+    # Each zip gets its own image (about 1.2 GB over the base): keep only the newest few.
+    listed = docker("images", IMAGE_REPO, "--format", "{{.CreatedAt}}\t{{.Repository}}:{{.Tag}}").stdout
+    older = [line.split("\t")[1] for line in sorted(listed.splitlines(), reverse=True)[KEEP_IMAGES:]]
+    if older:
+        docker("rmi", *older, check=False)
+        say(f"removed {len(older)} older graded image(s), keeping the newest {KEEP_IMAGES}: {', '.join(older)}")
     return name, {"cached": False, "image": name, "zip_sha256": digest, "base": base, "seconds": total,
                   "base_seconds": base_seconds, "setup_seconds": setup_seconds}
 
@@ -281,7 +295,8 @@ def read(path, default=None):
 def cgroup_files(pid):
     """The kernel's own figures for the cgroup that holds pid: {"peak": memory.max_usage_in_bytes
     (cgroup v1) or memory.peak (v2, kernel 5.19 and later), "cpu": cpuacct.usage (v1, ns) or
-    cpu.stat (v2, usage_usec)}; a file that is not there is left out."""
+    cpu.stat (v2, usage_usec), "oom": memory.oom_control (v1) or memory.events (v2), whose
+    oom_kill counts the processes the OOM killer killed}; a file that is not there is left out."""
     v1, v2 = {}, None
     for line in (read("/proc/self/mounts") or "").splitlines():
         _, point, fstype, options = line.split()[:4]
@@ -295,10 +310,11 @@ def cgroup_files(pid):
         path = path.lstrip("/")
         if "memory" in controllers.split(",") and "memory" in v1:
             found.setdefault("peak", Path(v1["memory"], path, "memory.max_usage_in_bytes"))
+            found.setdefault("oom", Path(v1["memory"], path, "memory.oom_control"))
         if "cpuacct" in controllers.split(",") and "cpuacct" in v1:
             found.setdefault("cpu", Path(v1["cpuacct"], path, "cpuacct.usage"))
         if controllers == "" and v2:
-            for key, name in (("peak", "memory.peak"), ("cpu", "cpu.stat")):
+            for key, name in (("peak", "memory.peak"), ("cpu", "cpu.stat"), ("oom", "memory.events")):
                 if not found.get(key, Path("/nonexistent")).exists():
                     found[key] = Path(v2, path, name)
     return {key: path for key, path in found.items() if path.exists()}
@@ -419,6 +435,8 @@ def run_one(image, uids, submission, args, index):
         kernel_peak = read(files["peak"]) if "peak" in files else None
         row["peak_bytes"] = int(kernel_peak) if kernel_peak else watch.peak
         row["peak_source"] = str(files["peak"]) if kernel_peak else "docker stats (sampled)"
+        kills = re.search(r"^oom_kill (\d+)", read(files["oom"]) or "", re.M) if "oom" in files else None
+        row["oom_kills"] = int(kills.group(1)) if kills else None
         row["uid_clashes"] = [f"{pid} {cmd}" for pid, cmd in sorted(watch.clashes.items())]
         docker("kill", name, check=False)
         with tempfile.TemporaryDirectory() as tmp:
@@ -431,7 +449,8 @@ def run_one(image, uids, submission, args, index):
 
 
 def table(rows):
-    cols = ["submission", "exit", "results.json", "score", "wall s", "CPU s", "peak MB", "OOMKilled", "timed out"]
+    cols = ["submission", "exit", "results.json", "score", "wall s", "CPU s", "peak MB", "OOM kills", "OOMKilled",
+            "timed out"]
     body = []
     for r in rows:
         data = r.get("results_json") or {}
@@ -441,7 +460,8 @@ def table(rows):
         body.append([f"{path.parent.name}/{path.name}", str(r.get("exit")), "yes" if r.get("results") else "MISSING",
                      score, f"{r['wall_seconds']:.1f}",
                      "-" if r.get("cpu_seconds") is None else f"{r['cpu_seconds']:.1f}",
-                     f"{r['peak_bytes'] / 2**20:.0f}", str(r.get("oom_killed")),
+                     f"{r['peak_bytes'] / 2**20:.0f}", "-" if r.get("oom_kills") is None else str(r["oom_kills"]),
+                     str(r.get("oom_killed")),
                      "yes" if r.get("timed_out") else "no"])
     widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(cols)]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in [cols, *body])

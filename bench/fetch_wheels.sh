@@ -24,6 +24,7 @@ mkdir -p "$WHEELS"
     --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
     -d "$WHEELS" \
     gradescope-utils==0.5.0 \
+    inotify-simple==2.0.1 \
     jsonschema==4.26.0 \
     attrs==26.1.0 \
     jsonschema-specifications==2025.9.1 \

@@ -8,7 +8,7 @@
 #
 # 1. the GPUs nvidia-smi sees, and whether torch can use them; without CUDA, stop here;
 # 2. what the grader needs, installed when missing (for a bare machine with torch but no
-#    internet): gradescope_utils, jsonschema and numpy, from the wheels in $WHEELS
+#    internet): gradescope_utils, jsonschema, numpy and inotify_simple, from the wheels in $WHEELS
 #    (bench/fetch_wheels.sh fills it where PyPI is reachable), and, as root, the worker
 #    accounts <user>0 .. <user><accounts-1> of autograder/config.toml, created as
 #    autograder/setup.sh does;
@@ -74,13 +74,13 @@ echo "== 2. what the grader needs"
 # Module names, and the distributions that provide them (numpy: worker/wire.py sends
 # tensors as bytes through Tensor.numpy()).
 missing=()
-for pair in gradescope_utils:gradescope-utils jsonschema:jsonschema numpy:numpy; do
+for pair in gradescope_utils:gradescope-utils jsonschema:jsonschema numpy:numpy inotify_simple:inotify-simple; do
     if ! "$PY" -c "import ${pair%%:*}" 2>/dev/null; then
         missing+=("${pair#*:}")
     fi
 done
 if [[ ${#missing[@]} == 0 ]]; then
-    echo "ok: $PY has gradescope_utils, jsonschema and numpy"
+    echo "ok: $PY has gradescope_utils, jsonschema, numpy and inotify_simple"
 else
     echo "installing ${missing[*]} from $WHEELS (no index)"
     # PIP_BREAK_SYSTEM_PACKAGES: a distribution's own python3 refuses pip otherwise (PEP 668).

@@ -213,7 +213,7 @@ def test_a_huge_reply_is_refused_before_it_is_read(graded):
 @needs_root
 @pytest.mark.parametrize("isolate", [True, False], ids=["namespaces", "fallback"])
 def test_what_a_worker_writes_is_bounded(graded, tmp_path, isolate):
-    """20 files of 16 MB and 3000 small ones: a private tmpfs of 64 MB (1000 files) says no
+    """20 files of 4 MB and 3000 small ones: a private tmpfs of 64 MB (1000 files) says no
     space left (as the class batch grades it); without one, the grader stops the worker once
     its folder holds more."""
     data = graded(HOSTILE / "disk_filler.py") if isolate else \

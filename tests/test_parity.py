@@ -27,7 +27,7 @@ NOT_RUN = {
                    "what an earlier run left there",
     "slow_request_reader": "slows down only reads from the grader's pipe; the self-check has no pipe",
     "huge_reply": "its 100 MB value is refused by the grader's wire; in the self-check it is only memory",
-    "disk_filler": "would write 320 MB and 3000 files on this machine; the self-check sets no limits",
+    "disk_filler": "would write 80 MB and 3000 files on this machine; the self-check sets no limits",
     "monkeypatch_torch": "patches torch in the self-check's own process, so it can fool the "
                          "comparisons there (the grader compares in another process)",
 }

@@ -36,6 +36,7 @@ from .accounts import (
     scrubbed_env,
     torch_folder,
 )
+from .disk import DiskBound
 from .errors import InstallationError, StudentCodeError
 from .limits import ADDRESS_SLACK, GRADER_RESERVE
 from .worker import wire
@@ -45,11 +46,14 @@ if TYPE_CHECKING:
     from .limits import Limits
     from .pool import ZygoteClient
 
-# The waits of a worker's life, in seconds: how often a wait for a reply wakes to measure the
-# scratch folder where it is not a tmpfs of its own; how long the zygote may take to tell
-# how a worker that closed its reply pipe ended, and to reap one that was killed.
-DISK_POLL_SECONDS = 0.25
+# The waits of a worker's life, in seconds: how long the zygote may take to tell how a
+# worker that closed its reply pipe ended, and to reap one that was killed (how often the
+# scratch folder is measured: disk.POLL_SECONDS).
 EXIT_HEARD_SECONDS = 2
+# A worker's priority below the grader's (nice 0): when both want a CPU, the grader, woken
+# to measure what the worker wrote or to keep the grade's time, gets it first. Costs
+# nothing otherwise: the grader waits while the worker runs.
+WORKER_NICE = 10
 REAPED_SECONDS = 5
 WORKER_MAIN = Path(__file__).resolve().parent / "worker" / "serve.py"
 COMMON = Path(__file__).resolve().parent.parent / "common"   # guard and devices, which serve.py imports
@@ -207,7 +211,14 @@ class Worker:
         self.limits, self.client, self.account, self.deadline = spec.limits, spec.client, spec.account, spec.deadline
         self.pid = None
         self.scratch, target = self._scratch()
-        self._spawn(target)
+        # watched from before the worker starts (needed only where it gets no tmpfs of its own)
+        self.disk = DiskBound(self.scratch, self.limits.disk_bytes, self.limits.disk_files)
+        try:
+            self._spawn(target)
+        except BaseException:
+            self.disk.close()
+            raise
+        self.disk.group = self.pid   # stopped while its folder is measured
         self._reader = wire.Reader(self.limits.reply_bytes)
         self.phase = Phase.STARTING
         self._import_output = ""   # what the import printed, until ready() hands it over
@@ -249,6 +260,7 @@ class Worker:
             room = max(0, left) + ADDRESS_SLACK
         return {"uid": account.uid if account else None, "gid": account.gid if account else None,
                 "rlimits": self._rlimits(self.spec.gpu_possible), "memory_room": room, "oom_score_adj": 1000,
+                "nice": WORKER_NICE,
                 "env": scrubbed_env(HOME=self.scratch, TMPDIR=self.scratch), "scratch": self.scratch,
                 "target": target, "needs": needs,
                 "contract": {"functions": list(current().functions), "inputs": current().contract.INPUTS},
@@ -328,27 +340,8 @@ class Worker:
 
     def _disk_over(self):
         """True when the scratch folder holds more than limits.disk_bytes or disk_files.
-        Needed only where it is no size-limited tmpfs of its own (no mount namespace)."""
-        if self.protections.get("private tmpfs"):
-            return False
-        used, files, folders = 0, 0, [self.scratch]
-        while folders:
-            try:
-                entries = list(os.scandir(folders.pop()))
-            except OSError:
-                continue
-            for entry in entries:
-                files += 1
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                used += info.st_blocks * 512   # what the disk holds: a sparse file costs nothing
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                if used > self.limits.disk_bytes or files > self.limits.disk_files:
-                    return True
-        return False
+        Measured only where it is no size-limited tmpfs of its own (no mount namespace)."""
+        return not self.protections.get("private tmpfs") and self.disk.over()
 
     def _receive(self, timeout, what, since=None):
         """Wait for one message; return (header, tensors, output). since: when the
@@ -413,9 +406,9 @@ class Worker:
                                            output=text(), worker_lost=True, kind="out_of_time")
                 raise StudentCodeError(say("call_timeout", what=what, seconds=f"{timeout:g}"),
                                        output=text(), worker_lost=True, kind="timeout")
-            # wake up now and then to look at the scratch folder's size, where that is needed
-            wait = left if self.protections.get("private tmpfs") else min(left, DISK_POLL_SECONDS)
-            ready, _, _ = select.select([self._reply_r, self._output_r], [], [], wait)
+            # wake up when the scratch folder changes, and now and then, to measure it where that is needed
+            wait = left if self.protections.get("private tmpfs") else min(left, self.disk.wait_seconds())
+            ready, _, _ = select.select([self._reply_r, self._output_r, *self.disk.fds()], [], [], wait)
             if self._output_r in ready:
                 drain()
             if self._reply_r in ready:
@@ -454,6 +447,8 @@ class Worker:
         self.phase = Phase.IMPORTING
         self._import_output = output   # the import of the student's file may already have printed
         self.protections = protections(header, self.limits)
+        if self.protections["private tmpfs"]:
+            self.disk.close()   # the tmpfs's size bounds it
         if self.account:
             _warn_protections(self.protections)
 
@@ -546,6 +541,7 @@ class Worker:
         self.pid = None
         for fd in (self._request_w, self._reply_r, self._output_r):
             os.close(fd)
+        self.disk.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
         if self.account:   # then whatever it left behind (the account is ours alone)
             kill_user_processes(self.account.uid)

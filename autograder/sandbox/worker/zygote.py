@@ -6,9 +6,10 @@ interpreter (python -I) running as root with a scrubbed environment and one thre
 Usage: zygote.py FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per client.
 
 On a control socket a client sends {"uid", "gid", "rlimits", "memory_room", "oom_score_adj",
-"env", "scratch", "target", "needs", "isolate", "disk_bytes", "disk_files", "confine"} with
+"nice", "env", "scratch", "target", "needs", "isolate", "disk_bytes", "disk_files", "confine"} with
 three file descriptors attached (request, reply, output; SCM_RIGHTS). The zygote forks a
-child that makes itself the kernel's first choice when memory runs out (oom_score_adj),
+child that makes itself the kernel's first choice when memory runs out (oom_score_adj) and
+yields a CPU to the grader when both want it ("nice"),
 gives what it starts PID, network and mount namespaces of its own where the kernel allows
 ("isolate"; see isolate()), forks PID 1 of the new PID namespace, which forks the worker.
 The worker drops to uid/gid with no supplementary groups, sets the limits (the address
@@ -23,6 +24,7 @@ CUDA is never initialised here: a child does that itself, lazily, if it uses the
 from __future__ import annotations
 
 import array
+import gc
 import json
 import os
 import resource
@@ -188,6 +190,8 @@ def child(spec: dict[str, Any], fds: list[int]) -> NoReturn:
         if spec.get("oom_score_adj") is not None:   # raising it needs no privilege
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write(str(spec["oom_score_adj"]))
+        if spec.get("nice"):   # nor does lowering one's own priority
+            os.nice(spec["nice"])
         held = isolate(spec)
         os.chdir(spec["scratch"])   # the tmpfs mounted over it, if any
         if "pid" not in held:
@@ -324,6 +328,11 @@ if __name__ == "__main__":
 
     torch.set_num_threads(1)
     serve.devices.warm_up()   # the virtual GPU's first use imports seconds of torch: once, here
+    # Every object made so far is left out of garbage collection from now on, in the
+    # workers too: a collection there would otherwise write to each of them, copying
+    # most of the memory they share with us (gc.freeze's documented use before fork).
+    gc.collect()
+    gc.freeze()
     controls = [socket.socket(fileno=int(fd)) for fd in sys.argv[1:]]
     threads = len(os.listdir("/proc/self/task"))
     become_subreaper()

@@ -1,4 +1,4 @@
-"""forward fills its folder: up to 20 files of 16 MB (the largest one file may be) and 3000
+"""forward fills its folder: up to 20 files of 4 MB (the largest one file may be) and 3000
 small ones, then answers. The grader must bound what it writes in all. Everything else is
 correct.
 
@@ -13,7 +13,7 @@ def forward(X, params):
     block = b"x" * (1 << 20)
     for i in range(20):
         with open(f"big{i}.bin", "wb") as f:
-            for _ in range(16):
+            for _ in range(4):
                 f.write(block)
     for i in range(3000):
         with open(f"small{i}.txt", "w") as f:

@@ -51,6 +51,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import zipfile
@@ -240,7 +241,7 @@ def graded_image(zip_path, rebuild):
     labels = image_labels(name)
     if labels is not None and not rebuild:
         say(f"cached image {name} (autograder.zip sha256 {digest[:16]}...), built {labels.get('autograder.built')} "
-            f"in {labels.get('autograder.build_seconds')} s on {labels.get('autograder.base')}")
+            f"on {labels.get('autograder.base')}; that build took about {labels.get('autograder.build_seconds')} s")
         return name, {"cached": True, "image": name, "zip_sha256": digest, **labels}
     start = time.monotonic()
     base, base_seconds = base_image()
@@ -448,6 +449,12 @@ def run_one(image, uids, submission, args, index):
     return row
 
 
+def label(path):
+    """A submission's path as the table shows it: from the checkout, or its last two parts."""
+    path = Path(path)
+    return str(path.relative_to(CHECKOUT)) if path.is_relative_to(CHECKOUT) else f"{path.parent.name}/{path.name}"
+
+
 def table(rows):
     cols = ["submission", "exit", "results.json", "score", "wall s", "CPU s", "peak MB", "OOM kills", "OOMKilled",
             "timed out"]
@@ -456,8 +463,7 @@ def table(rows):
         data = r.get("results_json") or {}
         maximum = sum(t.get("max_score", 0) for t in data.get("tests", []))
         score = f"{data['score']:g}/{maximum:g}" if data.get("score") is not None else "-"
-        path = Path(r["submission"])
-        body.append([f"{path.parent.name}/{path.name}", str(r.get("exit")), "yes" if r.get("results") else "MISSING",
+        body.append([label(r["submission"]), str(r.get("exit")), "yes" if r.get("results") else "MISSING",
                      score, f"{r['wall_seconds']:.1f}",
                      "-" if r.get("cpu_seconds") is None else f"{r['cpu_seconds']:.1f}",
                      f"{r['peak_bytes'] / 2**20:.0f}", "-" if r.get("oom_kills") is None else str(r["oom_kills"]),
@@ -507,7 +513,7 @@ def main(argv=None):
         say(report["header"])
         uids = worker_uids(args.zip, image)
         for i, sub in enumerate(subs):
-            say(f"grading {sub.relative_to(CHECKOUT) if sub.is_relative_to(CHECKOUT) else sub} ...")
+            say(f"grading {label(sub)} ...")
             report["rows"].append(run_one(image, uids, sub, args, i))
     except Refused as exc:
         print(f"gradescope_docker: {exc}", file=sys.stderr)
@@ -520,10 +526,11 @@ def main(argv=None):
             args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(table(report["rows"]))
     for r in report["rows"]:
-        name = Path(r["submission"]).name
-        lines = r["stderr"].strip().splitlines()[-8:] or ["(nothing)"]
-        print(f"  {name}: the grader's stderr, its last lines:")
-        print("\n".join(f"      {line[:400]}" for line in lines))
+        name = label(r["submission"])
+        said = r["stderr"].strip()[-1200:] or "(nothing)"
+        print(f"  {name}: the grader's stderr{', its end' if len(r['stderr'].strip()) > 1200 else ''}:")
+        for line in said.splitlines():
+            print(textwrap.fill(line, 110, initial_indent="      ", subsequent_indent="      "))
         if r["uid_clashes"]:
             print(f"  {name}: WARNING: {len(r['uid_clashes'])} process(es) outside the container ran as its worker "
                   "accounts' uids meanwhile (a grader on this machine?); such a grader kills them, so tests "

@@ -305,20 +305,20 @@ def cgroup_files(pid):
             if fstype == "cgroup" and controller in options.split(","):
                 v1.setdefault(controller, point)
         v2 = v2 or (point if fstype == "cgroup2" else None)
-    found = {}
+    candidates = {"peak": [], "cpu": [], "oom": []}   # v1's first: a v1 machine may mount an empty v2 too
     for line in (read(f"/proc/{pid}/cgroup") or "").splitlines():
         _, controllers, path = line.split(":", 2)
         path = path.lstrip("/")
         if "memory" in controllers.split(",") and "memory" in v1:
-            found.setdefault("peak", Path(v1["memory"], path, "memory.max_usage_in_bytes"))
-            found.setdefault("oom", Path(v1["memory"], path, "memory.oom_control"))
+            candidates["peak"].insert(0, Path(v1["memory"], path, "memory.max_usage_in_bytes"))
+            candidates["oom"].insert(0, Path(v1["memory"], path, "memory.oom_control"))
         if "cpuacct" in controllers.split(",") and "cpuacct" in v1:
-            found.setdefault("cpu", Path(v1["cpuacct"], path, "cpuacct.usage"))
+            candidates["cpu"].insert(0, Path(v1["cpuacct"], path, "cpuacct.usage"))
         if controllers == "" and v2:
             for key, name in (("peak", "memory.peak"), ("cpu", "cpu.stat"), ("oom", "memory.events")):
-                if not found.get(key, Path("/nonexistent")).exists():
-                    found[key] = Path(v2, path, name)
-    return {key: path for key, path in found.items() if path.exists()}
+                candidates[key].append(Path(v2, path, name))
+    found = {key: [p for p in paths if p.exists()] for key, paths in candidates.items()}
+    return {key: paths[0] for key, paths in found.items() if paths}
 
 
 def cpu_seconds(path):

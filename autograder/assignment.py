@@ -113,7 +113,9 @@ class Assignment:
 
         texts = self.part("texts")
         messages.use_texts(getattr(texts, "MESSAGES", {}))
-        messages.FIELDS.update(getattr(texts, "FIELDS", {}), file=self.file, assignment=self.name)
+        messages.FIELDS.clear()
+        messages.FIELDS.update(messages.DEFAULT_FIELDS, **getattr(texts, "FIELDS", {}), file=self.file,
+                               assignment=self.name)
 
     def part(self, name: str) -> ModuleType | None:
         """Its module name (texts, task), imported, or None where it has none."""

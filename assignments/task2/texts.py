@@ -1,14 +1,11 @@
-"""Task 2's own sentences, in each language: its cases, its findings, the hints for its
-classic mistakes (hint_<id>), those the engine's checks give, and its first test's. The
-engine's (autograder/common/messages.py) are added to these by autograder/assignment.py."""
+"""Task 2's own sentences, in each language: its cases, its findings and the hints for its
+classic mistakes (hint_<id>). The engine's (autograder/common/messages.py: the hints of its
+own checks among them) are added to these by autograder/assignment.py."""
 
-# The fields its hints use ({m}: the batch size) where the check that gives one has no value for them.
-FIELDS = {"m": "m"}
+# The fields its hints use where the check that gives one has no value for them ({m}: the
+# batch size), and the handout's section that the engine's hints send a student back to.
+FIELDS = {"m": "m", "rules": "§4"}
 MESSAGES = {
-    "imported": {
-        "en": "logreg.py imported; it defines predict, log_loss and loss_grad.",
-        "zh": "logreg.py 导入成功，定义了 predict、log_loss 和 loss_grad。",
-    },
     "case": {
         "en": " [batch {m}, features {n}]",
         "zh": " [batch {m}，特征数 {n}]",
@@ -40,33 +37,5 @@ MESSAGES = {
     "hint_lr_grad_transposed": {
         "en": "{name} has the shape of w transposed: check which factor of the product is transposed. Reread §3.",
         "zh": "{name} 的形状是 w 的转置：检查矩阵乘法中哪个因子需要转置。请重读 §3。",
-    },
-    "hint_wrong_dtype": {
-        "en": "{name} is float32 although the inputs are float64: a tensor made without dtype= is float32. Reread §4.",
-        "zh": "输入是 float64，{name} 却是 float32：不指定 dtype= 创建的张量是 float32。请重读 §4。",
-    },
-    "hint_wrong_device": {
-        "en": "{name} is on another device than the inputs: make new tensors with device=X.device (or *_like). Reread §4.",
-        "zh": "{name} 与输入不在同一设备上：新建张量时请用 device=X.device（或 *_like）。请重读 §4。",
-    },
-    "hint_modified_input": {
-        "en": "{fn}: operations in place (methods ending in _, slice assignment, out=) change the caller's tensors: compute new ones. Reread §4.",
-        "zh": "{fn}：原地操作（以 _ 结尾的方法、切片赋值、out=）会改变调用者的张量：请计算新的张量。请重读 §4。",
-    },
-    "hint_numpy_on_device": {
-        "en": "{fn}: .numpy() works only for tensors on the CPU: keep to torch operations. Reread §4.",
-        "zh": "{fn}：.numpy() 只适用于 CPU 上的张量：请只用 torch 运算。请重读 §4。",
-    },
-    "hint_tensor_without_device": {
-        "en": "{fn}: a tensor made without device= is on the CPU whatever the inputs' device: use device=X.device or *_like. Reread §4.",
-        "zh": "{fn}：不指定 device= 创建的张量总在 CPU 上：请用 device=X.device 或 *_like。请重读 §4。",
-    },
-    "hint_output_on_cpu": {
-        "en": "{fn}: return every tensor on the device of the inputs: no .cpu() on what you return. Reread §4.",
-        "zh": "{fn}：返回的张量都应在输入所在的设备上：不要对返回值调用 .cpu()。请重读 §4。",
-    },
-    "hint_out_of_memory": {
-        "en": "{fn}: your code ran out of memory; a solution needs only a few MB here: look for a tensor far larger than the inputs. Reread §4.",
-        "zh": "{fn}：你的代码耗尽了内存；正确的解法只需几 MB：检查是否有远大于输入的张量。请重读 §4。",
     },
 }

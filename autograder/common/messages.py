@@ -25,13 +25,18 @@ def language() -> str:
 
 
 # Fields every message may use, set by the assignment graded (autograder/assignment.py):
-# "file", the name of the file students submit.
-FIELDS: dict[str, object] = {}
+# "file", the name of the file students submit, and its texts.py FIELDS. A field's value may
+# be given per language ({"en": ..., "zh": ...}). "rules": where the handout states the
+# rules the engine's hints send a student back to, unless the assignment names a section.
+DEFAULT_FIELDS: dict[str, object] = {"rules": {"en": "the handout", "zh": "作业说明"}}
+FIELDS: dict[str, object] = dict(DEFAULT_FIELDS)
 
 
 def say(key: str, lang: str | None = None, **fields: object) -> str:
     """One message in lang (default: the current language), its fields filled in."""
-    return MESSAGES[key][lang or _language].format(**{**FIELDS, **fields})
+    lang = lang or _language
+    values = {k: v.get(lang, v.get("en")) if isinstance(v, dict) else v for k, v in {**FIELDS, **fields}.items()}
+    return MESSAGES[key][lang].format(**values)
 
 
 
@@ -301,6 +306,69 @@ ENGINE = {
     },
     # -- hints: the sentence around one (the assignment's texts.py has each hint_<id>) --
     "hint": {"en": "Hint: {text}", "zh": "提示：{text}"},
+    # The hints of the engine's own checks, for any assignment; one may word them its own way
+    # (its texts.py). {rules}: where its handout states the rules (texts.py FIELDS).
+    "hint_wrong_dtype": {
+        "en": "{name} is float32 although the inputs are float64: a tensor made without dtype= is float32. Reread {rules}.",
+        "zh": "输入是 float64，{name} 却是 float32：不指定 dtype= 创建的张量是 float32。请重读{rules}。",
+    },
+    "hint_wrong_device": {
+        "en": "{name} is on another device than the inputs: make new tensors with device=X.device (or *_like). Reread {rules}.",
+        "zh": "{name} 与输入不在同一设备上：新建张量时请用 device=X.device（或 *_like）。请重读{rules}。",
+    },
+    "hint_modified_input": {
+        "en": "{fn}: operations in place (methods ending in _, slice assignment, out=) change the caller's tensors: compute new ones. Reread {rules}.",
+        "zh": "{fn}：原地操作（以 _ 结尾的方法、切片赋值、out=）会改变调用者的张量：请计算新的张量。请重读{rules}。",
+    },
+    "hint_numpy_on_device": {
+        "en": "{fn}: .numpy() works only for tensors on the CPU: keep to torch operations. Reread {rules}.",
+        "zh": "{fn}：.numpy() 只适用于 CPU 上的张量：请只用 torch 运算。请重读{rules}。",
+    },
+    "hint_tensor_without_device": {
+        "en": "{fn}: a tensor made without device= is on the CPU whatever the inputs' device: use device=X.device or *_like. Reread {rules}.",
+        "zh": "{fn}：不指定 device= 创建的张量总在 CPU 上：请用 device=X.device 或 *_like。请重读{rules}。",
+    },
+    "hint_output_on_cpu": {
+        "en": "{fn}: return every tensor on the device of the inputs: no .cpu() on what you return. Reread {rules}.",
+        "zh": "{fn}：返回的张量都应在输入所在的设备上：不要对返回值调用 .cpu()。请重读{rules}。",
+    },
+    "hint_out_of_memory": {
+        "en": "{fn}: your code ran out of memory; a solution needs only a few MB here: look for a tensor far larger than the inputs. Reread {rules}.",
+        "zh": "{fn}：你的代码耗尽了内存；正确的解法只需几 MB：检查是否有远大于输入的张量。请重读{rules}。",
+    },
+    "hint_transposed": {
+        "en": "{name} has the shape of the expected result transposed: check which factor of the product is transposed. Reread {rules}.",
+        "zh": "{name} 的形状是期望结果的转置：检查矩阵乘法中哪个因子需要转置。请重读{rules}。",
+    },
+    # -- the standard tests made from an assignment's spec (grading/spec.py) --
+    "spec_imported": {
+        "en": "{file} imported; it defines {names}.",
+        "zh": "{file} 导入成功，定义了 {names}。",
+    },
+    "spec_test_imports": {
+        "en": "{file} is found, imports, and defines {names}",
+        "zh": "找到 {file}，能够导入，并定义了 {names}",
+    },
+    "spec_test_types": {
+        "en": "{fn}: {names} has the right shape, dtype and device",
+        "zh": "{fn}：{names} 的形状、dtype、设备正确",
+    },
+    "spec_test_values": {
+        "en": "{fn}: {names} matches the reference (float64, several sizes)",
+        "zh": "{fn}：{names} 与参考答案一致（float64，多种尺寸）",
+    },
+    "spec_test_values_both": {
+        "en": "{fn}: {names} matches the reference (float64 and float32, several sizes)",
+        "zh": "{fn}：{names} 与参考答案一致（float64 与 float32，多种尺寸）",
+    },
+    "spec_test_float32": {
+        "en": "{fn}: {names} matches the reference (float32, several sizes)",
+        "zh": "{fn}：{names} 与参考答案一致（float32，多种尺寸）",
+    },
+    "spec_test_gpu": {
+        "en": "{fn}: runs on a GPU, keeping {names} on the device of the inputs",
+        "zh": "{fn}：能在 GPU 上运行，{names} 留在输入所在的设备上",
+    },
     "gpu_on_cuda": {
         "en": "the GPU",
         "zh": "GPU",

@@ -10,13 +10,14 @@ A grading session is started by autograder/grading/grade.py, which passes a Grad
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
 
-from autograder.assignment import load_reference
+from autograder.assignment import current, load_reference
 from autograder.common.checks import Mismatch, error_hint, modified_mismatch, with_hint
 from autograder.common.messages import say
 from autograder.sandbox.errors import StudentCodeError
@@ -76,19 +77,25 @@ class _Later:
 
 
 class _LazyMistakes:
-    def __init__(self, module: ModuleType) -> None:
+    """mistakes.py's functions, each returning a _Later; [] for a function it lacks (the
+    spec's tests ask for one per function) or where there is no mistakes.py."""
+
+    def __init__(self, module: ModuleType | None) -> None:
         self.module = module
 
     def __getattr__(self, name: str) -> Any:
-        fn = getattr(self.module, name)
+        fn = getattr(self.module, name, None)
+        if fn is None:
+            return lambda *args, **kwargs: []
         return lambda *args, **kwargs: _Later(fn, args, kwargs)
 
 
 @pytest.fixture(scope="session")
 def mistakes(request: pytest.FixtureRequest) -> ModuleType:
-    """Classic mistakes computed on the reference's inputs, for hints (reference/mistakes.py),
-    each list only when a check needs it (_Later)."""
-    return _LazyMistakes(load_reference(_session(request.config).reference.parent / "mistakes.py"))
+    """Classic mistakes computed on the reference's inputs, for hints (reference/NAME/mistakes.py,
+    if it has one), each list only when a check needs it (_Later)."""
+    path = _session(request.config).reference.parent / "mistakes.py"
+    return _LazyMistakes(load_reference(path) if path.exists() else None)
 
 
 @pytest.fixture(scope="session")
@@ -104,12 +111,19 @@ class Student:
     value; a failure of the student's code raises StudentCodeError. A call that changed one
     of its inputs in place raises Mismatch, unless inputs_must_stay is False (training); one
     that used what the guard refuses raises refused(fn, used). An assignment's subclass
-    names its functions (student.forward(X, params)) and words refused for them."""
+    may name its functions itself (student.forward(X, params)) and word what is refused for
+    them; without one, student.fn(*args) calls each function of the contract by position."""
 
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
         self.autograd = None   # what the last call used of autograd, if anything
         self.inputs_must_stay = True
+
+    def __getattr__(self, name: str) -> Any:
+        """student.fn(*args) for each function of the assignment's contract: call(fn, *args)."""
+        if name in current().functions:
+            return functools.partial(self.call, name)
+        raise AttributeError(name)
 
     def refused(self, fn: str, used: str) -> Mismatch:
         """The failure of a call of fn that used what guard.py refuses (used names it)."""

@@ -102,3 +102,18 @@ def test_a_grader_error_is_in_the_settings_language(tmp_path, submission, monkey
     out = tmp_path / "results.json"
     data = grade.grade_safely(grade.GradeRequest.make(submission, out, settings.load(), 3, name="alice"))
     assert data["extra_data"]["grader_error"].startswith("评分程序在评分 alice 时出错"), data["extra_data"]
+
+
+def test_a_line_for_the_instructor_is_not_swallowed_by_capture(tmp_path):
+    """pytest redirects descriptor 2 while a grading test runs: a line the grader writes for
+    the instructor then (a worker killed for memory) still reaches the grader's stderr."""
+    import subprocess
+    import sys
+
+    code = ("import os\n"
+            "from autograder.sandbox import handle\n"
+            f"os.dup2(os.open({str(tmp_path / 'captured')!r}, os.O_WRONLY | os.O_CREAT), 2)   # as pytest does\n"
+            "handle._warn_worker_oom(768)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "autograder: the kernel killed a worker" in done.stderr, done.stderr
+    assert (tmp_path / "captured").read_text() == ""

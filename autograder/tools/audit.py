@@ -3,7 +3,13 @@
 Mutation analysis. Each mutant is the assignment's reference with one small change in one
 of its functions (an arithmetic or comparison operator, a constant or a default, an axis or
 keepdim, a transpose, a dropped term or call, a swapped name, an in-place variant, a
-device mistake). Which
+device mistake), and the numerics of common courses: a row's max made the row's mean or
+the max of everything (or dropped, as a dropped term), logsumexp written as log(sum(exp))
+or over the other dim, softmax and log_softmax swapped or over the other dim, keepdim
+toggled, a dim given by position or by keyword, -1 and 0 swapped. An assignment adds its
+own in its mutants.py: OPERATORS, a list of functions op(node) -> iterable of (kind, make),
+kind "value" or "device", make a function of a copy of node (an ast node of the reference)
+that returns its replacement; they are tried on every node after the engine's. Which
 mutants are equivalent to the reference is decided here, in-process and independently of
 the grading tests: the mutated function and the reference's are run on many random inputs
 with the edges (batch 1, exact zeros, predictions of exactly 0 and 1, both dtypes, every
@@ -12,7 +18,9 @@ grader's tolerance; raising, or changing an input that must stay, makes a mutant
 Every mutant is then graded by the batch engine (batch.grade_all). A wrong mutant that
 keeps full marks in its function's tests is a survivor (a hole in the tests); an equivalent
 one that loses any point is a false fail (a test that punishes a right answer).
-Run it after changing any grading test; it exits with 1 when it finds either.
+Run it after changing any grading test; it exits with 1 when it finds either. It warns of
+a function of which no device mutant could be made, or fewer than FEW_MUTANTS mutants: the
+audit says little of its tests.
 `--sample N` grades a fixed spread of about N of them instead (see sample), and `--mutant ID`
 the named ones: for the project's tests, which must run in about a minute; the full audit
 (bench/audit.py) grades them all.
@@ -35,15 +43,22 @@ from ..common import checks, devices
 
 OPS = [ast.Add, ast.Sub, ast.Mult, ast.Div]
 COMPARE = {ast.Gt: [ast.GtE, ast.Lt], ast.GtE: [ast.Gt], ast.Lt: [ast.LtE, ast.Gt], ast.LtE: [ast.Lt]}
-METHODS = {"mean": ["sum"], "sum": ["mean"], "clamp": ["clamp_"], "log1p": ["log"], "log": ["log1p"]}
+METHODS = {"mean": ["sum"], "sum": ["mean"], "clamp": ["clamp_"], "log1p": ["log"], "log": ["log1p"],
+           "softmax": ["log_softmax"], "log_softmax": ["softmax"]}
 DROPPABLE = {"sigmoid", "clamp", "log", "log1p", "mean", "sum", "to"}
+# The calls whose dim may be given by position: x.f(dim) or torch.f(x, dim).
+DIM_CALLS = {"sum", "mean", "max", "amax", "min", "amin", "logsumexp", "softmax", "log_softmax", "prod",
+             "cumsum", "argmax", "argmin"}
+KEEPDIM_CALLS = {"sum", "mean", "max", "amax", "logsumexp"}
+OTHER_DIM = {0: 1, 1: 0, -1: 0, -2: -1}   # the other axis of a 2-D tensor
+MODULES = {"torch", "torch.nn.functional", "nn.functional", "F"}   # torch.f(x, ...), not x.f(...)
+FEW_MUTANTS = 5   # a function with fewer is warned of: the audit says little of its tests
 
 
 # -- mutants -----------------------------------------------------------------------
-def _confused():
-    """Names (and dict keys) a student may confuse, each with its partners: the
-    assignment's (mutants.py: CONFUSED)."""
-    return current().part("mutants").CONFUSED
+def _mutants_part():
+    """The current assignment's mutants.py: CONFUSED, cases and, if it has them, OPERATORS."""
+    return current().part("mutants")
 
 
 def _torch(name, *args):
@@ -71,24 +86,29 @@ def _device_alternatives(node):
         yield lambda n: _torch("from_numpy", ast.Call(ast.Attribute(n, "numpy", ast.Load()), [], []))
 
 
-def _alternatives(node):
+def _alternatives(node, confused, operators=()):
     """Ways to change node: (kind, function of a copy of it that returns its replacement),
-    kind "device" (a device mistake, _device_alternatives) or "value"."""
+    kind "device" (a device mistake, _device_alternatives) or "value"; then those of
+    operators (an assignment's own: mutants.py OPERATORS)."""
     for make in _device_alternatives(node):
         yield "device", make
-    for make in _value_alternatives(node):
-        yield "value", make
+    for values in (_value_alternatives(node, confused), _max_alternatives(node), _logsumexp_alternatives(node)):
+        for make in values:
+            yield "value", make
+    for op in operators:
+        yield from op(node)
 
 
-def _value_alternatives(node):
-    """Changes of what node computes: operators, comparisons, constants, names, calls."""
+def _value_alternatives(node, confused):
+    """Changes of what node computes: operators, comparisons, constants, names (confused:
+    each with its partners), calls, axes and keepdim."""
     if isinstance(node, ast.BinOp):
         for op in OPS:
             if not isinstance(node.op, op):
                 yield lambda n, op=op: ast.BinOp(n.left, op(), n.right)
         if isinstance(node.op, ast.MatMult):
             yield lambda n: ast.BinOp(n.left, ast.Mult(), n.right)
-        yield lambda n: n.left        # a dropped term or factor
+        yield lambda n: n.left        # a dropped term or factor (x - x.max(...) -> x: a dropped max too)
         yield lambda n: n.right
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         yield lambda n: n.operand
@@ -100,11 +120,11 @@ def _value_alternatives(node):
         for w in dict.fromkeys([0, 1, -v, v + 1, 2 * v, 3, -1]):
             if w != v:
                 yield lambda n, w=w: ast.Constant(type(v)(w))
-    elif isinstance(node, ast.Constant) and node.value in _confused():
-        for w in _confused()[node.value]:
+    elif isinstance(node, ast.Constant) and node.value in confused:
+        for w in confused[node.value]:
             yield lambda n, w=w: ast.Constant(w)
-    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in _confused():
-        for w in _confused()[node.id]:
+    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in confused:
+        for w in confused[node.id]:
             yield lambda n, w=w: ast.Name(w, ast.Load())
     elif isinstance(node, ast.Attribute) and node.attr == "T":
         yield lambda n: n.value       # a transpose dropped
@@ -119,12 +139,109 @@ def _value_alternatives(node):
                     yield lambda n: n.args[0]   # torch.f(x) -> x
             else:
                 yield lambda n: n.func.value    # x.f(...) -> x
-        for i, kw in enumerate(node.keywords):
-            if kw.arg == "dim":
-                yield lambda n, i=i: ast.Call(n.func, n.args, n.keywords[:i] + [
-                    ast.keyword("dim", ast.Constant(1 if n.keywords[i].value.value == 0 else 0))] + n.keywords[i + 1:])
-        if name in ("sum", "mean") and not any(kw.arg == "keepdim" for kw in node.keywords):
-            yield lambda n: ast.Call(n.func, n.args, n.keywords + [ast.keyword("keepdim", ast.Constant(True))])
+        dim = _dim(node)
+        if _int(dim) in OTHER_DIM:
+            yield lambda n: _with_dim(n, ast.Constant(OTHER_DIM[_int(dim)]))   # over the other axis
+        keepdim = next((kw.value for kw in node.keywords if kw.arg == "keepdim"), None)
+        if isinstance(keepdim, ast.Constant) and name in KEEPDIM_CALLS:
+            yield lambda n: _with_keyword(n, "keepdim", ast.Constant(not keepdim.value))
+        elif keepdim is None and (name in ("sum", "mean") or name in KEEPDIM_CALLS and dim is not None):
+            yield lambda n: _with_keyword(n, "keepdim", ast.Constant(True))
+
+
+# -- the numerics of common courses: max, logsumexp, softmax, dims --------------------
+def _on_module(call):
+    """True for torch.f(x, ...) (or torch.nn.functional's, F's), False for x.f(...)."""
+    return ast.unparse(call.func.value) in MODULES
+
+
+def _tensor(call):
+    """The tensor call works on: x of x.f(...) and of torch.f(x, ...)."""
+    return call.args[0] if _on_module(call) else call.func.value
+
+
+def _int(node):
+    """The int that node is (a constant such as 1, or a negated one such as -1), or None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _int(node.operand)
+        return None if value is None else -value
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
+
+
+def _dim(call):
+    """call's dim argument (an ast node), by keyword or by position, or None."""
+    found = next((kw.value for kw in call.keywords if kw.arg == "dim"), None)
+    at = 1 if _on_module(call) else 0
+    if found is None and call.func.attr in DIM_CALLS and len(call.args) > at:
+        found = call.args[at]
+    return found
+
+
+def _with_dim(call, dim):
+    """A copy of call with another dim, where it was given (by keyword or by position)."""
+    if any(kw.arg == "dim" for kw in call.keywords):
+        return _with_keyword(call, "dim", dim)
+    at = 1 if _on_module(call) else 0
+    return ast.Call(call.func, call.args[:at] + [dim] + call.args[at + 1:], call.keywords)
+
+
+def _with_keyword(call, name, value):
+    """A copy of call with the keyword name=value, in its place or added."""
+    keywords = [ast.keyword(name, value) if kw.arg == name else kw for kw in call.keywords]
+    if not any(kw.arg == name for kw in call.keywords):
+        keywords.append(ast.keyword(name, value))
+    return ast.Call(call.func, call.args, keywords)
+
+
+def _max_over_dim(node):
+    """The call of a max over one dim that node is, or None: x.max(dim=1, ...).values,
+    x.max(1)[0], torch.max(x, dim=1)..., x.amax(dim=1), torch.amax(x, 1, keepdim=True)."""
+    call = node
+    if isinstance(node, ast.Attribute) and node.attr == "values" or \
+            isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == 0:
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "max"):
+            return None
+    elif not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "amax"):
+        return None
+    if _dim(call) is None or _on_module(call) and not call.args:
+        return None
+    return call
+
+
+def _max_alternatives(node):
+    """A row's max made the row's mean (x.mean(dim=d, keepdim=k)), or the max of everything
+    (x.max(), torch.amax(x)); and x -= that max dropped (x - max -> x is a dropped term)."""
+    if _max_over_dim(node) is not None:
+        def mean(n):
+            call = _max_over_dim(n)
+            keepdim = [kw for kw in call.keywords if kw.arg == "keepdim"]
+            return ast.Call(ast.Attribute(_tensor(call), "mean", ast.Load()), [],
+                            [ast.keyword("dim", _dim(call))] + keepdim)
+
+        def everything(n):
+            call = _max_over_dim(n)
+            return ast.Call(call.func, call.args[:1] if _on_module(call) else [], [])
+
+        yield mean
+        yield everything
+    if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Sub) and _max_over_dim(node.value) is not None:
+        yield lambda n: ast.Pass()
+
+
+def _logsumexp_alternatives(node):
+    """torch.logsumexp(x, dim=d, keepdim=k) (or x.logsumexp(d, ...)) written as
+    torch.log(torch.exp(x).sum(dim=d, keepdim=k)), which overflows where x is large (its
+    dim swapped: _value_alternatives)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "logsumexp" \
+            and _dim(node) is not None and (node.args or not _on_module(node)):
+        def by_hand(n):
+            keepdim = [kw for kw in n.keywords if kw.arg == "keepdim"]
+            total = ast.Call(ast.Attribute(_torch("exp", _tensor(n)), "sum", ast.Load()), [],
+                             [ast.keyword("dim", _dim(n))] + keepdim)
+            return _torch("log", total)
+
+        yield by_hand
 
 
 def _replace(root, old, new):
@@ -138,18 +255,29 @@ def _replace(root, old, new):
                 return
 
 
-def make_mutants(source: str) -> list[dict[str, Any]]:
+def make_mutants(source: str, functions: Collection[str] | None = None,
+                 confused: dict[Any, list[Any]] | None = None,
+                 operators: Collection[Any] | None = None) -> list[dict[str, Any]]:
     """[{"id", "fn", "kind", "line", "before", "after", "source"}] for every first-order
-    mutant of the assignment's functions in source (a module's text); kind "device" or
-    "value" (_alternatives)."""
+    mutant of functions (names; default: the current assignment's) in source (a module's
+    text); kind "device" or "value" (_alternatives). confused: the names a student may
+    confuse, each with its partners, and operators: extra operators (op(node) -> iterable
+    of (kind, make)); both default to the current assignment's (mutants.py: CONFUSED,
+    OPERATORS)."""
+    if functions is None:
+        functions = current().tags
+    if confused is None:
+        confused = _mutants_part().CONFUSED
+    if operators is None:
+        operators = getattr(_mutants_part(), "OPERATORS", ())
     tree = ast.parse(source)
     lines = source.splitlines()
     out, seen = [], set()
     for fi, func in enumerate(tree.body):
-        if not (isinstance(func, ast.FunctionDef) and func.name in current().tags):
+        if not (isinstance(func, ast.FunctionDef) and func.name in functions):
             continue
         for ni, node in enumerate(ast.walk(func)):
-            for kind, make in _alternatives(node):
+            for kind, make in _alternatives(node, confused, operators):
                 mutant = copy.deepcopy(tree)
                 target = list(ast.walk(mutant.body[fi]))[ni]
                 _replace(mutant.body[fi], target, make(target))
@@ -279,6 +407,13 @@ def _tag_full(data, tag):
     return bool(tests) and all(t["score"] >= t["max_score"] for t in tests)
 
 
+def few_mutants(mutants: list[dict[str, Any]], functions: Collection[str]) -> dict[str, int]:
+    """{fn: how many mutants of it there are} for each of functions with fewer than
+    FEW_MUTANTS (none at all included): the audit says little of their tests."""
+    made = {fn: sum(m["fn"] == fn for m in mutants) for fn in functions}
+    return {fn: n for fn, n in made.items() if n < FEW_MUTANTS}
+
+
 def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] | None = None,
           out: Path | str | None = None, sample_size: int | None = None,
           ids: Collection[str] = ()) -> dict[str, Any]:
@@ -315,7 +450,8 @@ def audit(jobs: int = 2, seed: int = 1, functions: Collection[str] | None = None
             path.chmod(0o644)
         _, results = grade_all(folder, Path(tmp) / "out", jobs=jobs, seed=seed, force=True)
     report = {"functions": {}, "survivors": [], "false_fails": [], "graded": len(mutants), "of": total,
-              "without_device_mutants": sorted(set(functions) - {m["fn"] for m in every if m["kind"] == "device"})}
+              "without_device_mutants": sorted(set(functions) - {m["fn"] for m in every if m["kind"] == "device"}),
+              "few_mutants": few_mutants(every, functions)}
     for m in mutants:
         data = results[m["id"]]
         m["score"] = data["score"]
@@ -351,6 +487,9 @@ def report_text(report: dict[str, Any]) -> str:
     if report.get("without_device_mutants"):   # their device tests are not audited at all
         lines.append("Warning: no device mutant could be made of " + ", ".join(report["without_device_mutants"])
                      + ": the audit says nothing of their device tests")
+    if report.get("few_mutants"):   # a function of a line or two: its tests are barely audited
+        lines.append(f"Warning: fewer than {FEW_MUTANTS} mutants could be made of " + ", ".join(
+            f"{fn} ({n})" for fn, n in report["few_mutants"].items()) + ": the audit says little of their tests")
     for title, key in (("Survivors: wrong mutants that kept full marks in their function", "survivors"),
                        ("False fails: equivalent mutants that lost points", "false_fails")):
         lines.append(f"{title}: {len(report[key])}")

@@ -75,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"results written to {args.out}")
         return GRADER_FAILED if data["extra_data"].get("grader_error") else 0
     elif args.command in ("grade-all", "merge"):
+        if args.command == "grade-all":   # the worker pool imports torch while this process does
+            from .sandbox.pool import start_early
+            start_early(2 * max(1, args.jobs))
         from .classroom.batch import Interrupted, grade_all, merge, parse_shard
         from .classroom.export import GRADED_STATUSES, SourceError
         from .common.messages import say

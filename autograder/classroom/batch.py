@@ -48,7 +48,7 @@ from ..grading.session_loop import grade_in_sessions
 from ..sandbox import nofollow
 from ..sandbox.accounts import kill_user_processes, lock_folder, take_account
 from ..sandbox.errors import InstallationError
-from ..sandbox.pool import Zygote
+from ..sandbox.pool import Zygote, take_early
 from .export import GRADED_STATUSES, SourceError, read_source
 from .report import changes, load_results, replace_file, write_reports
 
@@ -517,9 +517,10 @@ class Supervisor:
         self._more_sockets(2 * self.jobs)
 
     def _more_sockets(self, count: int) -> None:
-        zygote = Zygote.start(count)   # imports torch while we do
+        # the one the command started before it imported torch, else a new one (it imports torch while we do)
+        zygote = take_early() or Zygote.start(count)
         self.zygotes.append(zygote)
-        self.free.extend((zygote, i) for i in range(count))
+        self.free.extend((zygote, i) for i in range(len(zygote.sockets)))
 
     def start_job(self) -> None:
         if not self.free:

@@ -69,6 +69,20 @@ class Zygote:
         self.log.close()
 
 
+_EARLY: list[Zygote] = []
+
+
+def start_early(clients: int) -> None:
+    """Start a zygote now, for a command that will want one (grade-all): it imports torch
+    while the command imports its own. take_early() hands it over."""
+    _EARLY.append(Zygote.start(clients))
+
+
+def take_early() -> Zygote | None:
+    """The zygote start_early() started, once; None if none was."""
+    return _EARLY.pop() if _EARLY else None
+
+
 class ZygoteClient:
     """Asks the zygote for workers and hears when they end."""
 

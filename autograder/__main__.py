@@ -1,4 +1,4 @@
-"""Command line: `autograder` (or python -m autograder) grade|grade-all|merge|gradescope|build|fixtures|audit."""
+"""Command line: `autograder` (or python -m autograder) grade|grade-all|merge|gradescope|build|fixtures|audit|new."""
 import argparse
 import functools
 import os
@@ -56,12 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="grade only a fixed spread of about N mutants: every function, wrong and equivalent ones")
     au.add_argument("--mutant", action="append", metavar="ID", default=[],
                     help="grade only this mutant (m000, ...; repeatable; with --sample: those as well)")
+    n = sub.add_parser("new", help="make a new assignment's folders from its reference solution")
+    n.add_argument("name", help="its name: the folder under assignments/, reference/ and starter/")
+    n.add_argument("--reference", required=True, type=Path,
+                   help="the reference solution (named as the file students will submit)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "new":   # before any assignment is chosen: there may be none yet
+        from .tools.new import main as new_main
+        return new_main(args.name, args.reference)
     try:
         task = assignment.use(args.assignment) if args.assignment else assignment.current()
     except assignment.UnknownAssignment as exc:

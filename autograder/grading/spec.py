@@ -29,7 +29,8 @@ The spec (contract.py; plain data, as the contract imports nothing):
         "atol": 1e-5,                                    # optional: looser than the engine's tolerance
     }}
 
-"normal" takes an optional "scale"; "uniform" is in (0, 1). Where "float32" has no
+"normal" takes an optional "scale"; "uniform" is in (0, 1); "constant" is a number,
+{"kind": "constant", "value": 0.1} (a learning rate, say). Where "float32" has no
 points, the values test compares both dtypes. The classic mistakes of a function, for
 hints, are reference/NAME/mistakes.py's function of the same name, given (ref, sizes,
 *args) and returning [(hint id, what the mistake returns)], when that file defines it.
@@ -37,6 +38,7 @@ hints, are reference/NAME/mistakes.py's function of the same name, given (ref, s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import torch
@@ -74,6 +76,8 @@ def make_variables(contract: Any, sizes: Mapping[str, int], gen: torch.Generator
             made[name] = torch.randint(count, shape, generator=gen)
             if shape and shape[0] >= count:   # every class present
                 made[name][:count] = torch.arange(count)
+        elif kind == "constant":
+            made[name] = how["value"]
         elif kind == "reference":
             fn = how["fn"]
             made[name] = getattr(ref, fn)(*(made[a] for a in contract.SPEC[fn]["args"]))
@@ -213,4 +217,19 @@ def generated_tests(task: Assignment | None = None) -> dict[str, Callable]:
             title = "spec_test_values_both" if check == "values" and not separate else f"spec_test_{check}"
             out[f"test_{fn}_{check}"] = _named(test, f"test_{fn}_{check}", title, fields, f"{k}.{i}",
                                                points[check], task.tags[fn])
+    return out
+
+
+def audit_cases(contract: Any, ref: Mapping[str, Any], gen: torch.Generator, repeats: int = 3,
+                extra_sizes: Sequence[Mapping[str, int]] = ()) -> list[tuple[str, tuple, dict[str, Any]]]:
+    """The inputs on which the audit (tools/audit.py) runs a mutant beside the reference:
+    [(fn, args, kwargs)] for every function of the spec, at every size (and extra_sizes),
+    in both dtypes, repeats times. ref: the reference's namespace (its functions by name)."""
+    reference = SimpleNamespace(**{k: v for k, v in ref.items() if callable(v)})
+    out = []
+    for dtype in checks.DTYPES:
+        for sizes in [*contract.SIZES, *extra_sizes]:
+            for _ in range(repeats):
+                made = make_variables(contract, sizes, gen, dtype, reference)
+                out += [(fn, tuple(made[a] for a in contract.SPEC[fn]["args"]), {}) for fn in contract.FUNCTIONS]
     return out

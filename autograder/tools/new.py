@@ -23,6 +23,7 @@ import ast
 import itertools
 import pprint
 import shutil
+import warnings
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -67,9 +68,35 @@ def functions_of(source: str) -> list[tuple[str, list[str], ast.FunctionDef]]:
     return out
 
 
-def _candidates(arg: str, outputs: list[str]) -> list[dict[str, Any]]:
-    """The kinds of input to try for an argument, the likeliest first."""
+def _first(arg: str, chosen: list[tuple]) -> list[str]:
+    """The kinds its name suggests: a lowercase w is a column of weights and an uppercase W
+    a matrix; a bias is shaped like the weights' last dimension; labels are a column
+    where the other inputs are columns, else class indices. chosen: the shapes of the
+    inputs chosen so far."""
     first = next((kinds for words, kinds in FIRST if arg.lower().startswith(words)), [])
+    if first == ["weights", "column_weights"] and arg[0].islower():
+        return ["column_weights", "weights"]
+    if first == ["bias", "one"] and SHAPES["column_weights"] in chosen:
+        return ["one", "bias"]
+    if first == ["classes", "labels", "labels_vector"] and SHAPES["column"] in chosen:
+        return ["labels", "classes", "labels_vector"]
+    return first
+
+
+def _shapes(contract: Any, chosen: dict[str, Any]) -> list[tuple]:
+    """The shapes (in named sizes) of these inputs, an earlier function's result included."""
+    out = []
+    for how in chosen.values():
+        if how["kind"] == "reference":
+            out += [s for s in contract.SPEC[how["fn"]]["returns"].values() if isinstance(s, tuple)]
+        elif "shape" in how:
+            out.append(tuple(how["shape"]))
+    return out
+
+
+def _candidates(arg: str, outputs: list[str], chosen: list[tuple]) -> list[dict[str, Any]]:
+    """The kinds of input to try for an argument, the likeliest first."""
+    first = _first(arg, chosen)
     earlier = [{"kind": "reference", "fn": fn} for fn in outputs]
     if first:
         return [_kind(k) for k in first] + earlier + [_kind(k) for k in OTHERS if k not in first]
@@ -86,8 +113,10 @@ def _works(value: Any) -> bool:
 def _runs(contract: Any, ref: ModuleType, fn: str, sizes: dict[str, int]) -> Any:
     """What the reference's fn returns on inputs made by the contract at these sizes, or None."""
     try:
-        made = make_variables(contract, sizes, torch.Generator().manual_seed(0), torch.float64, ref)
-        value = getattr(ref, fn)(*(made[a] for a in contract.SPEC[fn]["args"]))
+        with warnings.catch_warnings():   # a wrong guess may warn before it fails: not for the instructor
+            warnings.simplefilter("ignore")
+            made = make_variables(contract, sizes, torch.Generator().manual_seed(0), torch.float64, ref)
+            value = getattr(ref, fn)(*(made[a] for a in contract.SPEC[fn]["args"]))
     except Exception:
         return None
     return value if _works(value) else None
@@ -107,7 +136,11 @@ def infer(source: str, ref: ModuleType) -> SimpleNamespace:
         new = [a for a in args if a not in contract.VARIABLES]
         contract.SPEC[fn] = {"args": tuple(args)}
         found = None
-        choices = [_candidates(a, outputs) for a in new]
+        choices = []
+        for a in new:   # an argument's kinds may follow those chosen first for the ones before it
+            inputs = {b: contract.VARIABLES[b] for b in args if b in contract.VARIABLES}
+            inputs.update({b: c[0] for b, c in zip(new, choices)})
+            choices.append(_candidates(a, outputs, _shapes(contract, inputs)))
         for combo in itertools.islice(itertools.product(*choices), TRIES):
             contract.VARIABLES.update(zip(new, combo))
             found = _runs(contract, ref, fn, probe)

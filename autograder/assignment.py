@@ -5,9 +5,12 @@ assignment second (as nbgrader's source/ and release/ do); the engine (grading/,
 classroom/, tools/, common/) reads them and knows nothing else of it:
 
     assignments/NAME/  what grades it:
-        contract.py    FILE (the file students submit), FUNCTIONS, TAGS, INPUTS, RETURNS;
-                       imports nothing (the handout ships it beside the self-check)
-        texts.py       MESSAGES: its own texts, zh and en (hints, cases, the self-check's)
+        contract.py    FILE (the file students submit), FUNCTIONS, TAGS, INPUTS, and either
+                       the spec its standard tests are made from (SIZES, VARIABLES, SPEC:
+                       grading/spec.py) or RETURNS for tests written by hand; imports
+                       nothing (the handout ships it beside the self-check)
+        texts.py       MESSAGES: its own texts, zh and en (hints, cases, the self-check's),
+                       in front of the engine's; FIELDS
         tests/         the grading tests (pytest), their points (@weight) and conftest.py
         submissions/   test submissions with the verdict each must get (the project's tests)
     reference/NAME/    the hidden solution, FILE, and mistakes.py (the classic mistakes):
@@ -18,7 +21,8 @@ These paths are defined here and nowhere else (FOLDER, REFERENCE, STARTER).
 
 One process grades one assignment: use() chooses it (the CLI's --assignment), else the
 environment's AUTOGRADER_ASSIGNMENT, else the only one present (a built zip holds one),
-else the settings' `assignment` (config.py). CONTRIBUTING.md says how to add one.
+else the settings' `assignment` (config.py). CONTRIBUTING.md says how to add one
+(`python -m autograder new NAME --reference PATH`: tools/new.py).
 """
 from __future__ import annotations
 

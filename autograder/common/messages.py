@@ -365,6 +365,10 @@ ENGINE = {
         "en": "{fn}: {names} matches the reference (float32, several sizes)",
         "zh": "{fn}：{names} 与参考答案一致（float32，多种尺寸）",
     },
+    "spec_test_gradcheck": {
+        "en": "{fn}: {names} agree with central differences of the reference's {loss} (eps = 1e-5, float64)",
+        "zh": "{fn}：{names} 与参考 {loss} 的中心差分一致（eps = 1e-5，float64）",
+    },
     "spec_test_gpu": {
         "en": "{fn}: runs on a GPU, keeping {names} on the device of the inputs",
         "zh": "{fn}：能在 GPU 上运行，{names} 留在输入所在的设备上",

@@ -5,6 +5,7 @@ contract.py, for every function it names there:
     k.2  values    it equals the reference's result (float64; and float32 unless k.3 exists)
     k.3  float32   it equals the reference's result in float32
     k.4  gpu       it runs on a GPU (real or virtual), keeping its results on the inputs' device
+    k.5  gradcheck its results equal central differences of the reference's loss (where declared)
 
 and 0.1, that the submitted file imports and defines its functions (0 points). The
 checks are the engine's (common/checks.py); the words are the engine's texts (messages.py:
@@ -29,6 +30,11 @@ The spec (contract.py; plain data, as the contract imports nothing):
         "atol": 1e-5,                                    # optional: looser than the engine's tolerance
     }}
 
+A function whose results are gradients may declare what they are the gradients of, for
+the numerical gradient check (points["gradcheck"]): {"gradient": {"loss": "cost",
+"wrt": {"dW": "W", "db": "b"}}}: its result dW is the gradient of the reference's cost
+(on its own arguments, those made by the reference recomputed) with respect to W.
+
 "normal" takes an optional "scale"; "uniform" is in (0, 1); "constant" is a number,
 {"kind": "constant", "value": 0.1} (a learning rate, say). Where "float32" has no
 points, the values test compares both dtypes. The classic mistakes of a function, for
@@ -37,6 +43,7 @@ hints, are reference/NAME/mistakes.py's function of the same name, given (ref, s
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -48,7 +55,10 @@ from ..assignment import Assignment, current
 from ..common import checks
 from ..common.messages import MESSAGES, say
 
-CHECKS = ("types", "values", "float32", "gpu")
+CHECKS = ("types", "values", "float32", "gpu", "gradcheck")
+# The numerical gradient check: central differences with this step, in float64, on the
+# first two sizes; each entry within this absolute tolerance (the design card's 1e-5).
+GRADCHECK_EPS, GRADCHECK_TOL = 1e-5, 1e-5
 
 
 def has_spec(task: Assignment) -> bool:
@@ -89,7 +99,10 @@ def make_variables(contract: Any, sizes: Mapping[str, int], gen: torch.Generator
 def case_text(sizes: Mapping[str, int]) -> str:
     """The case, as the assignment words it (its text "case", given the sizes), else by name."""
     if "case" in MESSAGES:
-        return say("case", **sizes)
+        try:
+            return say("case", **sizes)
+        except KeyError:   # its text names sizes this spec does not have
+            pass
     return " [" + ", ".join(f"{k} {v}" for k, v in sizes.items()) + "]"
 
 
@@ -176,6 +189,35 @@ def _gpu_test(task, fn):
     return test
 
 
+def remake(contract: Any, values: Mapping[str, Any], ref: Any) -> dict[str, Any]:
+    """values with every input the reference makes ("reference" kind) made again from them."""
+    out = dict(values)
+    for name, how in contract.VARIABLES.items():
+        if how["kind"] == "reference":
+            out[name] = getattr(ref, how["fn"])(*(out[a] for a in contract.SPEC[how["fn"]]["args"]))
+    return out
+
+
+def gradcheck_test(task: Any, fn: str) -> Callable:
+    f = Function(task, fn)
+    loss, wrt = f.spec["gradient"]["loss"], f.spec["gradient"]["wrt"]
+    loss_args = task.contract.SPEC[loss]["args"]
+
+    def test(student, ref, gen):
+        for sizes, variables in itertools.islice(_cases(task, gen, checks.DTYPES[:1], ref), 2):
+            got = f.check(getattr(student, fn)(*(variables[a] for a in f.spec["args"])), variables, sizes)
+
+            def loss_of(params):
+                made = remake(task.contract, {**variables, **params}, ref)
+                return getattr(ref, loss)(*(made[a] for a in loss_args))
+
+            numeric = checks.numerical_gradient(loss_of, {v: variables[v].clone() for v in wrt.values()},
+                                                GRADCHECK_EPS)
+            for name, of in wrt.items():
+                checks.expect_close(name, got[name], numeric["d" + of], case_text(sizes), atol=GRADCHECK_TOL)
+    return test
+
+
 def _imports_test(task):
     def test(runner, record_property):
         missing = runner.missing_functions()
@@ -207,8 +249,9 @@ def generated_tests(task: Assignment | None = None) -> dict[str, Callable]:
         made = [("types", _types_test(task, fn)),
                 ("values", _values_test(task, fn, checks.DTYPES[:1] if separate else checks.DTYPES)),
                 ("float32", _values_test(task, fn, checks.DTYPES[1:]) if separate else None),
-                ("gpu", _gpu_test(task, fn))]
-        fields = {"fn": fn, "names": ", ".join(spec["returns"])}
+                ("gpu", _gpu_test(task, fn)),
+                ("gradcheck", gradcheck_test(task, fn) if "gradient" in spec else None)]
+        fields = {"fn": fn, "names": ", ".join(spec["returns"]), "loss": spec.get("gradient", {}).get("loss", "")}
         i = 0
         for check, test in made:
             if test is None or not points.get(check):

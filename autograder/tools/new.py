@@ -31,6 +31,7 @@ from typing import Any
 import torch
 
 from ..assignment import FOLDER, REFERENCE, STARTER, load_reference
+from ..grading import spec as spec_tests
 from ..grading.spec import make_variables
 
 SIZES = [{"m": 6, "n": 3, "k": 4}, {"m": 1, "n": 4, "k": 3}, {"m": 9, "n": 1, "k": 2}, {"m": 17, "n": 5, "k": 3}]
@@ -158,6 +159,8 @@ def infer(source: str, ref: ModuleType) -> SimpleNamespace:
             outputs.append(fn)
         contract.FUNCTIONS += (fn,)
     contract.SIZES = [sizes for sizes in SIZES if all(_matches(contract, ref, fn, sizes) for fn in contract.FUNCTIONS)]
+    for fn in contract.FUNCTIONS:
+        _declare_gradient(contract, ref, fn)
     used = {d for v in contract.VARIABLES.values() for d in v.get("shape", ()) if isinstance(d, str)} | {
         v["classes"] for v in contract.VARIABLES.values() if "classes" in v}
     contract.SIZES = [{k: v for k, v in sizes.items() if k in used} for sizes in contract.SIZES]
@@ -176,6 +179,26 @@ def _matches(contract: Any, ref: ModuleType, fn: str, sizes: dict[str, int]) -> 
         tuple(got[k].shape) == tuple(sizes[d] if isinstance(d, str) else d for d in want[k]) for k in want)
 
 
+def _declare_gradient(contract: Any, ref: ModuleType, fn: str) -> None:
+    """Where fn returns {"dW": ..., "db": ...} for inputs W and b, and an earlier function
+    returns a 0-d loss of which they are the gradients (central differences agree, at the
+    first size), declare it: the spec then has a numerical gradient check of fn."""
+    returns = contract.SPEC[fn]["returns"]
+    wrt = {r: r[1:] for r in returns if r.startswith("d") and contract.VARIABLES.get(r[1:], {}).get("kind") == "normal"}
+    if not wrt or len(wrt) != len(returns):
+        return
+    for loss in contract.FUNCTIONS[: contract.FUNCTIONS.index(fn)]:
+        if contract.SPEC[loss]["returns"] != {"loss": ()}:
+            continue
+        contract.SPEC[fn]["gradient"] = {"loss": loss, "wrt": wrt}
+        test = spec_tests.gradcheck_test(SimpleNamespace(contract=contract), fn)
+        try:
+            test(SimpleNamespace(**{fn: getattr(ref, fn)}), ref, torch.Generator().manual_seed(0))
+            return
+        except Exception:   # not the gradients of this loss
+            del contract.SPEC[fn]["gradient"]
+
+
 def _name_outputs(contract: Any) -> None:
     """A function's one result takes the name of the argument it becomes later (Z, p...)."""
     for name, how in contract.VARIABLES.items():
@@ -185,18 +208,22 @@ def _name_outputs(contract: Any) -> None:
                 returns[name] = returns.pop("out")
 
 
-def points(functions: tuple[str, ...]) -> dict[str, dict[str, int]]:
-    """100 points over the functions, each split over its four standard tests."""
+def points(functions: tuple[str, ...], gradients: tuple[str, ...] = ()) -> dict[str, dict[str, int]]:
+    """100 points over the functions, each split over its standard tests (and the
+    numerical gradient check of those in gradients)."""
     out = {}
     for i, fn in enumerate(functions):
         share = 100 // len(functions) + (1 if i < 100 % len(functions) else 0)
         types, float32, gpu = round(share * 0.2), round(share * 0.15), max(1, round(share * 0.1))
         out[fn] = {"types": types, "values": share - types - float32 - gpu, "float32": float32, "gpu": gpu}
+        if fn in gradients:
+            out[fn]["gradcheck"] = max(1, round(share * 0.15))
+            out[fn]["values"] -= out[fn]["gradcheck"]
     return out
 
 
 def _contract_text(name: str, file: str, contract: Any) -> str:
-    score = points(contract.FUNCTIONS)
+    score = points(contract.FUNCTIONS, tuple(fn for fn in contract.FUNCTIONS if "gradient" in contract.SPEC[fn]))
     spec = {fn: {**contract.SPEC[fn], "points": score[fn]} for fn in contract.FUNCTIONS}
     show = lambda value: pprint.pformat(value, width=100, sort_dicts=False)  # noqa: E731
     return f'''"""The contract of {name}: its functions, what they take and return, and the spec from which

@@ -107,3 +107,28 @@ def test_new_writes_the_three_folders(tmp_path, monkeypatch):
     assert "breaks: scores, cross_entropy, grads" in (tmp_path / "folder/softmax/submissions/buggy/starter.py").read_text()
     with pytest.raises(ValueError, match="exists already"):
         new.create("softmax", SOFTMAX)
+
+
+def test_new_declares_the_gradients_it_can_check():
+    for path, fn, loss, wrt in ((LOGREG, "loss_grad", "log_loss", {"dw": "w", "db": "b"}),
+                                (SOFTMAX, "grads", "cross_entropy", {"dW": "W", "db": "b"})):
+        contract = inferred(path)
+        assert contract.SPEC[fn]["gradient"] == {"loss": loss, "wrt": wrt}, path.name
+        assert [f for f in contract.FUNCTIONS if "gradient" in contract.SPEC[f]] == [fn]
+
+
+def test_the_gradient_check_passes_the_reference_and_fails_a_wrong_gradient():
+    from autograder.common.checks import Mismatch
+
+    contract = inferred(SOFTMAX)
+    ref = load_reference(SOFTMAX)
+    test = spec.gradcheck_test(SimpleNamespace(contract=contract), "grads")
+    test(SimpleNamespace(grads=ref.grads), ref, torch.Generator().manual_seed(1))
+    halved = SimpleNamespace(grads=lambda X, Z, y: {k: v / 2 for k, v in ref.grads(X, Z, y).items()})
+    with pytest.raises(Mismatch, match="dW"):
+        test(halved, ref, torch.Generator().manual_seed(1))
+
+
+def test_points_total_100_with_a_gradient_check():
+    points = new.points(("a", "b", "c"), gradients=("c",))
+    assert sum(sum(p.values()) for p in points.values()) == 100 and points["c"]["gradcheck"] >= 1

@@ -44,12 +44,13 @@ def test_correct_submission_gets_no_hint(graded, path):
 
 
 def test_hints_never_show_expected_values(graded):
-    """A hint says what the numbers show, never the hidden numbers themselves."""
+    """A hint says what the numbers show, never the hidden numbers themselves (its fields:
+    the batch size, the weight, a name, a function, where the handout states the rules)."""
     for lang in messages.LANGUAGES:
         for key, texts in messages.MESSAGES.items():
             if key.startswith("hint_"):
                 fields = {f for _, f, _, _ in string.Formatter().parse(texts[lang]) if f}
-                assert fields <= {"m", "w", "name", "fn"}, key
+                assert fields <= {"m", "w", "name", "fn", "rules"}, key
 
 
 def test_training_output_shows_the_loss_curve(graded):

@@ -67,7 +67,7 @@ def _arg(call, index, keyword):
     return next((k.value for k in call.keywords if k.arg == keyword), None)
 
 
-def hint_ids(source):
+def hint_ids(source, mistakes_file=False):
     """[(id, line)] for each hint id named literally in Python source; its message key is
     "hint_" + id (checks.with_hint). Hint ids are:
     - with_hint(message, "id"), and what a variable named `hint` is set to;
@@ -75,7 +75,9 @@ def hint_ids(source):
       what its result is compared with (error_hint(text) == "id");
     - the first item of each (id, outputs) pair in a list of classic mistakes: in a
       function named *_mistakes (reference/mistakes.py), or given to hinted(got, want,
-      mistakes) directly or through a variable (starter/selfcheck.py)."""
+      mistakes) directly or through a variable (starter/selfcheck.py); in a mistakes.py
+      (mistakes_file), in any of its functions, whatever their names (an assignment made
+      from a spec names them after its functions: grading/spec.py)."""
     tree = ast.parse(source)
     found, mistake_lists = [], set()
     for node in ast.walk(tree):
@@ -94,7 +96,7 @@ def hint_ids(source):
                 found += _strings(value)
         elif isinstance(node, ast.FunctionDef) and node.name.endswith("_hint"):
             found += (s for r in ast.walk(node) if isinstance(r, ast.Return) for s in _strings(r.value))
-        elif isinstance(node, ast.FunctionDef) and node.name.endswith("_mistakes"):
+        elif isinstance(node, ast.FunctionDef) and (node.name.endswith("_mistakes") or mistakes_file):
             found += (s for n in ast.walk(node) for s in _pairs(n) if isinstance(n, ast.List))
     for node in ast.walk(tree):   # mistakes = [(id, outputs), ...]; hinted(got, want, mistakes)
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id in mistake_lists
@@ -113,7 +115,7 @@ def used_keys(root=ROOT, folders=SCANNED):
             text = path.read_text(encoding="utf-8")
             keys = message_keys(text)
             if path.suffix == ".py":
-                keys += [("hint_" + hint, line) for hint, line in hint_ids(text)]
+                keys += [("hint_" + hint, line) for hint, line in hint_ids(text, path.name == "mistakes.py")]
             for key, line in keys:
                 used.setdefault(key, []).append(f"{path.relative_to(root)}:{line}")
     return used
@@ -162,6 +164,12 @@ def check(got, want, c):
                                 ("numpy", 15)]
 
 
+def test_a_spec_assignments_mistakes_are_scanned_whatever_their_functions_are_named():
+    source = 'def log_loss(ref, sizes, p, y):\n    return [("summed", ref.log_loss(p, y) * 2)]\n'
+    assert hint_ids(source, mistakes_file=True) == [("summed", 2)]
+    assert hint_ids(source) == [], "outside a mistakes.py, only functions named *_mistakes are read"
+
+
 def test_a_key_missing_from_messages_is_reported_with_where_it_is_used(tmp_path):
     (tmp_path / "bench").mkdir()
     (tmp_path / "bench" / "check.sh").write_text('python - <<EOF\nprint(MESSAGES["internal_error"]["en"])\nEOF\n')
@@ -196,6 +204,9 @@ def test_each_assignment_says_what_its_code_names():
     for name in assignment.names():
         texts = getattr(assignment.load(name).part("texts"), "MESSAGES", {})
         used = {**used_keys(ROOT, [f"assignments/{name}", f"reference/{name}", f"starter/{name}"]), **engine_hints}
+        for fn, spec in getattr(assignment.load(name).contract, "SPEC", {}).items():   # the spec's own hint ids
+            if spec.get("transposed"):
+                used.setdefault("hint_" + spec["transposed"], []).append(f"assignments/{name}/contract.py: SPEC[{fn!r}]")
         missing = missing_keys(used, ChainMap(texts, ENGINE))
         assert not missing, f"{name}: " + describe_missing(missing)
 

@@ -518,7 +518,7 @@ class Supervisor:
 
     def _more_sockets(self, count: int) -> None:
         # the one the command started before it imported torch, else a new one (it imports torch while we do)
-        zygote = take_early() or Zygote.start(count)
+        zygote = take_early() or Zygote.start(count, many=True)
         self.zygotes.append(zygote)
         self.free.extend((zygote, i) for i in range(len(zygote.sockets)))
 

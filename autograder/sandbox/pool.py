@@ -30,11 +30,13 @@ class Zygote:
         self.proc, self.sockets, self.log = proc, sockets, log
 
     @classmethod
-    def start(cls, clients: int = 1) -> Zygote:
+    def start(cls, clients: int = 1, many: bool = False) -> Zygote:
+        """many: it will fork many workers (a class): worth a garbage collection first."""
         ours, theirs = zip(*(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(clients)))
         log = tempfile.TemporaryFile()   # its own errors, for the instructor; never a file left behind
+        command = [sys.executable, "-I", str(ZYGOTE_MAIN), *(["--collect"] if many else [])]
         try:
-            proc = subprocess.Popen([sys.executable, "-I", str(ZYGOTE_MAIN), *(str(t.fileno()) for t in theirs)],
+            proc = subprocess.Popen([*command, *(str(t.fileno()) for t in theirs)],
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=scrubbed_env(),
                                     pass_fds=[t.fileno() for t in theirs], start_new_session=True)
         except OSError as exc:
@@ -75,7 +77,7 @@ _EARLY: list[Zygote] = []
 def start_early(clients: int) -> None:
     """Start a zygote now, for a command that will want one (grade-all): it imports torch
     while the command imports its own. take_early() hands it over."""
-    _EARLY.append(Zygote.start(clients))
+    _EARLY.append(Zygote.start(clients, many=True))
 
 
 def take_early() -> Zygote | None:

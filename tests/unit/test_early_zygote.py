@@ -12,7 +12,8 @@ class FakeZygote:
 
 def test_the_supervisor_takes_the_pool_started_early(monkeypatch):
     started = []
-    monkeypatch.setattr(pool.Zygote, "start", classmethod(lambda cls, n: started.append(n) or FakeZygote(n)))
+    monkeypatch.setattr(pool.Zygote, "start",
+                        classmethod(lambda cls, n, many=False: started.append(n) or FakeZygote(n)))
     monkeypatch.setattr(pool, "_EARLY", [])
     pool.start_early(4)
     supervisor = batch.Supervisor.__new__(batch.Supervisor)   # its sockets only

@@ -62,6 +62,9 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(CHECKOUT))
 from autograder.sandbox.accounts import lock_folder  # noqa: E402  (the lock files of this machine's worker accounts)
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gradescope_container import read  # noqa: E402  (a file's text, or default)
+
 DEFAULT_ZIP = CHECKOUT / "dist" / "task1" / "autograder.zip"   # what `make build` writes
 CACHE = Path("/var/cache/autograder-docker")
 GRADESCOPE_BASE = "gradescope/autograder-base:latest"
@@ -283,14 +286,6 @@ def graded_image(zip_path, rebuild):
         say(f"removed {len(older)} older graded image(s), keeping the newest {KEEP_IMAGES}: {', '.join(older)}")
     return name, {"cached": False, "image": name, "zip_sha256": digest, "base": base, "seconds": total,
                   "base_seconds": base_seconds, "setup_seconds": setup_seconds}
-
-
-def read(path, default=None):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return default
 
 
 def cgroup_files(pid):

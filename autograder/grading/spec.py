@@ -24,7 +24,8 @@ The spec (contract.py; plain data, as the contract imports nothing):
     SPEC = {"predict": {
         "args": ("X", "w", "b"),                         # by position
         "returns": {"p": ("m", 1)},                      # one tensor: its name and shape
-        # or several, in a dict: {"dw": "w", "db": "b"} (shaped like those variables)
+        # or a dict of several: {"dw": "w", "db": ("n", 1)} (shaped like a variable, or so);
+        # a dict of one entry says "dict": True
         "points": {"types": 5, "values": 15, "float32": 5, "gpu": 3},
         "transposed": "hint id",                         # optional: a result of the transposed shape
         "atol": 1e-5,                                    # optional: looser than the engine's tolerance
@@ -59,10 +60,6 @@ CHECKS = ("types", "values", "float32", "gpu", "gradcheck")
 # The numerical gradient check: central differences with this step, in float64, on the
 # first two sizes; each entry within this absolute tolerance (the design card's 1e-5).
 GRADCHECK_EPS, GRADCHECK_TOL = 1e-5, 1e-5
-
-
-def has_spec(task: Assignment) -> bool:
-    return hasattr(task.contract, "SPEC")
 
 
 def make_variables(contract: Any, sizes: Mapping[str, int], gen: torch.Generator, dtype: torch.dtype,
@@ -113,7 +110,9 @@ class Function:
         self.task, self.fn = task, fn
         self.spec = task.contract.SPEC[fn]
         self.returns = self.spec["returns"]
-        self.is_dict = not (len(self.returns) == 1 and isinstance(next(iter(self.returns.values())), tuple))
+        # one tensor, or a dict of them: several names, a name shaped like a variable, or "dict": True
+        self.is_dict = self.spec.get("dict", len(self.returns) > 1 or any(isinstance(v, str)
+                                                                            for v in self.returns.values()))
 
     def names(self) -> list[str]:
         return list(self.returns)

@@ -132,3 +132,13 @@ def test_the_gradient_check_passes_the_reference_and_fails_a_wrong_gradient():
 def test_points_total_100_with_a_gradient_check():
     points = new.points(("a", "b", "c"), gradients=("c",))
     assert sum(sum(p.values()) for p in points.values()) == 100 and points["c"]["gradcheck"] >= 1
+
+
+def test_a_dict_of_one_result_is_a_dict(tmp_path):
+    path = tmp_path / "lin.py"
+    path.write_text("def predict(X, W):\n    return X @ W\n\n\n"
+                    "def grad(X, W):\n    return {'dW': X.T @ (X @ W) / X.shape[0]}\n")
+    contract = inferred(path)
+    assert contract.SPEC["grad"]["dict"] is True and "dict" not in contract.SPEC["predict"]
+    assert spec.Function(SimpleNamespace(contract=contract), "grad").is_dict
+    assert not spec.Function(SimpleNamespace(contract=contract), "predict").is_dict

@@ -239,6 +239,8 @@ def generated_tests(task: Assignment | None = None) -> dict[str, Callable]:
     """{test name: test function} for the spec of task (default: the current assignment):
     what a module of its tests/ puts in its globals for pytest to collect."""
     task = task or current()
+    if not task.contract.SIZES:
+        raise ValueError(f"{task.name}: contract.py's SIZES is empty: its tests would check no case")
     fields = {"file": task.file, "names": ", ".join(task.functions)}
     out = {"test_imports": _named(_imports_test(task), "test_imports", "spec_test_imports", fields, "0.1", 0,
                                   "submission")}

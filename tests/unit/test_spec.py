@@ -142,3 +142,11 @@ def test_a_dict_of_one_result_is_a_dict(tmp_path):
     assert contract.SPEC["grad"]["dict"] is True and "dict" not in contract.SPEC["predict"]
     assert spec.Function(SimpleNamespace(contract=contract), "grad").is_dict
     assert not spec.Function(SimpleNamespace(contract=contract), "predict").is_dict
+
+
+def test_a_spec_without_sizes_makes_no_tests():
+    task = assignment.load("task2")
+    empty = SimpleNamespace(name="task2", file=task.file, functions=task.functions, tags=task.tags,
+                            contract=SimpleNamespace(**{**vars(task.contract), "SIZES": []}))
+    with pytest.raises(ValueError, match="SIZES is empty"):
+        spec.generated_tests(empty)

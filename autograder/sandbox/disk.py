@@ -16,12 +16,13 @@ import os
 import signal
 import time
 
-# The folder is measured at least this often when it cannot be watched.
+# The folder is measured at least this often, watched or not: a write through mmap, or in
+# a folder whose watch could not be added, makes no event.
 POLL_SECONDS = 0.25
 
 try:
     from inotify_simple import INotify, flags
-except ImportError:   # not Linux: polled only
+except ImportError:   # not Linux, or the package missing: polled only
     INotify = flags = None
 
 if flags is not None:

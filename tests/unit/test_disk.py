@@ -71,3 +71,17 @@ def test_without_inotify_it_measures_each_time_it_is_asked(tmp_path, monkeypatch
     assert bound.wait_seconds() <= disk.POLL_SECONDS
     write(tmp_path / "big.bin", 9)
     assert bound.over()
+
+
+def test_closing_it_releases_its_descriptor(tmp_path):
+    """close() hands the closing to a thread (the kernel waits a grace period, about 10 ms,
+    that the next grade need not wait), but the descriptor is closed all the same."""
+    bound = disk.DiskBound(str(tmp_path), 8 * MB, 100)
+    if not bound.fds():
+        pytest.skip("no inotify here: nothing to close")
+    (fd,) = bound.fds()
+    bound.close()
+    assert bound.fds() == []
+    disk.wait_closed()
+    with pytest.raises(OSError):
+        os.fstat(fd)

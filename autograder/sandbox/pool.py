@@ -31,10 +31,11 @@ class Zygote:
 
     @classmethod
     def start(cls, clients: int = 1, many: bool = False) -> Zygote:
-        """many: it will fork many workers (a class): worth a garbage collection first."""
+        """many: it will fork many workers (a class): worth loading all of torch's compiler and a
+        garbage collection first (worker/zygote.py)."""
         ours, theirs = zip(*(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(clients)))
         log = tempfile.TemporaryFile()   # its own errors, for the instructor; never a file left behind
-        command = [sys.executable, "-I", str(ZYGOTE_MAIN), *(["--collect"] if many else [])]
+        command = [sys.executable, "-I", str(ZYGOTE_MAIN), *(["--class"] if many else [])]
         try:
             proc = subprocess.Popen([*command, *(str(t.fileno()) for t in theirs)],
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=scrubbed_env(),

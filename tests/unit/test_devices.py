@@ -192,6 +192,33 @@ def test_the_warm_up_runs():
     devices.warm_up()   # what the zygote runs before it forks: it must not raise
 
 
+CONSTANT = """
+import sys, time, torch
+from autograder.common import devices
+devices.warm_up(whole_compiler=sys.argv[1] == "class")
+loaded = len(sys.modules)
+r = devices.check(lambda X: X + torch.tensor(1e-7), (torch.ones(2),), {}, real_gpu=False)
+print(r["error"], len(sys.modules) - loaded)
+"""
+
+
+@pytest.mark.parametrize("zygote", ["class", "single"])
+def test_a_class_zygote_loads_what_a_constant_on_the_virtual_gpu_needs(zygote):
+    """A call that makes a tensor from a constant on the virtual GPU needs all of torch's
+    compiler: a class's zygote loads it before it forks (no worker loads it again); a
+    single grade's loads it only when a call needs it. In a process of its own: the
+    compiler, once loaded, stays."""
+    proc = subprocess.run([sys.executable, "-c", CONSTANT, zygote], capture_output=True, text=True, timeout=600,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr
+    error, modules = proc.stdout.split()
+    assert error == "None", proc.stdout
+    if zygote == "class":
+        assert int(modules) < 10, f"the call still loaded {modules} modules"
+    else:
+        assert int(modules) > 100, f"the call loaded only {modules} modules: is the compiler still deferred?"
+
+
 def test_state_kept_from_an_earlier_fake_call_cannot_be_told():
     """Code that keeps a tensor between calls (a bug told in its own tests) meets, in a
     later check, a fake tensor of an earlier check's: a real GPU has no fake tensors, so

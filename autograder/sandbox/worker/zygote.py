@@ -3,8 +3,9 @@ and forks one sandboxed worker per submission. Never imports student code itself
 
 Started once per grading run by autograder/sandbox/pool.py (Zygote.start), as a fresh
 interpreter (python -I) running as root with a scrubbed environment and one thread.
-Usage: zygote.py [--collect] FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per
-client; --collect: collect garbage before it freezes its objects (for a class).
+Usage: zygote.py [--class] FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per
+client; --class: it will fork many workers, so it loads all of torch's compiler and collects
+garbage before it freezes its objects, which a single grade need not wait for.
 
 On a control socket a client sends {"uid", "gid", "rlimits", "memory_room", "oom_score_adj",
 "nice", "env", "scratch", "target", "needs", "isolate", "disk_bytes", "disk_files", "confine"} with
@@ -328,16 +329,17 @@ if __name__ == "__main__":
     import torch
 
     torch.set_num_threads(1)
-    serve.devices.warm_up()   # the virtual GPU's first use imports seconds of torch: once, here
+    many = "--class" in sys.argv
+    # the virtual GPU's first use imports seconds of torch: once, here
+    serve.devices.warm_up(whole_compiler=many)
     # Every object made so far is left out of garbage collection from now on, in the
     # workers too: a collection there would otherwise write to each of them, copying
     # most of the memory they share with us (gc.freeze's documented use before fork).
-    # With --collect (a class: many workers), collected first, which saves a class more
-    # than the 60 ms it costs; a single grade does without.
-    if "--collect" in sys.argv:
+    # For a class, collected first, which saves it more than the 60 ms it costs.
+    if many:
         gc.collect()
     gc.freeze()
-    controls = [socket.socket(fileno=int(fd)) for fd in sys.argv[1:] if fd != "--collect"]
+    controls = [socket.socket(fileno=int(fd)) for fd in sys.argv[1:] if fd != "--class"]
     threads = len(os.listdir("/proc/self/task"))
     become_subreaper()
     for sock in controls:   # tell each client we are warm (and whether forking is safe)

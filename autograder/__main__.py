@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command in ("grade-all", "merge"):
         if args.command == "grade-all":   # the worker pool imports torch while this process does
             from .sandbox.pool import start_early
-            start_early(2 * max(1, args.jobs))
+            start_early(2 * max(1, args.jobs), task.virtual_gpu_layers)
         from .classroom.batch import Interrupted, grade_all, merge, parse_shard
         from .classroom.export import GRADED_STATUSES, SourceError
         from .common.messages import say

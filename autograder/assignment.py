@@ -74,6 +74,13 @@ class Assignment:
     def tags(self) -> dict[str, str]:
         return dict(self.contract.TAGS)
 
+    @property
+    def virtual_gpu_layers(self) -> list[tuple[int, int, int, str]]:
+        """The layers whose tensors its device tests pass, as (rows, inputs, outputs, dtype
+        name): a class's worker pool works out their shapes once (common/devices.py
+        warm_up). The contract's VIRTUAL_GPU_LAYERS; none if it has none."""
+        return [tuple(layer) for layer in getattr(self.contract, "VIRTUAL_GPU_LAYERS", ())]
+
     def title(self, lang: str) -> str:
         """Its name for people, in lang (the contract's TITLE; else the folder's name)."""
         return getattr(self.contract, "TITLE", {}).get(lang, self.name)

@@ -16,5 +16,11 @@ CACHE = ("Z1", "A1", "Z2", "A2")
 # The arguments whose tensors a call must leave as they were (sgd_step may update params
 # in place, §4).
 INPUTS = {"forward": ("X", "params"), "bce_loss": ("A2", "Y"), "backward": ("X", "Y", "params", "cache")}
+# The layers whose tensors the virtual GPU sees in the grading tests, as (rows, inputs,
+# outputs, dtype): the network's two layers at the device tests' size (task.SIZES[0],
+# float64) and at the training run's (task.TRAINING, float32). A class's worker pool works
+# out their operations' shapes once, not each worker (autograder/common/devices.py
+# warm_up); tests/unit/test_devices.py checks they are task.py's.
+VIRTUAL_GPU_LAYERS = ((7, 5, 3, "float64"), (7, 3, 1, "float64"), (256, 6, 16, "float32"), (256, 16, 1, "float32"))
 # What each function returns, by name (forward returns the pair).
 RETURNS = {"forward": ("A2", "cache"), "bce_loss": ("loss",), "backward": ("grads",), "sgd_step": ("params",)}

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import config as settings
-from ..assignment import grading_files
+from ..assignment import current, grading_files
 from ..common import messages
 from ..grading.grade import GradeRequest, begin, grade_safely
 from ..grading.session_loop import grade_in_sessions
@@ -518,7 +518,7 @@ class Supervisor:
 
     def _more_sockets(self, count: int) -> None:
         # the one the command started before it imported torch, else a new one (it imports torch while we do)
-        zygote = take_early() or Zygote.start(count, many=True)
+        zygote = take_early() or Zygote.start(count, many=True, layers=current().virtual_gpu_layers)
         self.zygotes.append(zygote)
         self.free.extend((zygote, i) for i in range(len(zygote.sockets)))
 

@@ -11,10 +11,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .accounts import scrubbed_env
 from .errors import InstallationError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 ZYGOTE_MAIN = Path(__file__).resolve().parent / "worker" / "zygote.py"
 
@@ -30,12 +33,15 @@ class Zygote:
         self.proc, self.sockets, self.log = proc, sockets, log
 
     @classmethod
-    def start(cls, clients: int = 1, many: bool = False) -> Zygote:
-        """many: it will fork many workers (a class): worth loading all of torch's compiler and a
-        garbage collection first (worker/zygote.py)."""
+    def start(cls, clients: int = 1, many: bool = False, layers: Sequence[Sequence[Any]] = ()) -> Zygote:
+        """many: it will fork many workers (a class): worth loading all of torch's compiler, the
+        virtual GPU's shapes for layers (the assignment's VIRTUAL_GPU_LAYERS) and a garbage
+        collection first (worker/zygote.py)."""
         ours, theirs = zip(*(socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(clients)))
         log = tempfile.TemporaryFile()   # its own errors, for the instructor; never a file left behind
-        command = [sys.executable, "-I", str(ZYGOTE_MAIN), *(["--class"] if many else [])]
+        command = [sys.executable, "-I", str(ZYGOTE_MAIN)]
+        if many:
+            command += ["--class", json.dumps([list(layer) for layer in layers])]
         try:
             proc = subprocess.Popen([*command, *(str(t.fileno()) for t in theirs)],
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=scrubbed_env(),
@@ -75,10 +81,10 @@ class Zygote:
 _EARLY: list[Zygote] = []
 
 
-def start_early(clients: int) -> None:
-    """Start a zygote now, for a command that will want one (grade-all): it imports torch
-    while the command imports its own. take_early() hands it over."""
-    _EARLY.append(Zygote.start(clients, many=True))
+def start_early(clients: int, layers: Sequence[Sequence[Any]] = ()) -> None:
+    """Start a class's zygote now, for a command that will want one (grade-all): it imports
+    torch while the command imports its own. take_early() hands it over."""
+    _EARLY.append(Zygote.start(clients, many=True, layers=layers))
 
 
 def take_early() -> Zygote | None:

@@ -237,3 +237,47 @@ def test_state_kept_from_an_earlier_fake_call_cannot_be_told():
     assert devices.verdict(r)[0] == "cannot_tell", r
     note = task.expect_on_gpu(r, "forward")
     assert "0x…" in note and not re.search(r"0x[0-9a-f]{6,}", note), note
+
+
+LAYERS = """
+import sys, torch
+from torch._subclasses.fake_tensor import FakeTensorMode
+from assignments.task1 import task
+from autograder.assignment import load, load_reference
+from autograder.common import devices
+ref = load_reference()
+devices.warm_up(layers=load("task1").virtual_gpu_layers if sys.argv[1] == "class" else ())
+X, Y, params = task.make_case(torch.Generator().manual_seed(0), *task.SIZES[0])
+A2, cache = ref.forward(X, params)
+grads = ref.backward(X, Y, params, cache, 3.0)
+FakeTensorMode.cache_hits = FakeTensorMode.cache_misses = 0
+for fn, args in ((ref.forward, (X, params)), (ref.bce_loss, (A2, Y, 3.0)),
+                 (ref.backward, (X, Y, params, cache, 3.0)), (ref.sgd_step, (params, grads, 0.1))):
+    assert devices.check(fn, args, {}, real_gpu=False)["error"] is None
+print(FakeTensorMode.cache_hits, FakeTensorMode.cache_misses)
+"""
+
+
+def test_a_class_zygote_works_out_the_layers_shapes_once():
+    """With the assignment's layers, the warm-up works out (and fake tensors cache) what a
+    layer's operations give at the sizes the device tests use: the reference's device
+    checks then find most of it done. In processes of their own: the cache is the process's."""
+    def hits_and_misses(zygote):
+        proc = subprocess.run([sys.executable, "-c", LAYERS, zygote], capture_output=True, text=True, timeout=600,
+                              cwd=Path(__file__).resolve().parents[2])
+        assert proc.returncode == 0, proc.stderr
+        return tuple(map(int, proc.stdout.split()))
+
+    (hits, misses), (_, misses_without) = hits_and_misses("class"), hits_and_misses("single")
+    assert misses <= misses_without / 2, (f"with the layers worked out, the reference's checks still missed "
+                                          f"{misses} times ({hits} hits), without {misses_without}")
+
+
+def test_task1_declares_the_layers_its_device_tests_use():
+    from assignments.task1.contract import VIRTUAL_GPU_LAYERS
+
+    m, n, h = task.SIZES[0]          # the device tests' size, float64 (make_case's default)
+    t = task.TRAINING                # the training run's, float32 (training_data's default)
+    assert VIRTUAL_GPU_LAYERS == ((m, n, h, "float64"), (m, h, 1, "float64"),
+                                  (t["samples"], t["features"], t["hidden"], "float32"),
+                                  (t["samples"], t["hidden"], 1, "float32"))

@@ -3,9 +3,12 @@ and forks one sandboxed worker per submission. Never imports student code itself
 
 Started once per grading run by autograder/sandbox/pool.py (Zygote.start), as a fresh
 interpreter (python -I) running as root with a scrubbed environment and one thread.
-Usage: zygote.py [--class] FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET) per
-client; --class: it will fork many workers, so it loads all of torch's compiler and collects
-garbage before it freezes its objects, which a single grade need not wait for.
+Usage: zygote.py [--class LAYERS] FD [FD ...], one control socket (AF_UNIX, SOCK_SEQPACKET)
+per client. --class: it will fork many workers, so it does first what saves each of them
+more than it costs once, and a single grade need not wait for: it loads all of torch's
+compiler, works out the virtual GPU's shapes for LAYERS (JSON: [[rows, inputs, outputs,
+dtype name], ...]; common/devices.py warm_up) and collects garbage before it freezes its
+objects.
 
 On a control socket a client sends {"uid", "gid", "rlimits", "memory_room", "oom_score_adj",
 "nice", "env", "scratch", "target", "needs", "isolate", "disk_bytes", "disk_files", "confine"} with
@@ -329,9 +332,14 @@ if __name__ == "__main__":
     import torch
 
     torch.set_num_threads(1)
-    many = "--class" in sys.argv
+    args = sys.argv[1:]
+    many = "--class" in args
+    layers = []
+    if many:
+        at = args.index("--class")
+        layers, args = json.loads(args[at + 1]), args[:at] + args[at + 2:]
     # the virtual GPU's first use imports seconds of torch: once, here
-    serve.devices.warm_up(whole_compiler=many)
+    serve.devices.warm_up(whole_compiler=many, layers=layers)
     # Every object made so far is left out of garbage collection from now on, in the
     # workers too: a collection there would otherwise write to each of them, copying
     # most of the memory they share with us (gc.freeze's documented use before fork).
@@ -339,7 +347,7 @@ if __name__ == "__main__":
     if many:
         gc.collect()
     gc.freeze()
-    controls = [socket.socket(fileno=int(fd)) for fd in sys.argv[1:] if fd != "--class"]
+    controls = [socket.socket(fileno=int(fd)) for fd in args]
     threads = len(os.listdir("/proc/self/task"))
     become_subreaper()
     for sock in controls:   # tell each client we are warm (and whether forking is safe)

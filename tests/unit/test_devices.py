@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from assignments.task1 import task
+from autograder import assignment
 from autograder.assignment import load_reference
 from autograder.common import devices, messages
 
@@ -129,6 +130,7 @@ import torch
 from assignments.task1 import task
 from autograder.common import devices
 from autograder.common.guard import Guard
+from autograder import assignment
 from autograder.assignment import load_reference
 ref = load_reference()
 guard = Guard(torch).install()
@@ -193,7 +195,7 @@ def test_the_warm_up_runs():
 
 
 CONSTANT = """
-import sys, time, torch
+import sys, torch
 from autograder.common import devices
 devices.warm_up(whole_compiler=sys.argv[1] == "class")
 loaded = len(sys.modules)
@@ -281,3 +283,13 @@ def test_task1_declares_the_layers_its_device_tests_use():
     assert VIRTUAL_GPU_LAYERS == ((m, n, h, "float64"), (m, h, 1, "float64"),
                                   (t["samples"], t["features"], t["hidden"], "float32"),
                                   (t["samples"], t["hidden"], 1, "float32"))
+
+
+@pytest.mark.parametrize("name", assignment.names())
+def test_an_assignments_layers_are_sizes_and_a_dtype(name):
+    """What a class's zygote is given to work out before it forks: a mistake here would
+    stop every grade of the class (the worker pool would not start)."""
+    for layer in assignment.load(name).virtual_gpu_layers:
+        rows, inputs, outputs, dtype = layer
+        assert all(type(v) is int and v > 0 for v in (rows, inputs, outputs)), layer
+        assert isinstance(getattr(torch, dtype, None), torch.dtype), layer

@@ -123,16 +123,15 @@ class DiskBound:
         (about 10 ms measured, a grade's 3% in a class): a thread waits for it instead of the
         grade."""
         if self.inotify is not None:
-            closing = threading.Thread(target=self.inotify.close, name="inotify-close", daemon=True)
-            closing.start()
-            _closing[:] = [t for t in _closing if t.is_alive()] + [closing]
+            threading.Thread(target=self.inotify.close, name=CLOSING, daemon=True).start()
             self.inotify = None
 
 
-_closing: list[threading.Thread] = []   # the threads that may still be closing one
+CLOSING = "inotify-close"   # the name of the threads that close a watch
 
 
 def wait_closed() -> None:
     """Wait until every watch closed so far is closed."""
-    while _closing:
-        _closing.pop().join()
+    for thread in threading.enumerate():
+        if thread.name == CLOSING:
+            thread.join()
